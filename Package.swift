@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Our own targets build in Swift 6 mode with warnings as errors.
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "ShareDetector",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "share-detector", targets: ["share-detector"]),
+        .library(name: "MailParsing", targets: ["MailParsing"]),
+        .library(name: "ShareDetection", targets: ["ShareDetection"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGMime",
+            pkgConfig: "gmime-3.0",
+            providers: [.apt(["libgmime-3.0-dev"])]
+        ),
+        .target(name: "MailParsing", dependencies: ["CGMime"], swiftSettings: strict),
+        .target(name: "MailFetching", dependencies: ["MailParsing"], swiftSettings: strict),
+        .target(
+            name: "ShareDetection",
+            dependencies: ["MailParsing", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShareDetectorKit",
+            dependencies: ["MailParsing", "MailFetching", "ShareDetection"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "share-detector",
+            dependencies: [
+                "ShareDetectorKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "share-detector-bench",
+            dependencies: ["MailParsing", "MailFetching", "ShareDetection", "CGMime"],
+            path: "Benchmarks/share-detector-bench",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"], swiftSettings: strict),
+        .testTarget(name: "MailFetchingTests", dependencies: ["MailFetching"], swiftSettings: strict),
+        .testTarget(name: "ShareDetectionTests", dependencies: ["ShareDetection"], swiftSettings: strict),
+        .testTarget(
+            name: "ShareDetectorKitTests",
+            dependencies: ["ShareDetectorKit", "share-detector"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,63 @@
+import Foundation
+
+/// An instant together with the UTC offset the message's author wrote it in.
+public struct MailDate: Sendable, Hashable, Codable {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    public var unixTime: Int64
+    /// The original offset from UTC in seconds (`-0700` is `-25200`).
+    public var utcOffsetSeconds: Int
+
+    /// Creates a date from an instant and its original offset.
+    public init(unixTime: Int64, utcOffsetSeconds: Int) {
+        self.unixTime = unixTime
+        self.utcOffsetSeconds = utcOffsetSeconds
+    }
+
+    /// The instant as a Foundation `Date`.
+    public var date: Date { Date(timeIntervalSince1970: TimeInterval(unixTime)) }
+
+    /// ISO-8601 with the original offset and no fractions, e.g. `2001-05-10T12:50:00-07:00`.
+    public var iso8601: String {
+        var local = time_t(unixTime + Int64(utcOffsetSeconds))
+        var parts = tm()
+        gmtime_r(&local, &parts)
+        let sign = utcOffsetSeconds < 0 ? "-" : "+"
+        let magnitude = abs(utcOffsetSeconds)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d",
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec),
+            sign, magnitude / 3600, (magnitude % 3600) / 60)
+    }
+}
+
+extension MailDate {
+    /// Parses the date of an mbox `From ` line (`From sender Thu May 10 12:50:00 2001`, asctime, taken as UTC).
+    ///
+    /// Returns `nil` when the line carries no recognisable date.
+    public static func parseMboxFromLine(_ line: some Collection<UInt8>) -> MailDate? {
+        let text = String(decoding: line, as: UTF8.self)
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        // Find "<Mon> <day> <hh:mm[:ss]> <year>" anywhere after the sender.
+        guard words.count >= 5 else { return nil }
+        for start in 1..<words.count {
+            guard start + 3 < words.count,
+                let month = months.firstIndex(of: words[start].lowercased()),
+                let day = Int(words[start + 1]), (1...31).contains(day)
+            else { continue }
+            let clock = words[start + 2].split(separator: ":").compactMap { Int($0) }
+            guard clock.count >= 2, let year = Int(words[start + 3]), (1970...9999).contains(year) else { continue }
+            var parts = tm()
+            parts.tm_year = Int32(year - 1900)
+            parts.tm_mon = Int32(month)
+            parts.tm_mday = Int32(day)
+            parts.tm_hour = Int32(clock[0])
+            parts.tm_min = Int32(clock[1])
+            parts.tm_sec = Int32(clock.count > 2 ? clock[2] : 0)
+            let seconds = timegm(&parts)
+            return MailDate(unixTime: Int64(seconds), utcOffsetSeconds: 0)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,126 @@
+import CGMime
+
+/// Parses raw RFC 5322 message bytes into a ``MailMessage`` with GMime.
+///
+/// GMime handles transfer encodings, RFC 2047/2231 words, charsets and broken structure; this type only copies out the
+/// fields the tool needs. It is stateless: call it from any thread.
+public struct MailParser: Sendable {
+    /// The largest message accepted, in bytes; larger ones fail with ``MailParsingError/Code/tooLarge``.
+    public var maxMessageBytes: Int
+    /// Whether to compute each attachment's decoded size (streams the attachment through the decoder once).
+    public var measuresAttachments: Bool
+
+    /// Creates a parser.
+    public init(maxMessageBytes: Int = 64 << 20, measuresAttachments: Bool = true) {
+        self.maxMessageBytes = maxMessageBytes
+        self.measuresAttachments = measuresAttachments
+    }
+
+    /// Parses one message.
+    ///
+    /// - Throws: ``MailParsingError`` when the bytes hold no message at all; defects in a readable message are
+    ///   reported in ``MailMessage/defects`` instead.
+    public func parse(_ bytes: [UInt8]) throws(MailParsingError) -> MailMessage {
+        let outcome = bytes.withUnsafeBytes { parseResult($0) }
+        return try outcome.get()
+    }
+
+    /// Parses one message from a raw buffer; see ``parse(_:)-([UInt8])``.
+    public func parse(_ raw: UnsafeRawBufferPointer) throws(MailParsingError) -> MailMessage {
+        try parseResult(raw).get()
+    }
+
+    private func parseResult(_ raw: UnsafeRawBufferPointer) -> Result<MailMessage, MailParsingError> {
+        GMimeRuntime.ensureInitialized()
+        if raw.isEmpty { return .failure(MailParsingError(.emptyMessage, "the message has no bytes")) }
+        if raw.count > maxMessageBytes {
+            return .failure(
+                MailParsingError(.tooLarge, "message of \(raw.count) bytes exceeds the \(maxMessageBytes)-byte cap"))
+        }
+        return parseBuffer(raw)
+    }
+
+    private func parseBuffer(_ raw: UnsafeRawBufferPointer) -> Result<MailMessage, MailParsingError> {
+        let collector = DefectCollector()
+        guard let options = g_mime_parser_options_new() else {
+            return .failure(MailParsingError(.notAMessage, "GMime could not allocate parser options"))
+        }
+        defer { g_mime_parser_options_free(options) }
+        g_mime_parser_options_set_warning_callback(
+            options, gmimeWarningCallback, Unmanaged.passUnretained(collector).toOpaque())
+
+        guard let stream = cgm_stream_mem_copy(raw.baseAddress, raw.count) else {
+            return .failure(MailParsingError(.notAMessage, "GMime could not open a memory stream"))
+        }
+        defer { cgm_unref(stream) }
+        guard let parser = g_mime_parser_new_with_stream(stream) else {
+            return .failure(MailParsingError(.notAMessage, "GMime could not create a parser"))
+        }
+        defer { cgm_unref(parser) }
+        g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE)
+        guard let gmessage = g_mime_parser_construct_message(parser, options) else {
+            return .failure(MailParsingError(.notAMessage, "no RFC 5322 message could be read from the bytes"))
+        }
+        defer { cgm_unref(gmessage) }
+
+        var message = MailMessage()
+        message.rawSize = raw.count
+        var extractor = Extractor(options: options, measuresAttachments: measuresAttachments)
+        extractor.fill(&message, from: gmessage)
+        withExtendedLifetime(collector) {}
+        message.defects = collector.defects + extractor.defects
+        return .success(message)
+    }
+}
+
+/// One-time GMime initialisation.
+enum GMimeRuntime {
+    private static let initialized: Bool = {
+        g_mime_init()
+        return true
+    }()
+
+    static func ensureInitialized() {
+        _ = initialized
+    }
+}
+
+/// Collects parser warnings through the C callback's user-data pointer.
+final class DefectCollector {
+    var defects: [ParseDefect] = []
+}
+
+private let gmimeWarningCallback: GMimeParserWarningFunc = { offset, code, item, userData in
+    guard let userData else { return }
+    let collector = Unmanaged<DefectCollector>.fromOpaque(userData).takeUnretainedValue()
+    guard collector.defects.count < 100 else { return }
+    var detail: String?
+    if let item {
+        let text = String(cString: item)
+        detail = text.count > 120 ? String(text.prefix(120)) + "…" : text
+    }
+    collector.defects.append(ParseDefect(code: defectCode(code), offset: offset >= 0 ? Int64(offset) : nil, item: detail))
+}
+
+private func defectCode(_ warning: GMimeParserWarning) -> String {
+    switch warning {
+    case GMIME_WARN_DUPLICATED_HEADER: "duplicated-header"
+    case GMIME_WARN_DUPLICATED_PARAMETER: "duplicated-parameter"
+    case GMIME_WARN_UNENCODED_8BIT_HEADER: "unencoded-8bit-header"
+    case GMIME_WARN_INVALID_CONTENT_TYPE: "invalid-content-type"
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: "invalid-rfc2047-header-value"
+    case GMIME_WARN_MALFORMED_MULTIPART: "malformed-multipart"
+    case GMIME_WARN_TRUNCATED_MESSAGE: "truncated-message"
+    case GMIME_WARN_MALFORMED_MESSAGE: "malformed-message"
+    case GMIME_CRIT_INVALID_HEADER_NAME: "invalid-header-name"
+    case GMIME_CRIT_CONFLICTING_HEADER: "conflicting-header"
+    case GMIME_CRIT_CONFLICTING_PARAMETER: "conflicting-parameter"
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: "multipart-without-boundary"
+    case GMIME_WARN_INVALID_PARAMETER: "invalid-parameter"
+    case GMIME_WARN_INVALID_ADDRESS_LIST: "invalid-address-list"
+    case GMIME_CRIT_NESTING_OVERFLOW: "nesting-overflow"
+    case GMIME_WARN_PART_WITHOUT_CONTENT: "part-without-content"
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: "part-without-headers-or-content"
+    default: "parser-warning-\(warning.rawValue)"
+    }
+}
