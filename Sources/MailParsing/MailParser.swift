@@ -99,7 +99,8 @@ private let gmimeWarningCallback: GMimeParserWarningFunc = { offset, code, item,
         let text = String(cString: item)
         detail = text.count > 120 ? String(text.prefix(120)) + "…" : text
     }
-    collector.defects.append(ParseDefect(code: defectCode(code), offset: offset >= 0 ? Int64(offset) : nil, item: detail))
+    collector.defects.append(
+        ParseDefect(code: defectCode(code), offset: offset >= 0 ? Int64(offset) : nil, item: detail))
 }
 
 private func defectCode(_ warning: GMimeParserWarning) -> String {

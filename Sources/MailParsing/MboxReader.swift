@@ -51,7 +51,8 @@ public struct MboxReader: Sequence, IteratorProtocol {
     /// Messages larger than this are dropped and reported with ``MboxEntry/oversizedSize``.
     public let maxMessageBytes: Int
 
-    private let handle: FileHandle
+    private let handle: FileHandle?
+    private var memory: [UInt8]?
     private var buffer: [UInt8] = []
     private var bufferStart = 0
     private var fileOffsetOfBuffer: UInt64
@@ -83,6 +84,18 @@ public struct MboxReader: Sequence, IteratorProtocol {
         self.nextIndex = firstIndex
     }
 
+    /// Reads an mbox held in memory (tests, fuzzing); `name` stands in for the path in reports.
+    public init(
+        bytes: [UInt8], name: String = "<memory>", variant: MboxVariant = .mboxrd, maxMessageBytes: Int = 64 << 20
+    ) {
+        self.path = name
+        self.variant = variant
+        self.maxMessageBytes = maxMessageBytes
+        self.handle = nil
+        self.memory = bytes
+        self.fileOffsetOfBuffer = 0
+    }
+
     /// Reads the next message, or `nil` at the end of the file.
     public mutating func next() -> MboxEntry? {
         if !started {
@@ -111,8 +124,9 @@ public struct MboxReader: Sequence, IteratorProtocol {
             if blank {
                 heldBlankLine = Array(line.bytes)
             } else {
-                append(line.startsLine ? unquoted(line.bytes) : line.bytes, to: &body, size: &bodySize,
-                       oversized: &oversized)
+                append(
+                    line.startsLine ? unquoted(line.bytes) : line.bytes, to: &body, size: &bodySize,
+                    oversized: &oversized)
             }
             previousLineBlank = blank
         }
@@ -217,7 +231,14 @@ public struct MboxReader: Sequence, IteratorProtocol {
             buffer.removeSubrange(0..<bufferStart)
             bufferStart = 0
         }
-        let chunk = (try? handle.read(upToCount: chunkSize)) ?? nil
+        if let memory {
+            // Hand out the in-memory file in the same chunk sizes as a real file, so both paths behave alike.
+            let consumed = Int(fileOffsetOfBuffer) + buffer.count
+            let end = min(memory.count, consumed + chunkSize)
+            if consumed < end { buffer.append(contentsOf: memory[consumed..<end]) } else { atEOF = true }
+            return
+        }
+        let chunk = (try? handle?.read(upToCount: chunkSize)) ?? nil
         if let chunk, !chunk.isEmpty {
             buffer.append(contentsOf: chunk)
         } else {

@@ -11,8 +11,9 @@ public enum UTF8Validation {
         }
         while index < count, base.load(fromByteOffset: index, as: UInt8.self) < 0x80 { index += 1 }
         if index == count { return true }
-        let rest = UnsafeBufferPointer(start: base.advanced(by: index).assumingMemoryBound(to: UInt8.self),
-                                       count: count - index)
+        let rest = UnsafeBufferPointer(
+            start: base.advanced(by: index).assumingMemoryBound(to: UInt8.self),
+            count: count - index)
         return String(validating: rest, as: UTF8.self) != nil
     }
 }
