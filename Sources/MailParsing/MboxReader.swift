@@ -234,7 +234,7 @@ public struct MboxReader: Sequence, IteratorProtocol {
         if let memory {
             // Hand out the in-memory file in the same chunk sizes as a real file, so both paths behave alike.
             let consumed = Int(fileOffsetOfBuffer) + buffer.count
-            let end = min(memory.count, consumed + chunkSize)
+            let end = Swift.min(memory.count, consumed + chunkSize)
             if consumed < end { buffer.append(contentsOf: memory[consumed..<end]) } else { atEOF = true }
             return
         }
