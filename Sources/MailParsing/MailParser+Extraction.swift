@@ -1,4 +1,5 @@
 import CGMime
+import Foundation
 
 /// Copies the fields of a GMime message into a ``MailMessage``.
 struct Extractor {
@@ -15,27 +16,69 @@ struct Extractor {
 
     mutating func fill(_ message: inout MailMessage, from gmessage: UnsafeMutablePointer<GMimeMessage>) {
         let object = cgm_message_object(gmessage)
-        message.messageID = string(g_mime_message_get_message_id(gmessage)).flatMap(Self.nonEmpty)
-        message.subject = string(g_mime_message_get_subject(gmessage))
-        if let dateTime = g_mime_message_get_date(gmessage) {
-            message.date = MailDate(
-                unixTime: Int64(g_date_time_to_unix(dateTime)),
-                utcOffsetSeconds: Int(g_date_time_get_utc_offset(dateTime) / 1_000_000))
-        } else if g_mime_object_get_header(object, "Date") != nil {
-            defects.append(ParseDefect(code: "invalid-date", item: headerPreview(object, "Date")))
-        } else {
-            defects.append(ParseDefect(code: "missing-date"))
+        var sawDate = false
+        var sawSubject = false
+        var sawMessageID = false
+        var sawReferences = false
+        var sawInReplyTo = false
+        if let headers = g_mime_object_get_header_list(object) {
+            let count = min(g_mime_header_list_get_count(headers), 10_000)
+            for index in 0..<max(count, 0) {
+                guard let header = g_mime_header_list_get_header_at(headers, index),
+                    let name = g_mime_header_get_name(header),
+                    let rawValue = g_mime_header_get_raw_value(header)
+                else { continue }
+                // First occurrence wins for single-valued headers; address headers accumulate.
+                switch HeaderName(name) {
+                case .from: message.from += addresses(rawValue)
+                case .sender: message.sender += addresses(rawValue)
+                case .replyTo: message.replyTo += addresses(rawValue)
+                case .to: message.to += addresses(rawValue)
+                case .cc: message.cc += addresses(rawValue)
+                case .bcc: message.bcc += addresses(rawValue)
+                case .subject where !sawSubject:
+                    sawSubject = true
+                    message.subject = decodedText(rawValue)
+                case .messageID where !sawMessageID:
+                    sawMessageID = true
+                    message.messageID = messageID(rawValue)
+                case .date where !sawDate:
+                    sawDate = true
+                    message.date = date(rawValue)
+                    if message.date == nil { defects.append(ParseDefect(code: "invalid-date", item: preview(rawValue))) }
+                case .inReplyTo where !sawInReplyTo:
+                    sawInReplyTo = true
+                    message.inReplyTo = references(rawValue)
+                case .references where !sawReferences:
+                    sawReferences = true
+                    message.references = references(rawValue)
+                default: break
+                }
+            }
         }
-        message.from = addresses(g_mime_message_get_from(gmessage))
-        message.sender = addresses(g_mime_message_get_sender(gmessage))
-        message.replyTo = addresses(g_mime_message_get_reply_to(gmessage))
-        message.to = addresses(g_mime_message_get_to(gmessage))
-        message.cc = addresses(g_mime_message_get_cc(gmessage))
-        message.bcc = addresses(g_mime_message_get_bcc(gmessage))
-        message.inReplyTo = references(object, "In-Reply-To")
-        message.references = references(object, "References")
+        if !sawDate { defects.append(ParseDefect(code: "missing-date")) }
         if let body = g_mime_message_get_mime_part(gmessage) {
             walk(body, path: "", attachedDepth: 0, into: &message)
+        }
+    }
+
+    /// The headers the extractor reads.
+    enum HeaderName {
+        case from, sender, replyTo, to, cc, bcc, subject, messageID, date, inReplyTo, references, other
+
+        init(_ name: UnsafePointer<CChar>) {
+            self =
+                switch strlen(name) {
+                case 2: strcasecmp(name, "to") == 0 ? .to : strcasecmp(name, "cc") == 0 ? .cc : .other
+                case 3: strcasecmp(name, "bcc") == 0 ? .bcc : .other
+                case 4: strcasecmp(name, "from") == 0 ? .from : strcasecmp(name, "date") == 0 ? .date : .other
+                case 6: strcasecmp(name, "sender") == 0 ? .sender : .other
+                case 7: strcasecmp(name, "subject") == 0 ? .subject : .other
+                case 8: strcasecmp(name, "reply-to") == 0 ? .replyTo : .other
+                case 10: strcasecmp(name, "message-id") == 0 ? .messageID : strcasecmp(name, "references") == 0 ? .references : .other
+                case 11: strcasecmp(name, "in-reply-to") == 0 ? .inReplyTo : .other
+                default: .other
+                }
         }
     }
 
@@ -48,37 +91,72 @@ struct Extractor {
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
     }
 
-    private func headerPreview(_ object: UnsafeMutablePointer<GMimeObject>?, _ name: String) -> String? {
-        guard let value = string(g_mime_object_get_header(object, name)) else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    private func preview(_ raw: UnsafePointer<CChar>) -> String? {
+        let trimmed = unfolded(raw).trimmingCharacters(in: .whitespaces)
         return trimmed.count > 80 ? String(trimmed.prefix(80)) + "…" : trimmed
     }
 
-    private func references(_ object: UnsafeMutablePointer<GMimeObject>?, _ header: String) -> [String] {
-        guard let value = g_mime_object_get_header(object, header),
-            let refs = g_mime_references_parse(options, value)
-        else { return [] }
+    /// The header value with folding line breaks removed, as a String (header values are short).
+    private func unfolded(_ raw: UnsafePointer<CChar>) -> String {
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+        return String(decoding: bytes.lazy.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
+    }
+
+    private func decodedText(_ raw: UnsafePointer<CChar>) -> String? {
+        let decoded: String? = unfolded(raw).withCString { folded in
+            guard let decoded = g_mime_utils_header_decode_text(options, folded) else { return nil }
+            defer { g_free(decoded) }
+            return string(decoded)
+        }
+        return decoded?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func messageID(_ raw: UnsafePointer<CChar>) -> String? {
+        guard let decoded = g_mime_utils_decode_message_id(raw) else { return nil }
+        defer { g_free(decoded) }
+        return string(decoded).flatMap(Self.nonEmpty)
+    }
+
+    private func date(_ raw: UnsafePointer<CChar>) -> MailDate? {
+        guard let dateTime = g_mime_utils_header_decode_date(raw) else { return nil }
+        defer { g_date_time_unref(dateTime) }
+        return MailDate(
+            unixTime: Int64(g_date_time_to_unix(dateTime)),
+            utcOffsetSeconds: Int(g_date_time_get_utc_offset(dateTime) / 1_000_000))
+    }
+
+    private func references(_ raw: UnsafePointer<CChar>) -> [String] {
+        guard let refs = g_mime_references_parse(options, raw) else { return [] }
         defer { g_mime_references_free(refs) }
-        let count = g_mime_references_length(refs)
+        let count = min(g_mime_references_length(refs), 1000)
         var ids: [String] = []
-        ids.reserveCapacity(Int(count))
-        for index in 0..<count {
+        ids.reserveCapacity(Int(max(count, 0)))
+        for index in 0..<max(count, 0) {
             if let id = string(g_mime_references_get_message_id(refs, index)), !id.isEmpty { ids.append(id) }
         }
         return ids
     }
 
-    private func addresses(_ list: UnsafeMutablePointer<InternetAddressList>?) -> [MailAddress] {
-        var result: [MailAddress] = []
-        appendAddresses(list, into: &result, depth: 0)
-        return result
+    /// GMime's parse of an address header; where GMime drops addresses it rejects (such as `k..allen@enron.com`),
+    /// the lenient parser's reading is used instead.
+    private func addresses(_ raw: UnsafePointer<CChar>) -> [MailAddress] {
+        var strict: [MailAddress] = []
+        if let list = internet_address_list_parse(options, raw) {
+            appendAddresses(list, into: &strict, depth: 0)
+            cgm_unref(list)
+        }
+        let lenient = LenientAddressParser.parse(unfolded(raw))
+        guard lenient.count > strict.count else { return strict }
+        return lenient.map { entry in
+            MailAddress(name: entry.rawName.flatMap(decodedPhrase), address: entry.address)
+        }
     }
 
     private func appendAddresses(
         _ list: UnsafeMutablePointer<InternetAddressList>?, into result: inout [MailAddress], depth: Int
     ) {
         guard let list, depth < 4 else { return }
-        let count = internet_address_list_length(list)
+        let count = min(internet_address_list_length(list), 1000)
         guard count > 0 else { return }
         for index in 0..<count {
             guard let address = internet_address_list_get_address(list, index) else { continue }
@@ -89,6 +167,12 @@ struct Extractor {
                 result.append(MailAddress(name: name, address: spec))
             }
         }
+    }
+
+    private func decodedPhrase(_ raw: String) -> String? {
+        guard let decoded = g_mime_utils_header_decode_phrase(options, raw) else { return nil }
+        defer { g_free(decoded) }
+        return string(decoded).flatMap(Self.nonEmpty)
     }
 
     // MARK: Parts

@@ -37,7 +37,19 @@ public struct MailParser: Sendable {
             return .failure(
                 MailParsingError(.tooLarge, "message of \(raw.count) bytes exceeds the \(maxMessageBytes)-byte cap"))
         }
-        return parseBuffer(raw)
+        let first = parseBuffer(raw)
+        guard case .failure = first else { return first }
+        // A header block that starts with a folded (indented) line has no header name to continue; GMime rejects
+        // the whole message. Drop the leading white space and try once more, noting the defect.
+        var skip = 0
+        while skip < raw.count, [0x20, 0x09, 0x0D, 0x0A].contains(raw[skip]) { skip += 1 }
+        guard skip > 0, skip < raw.count else { return first }
+        return parseBuffer(UnsafeRawBufferPointer(rebasing: raw[skip...])).map { message in
+            var message = message
+            message.rawSize = raw.count
+            message.defects.insert(ParseDefect(code: "header-starts-with-whitespace", offset: 0), at: 0)
+            return message
+        }
     }
 
     private func parseBuffer(_ raw: UnsafeRawBufferPointer) -> Result<MailMessage, MailParsingError> {

@@ -1,0 +1,37 @@
+import MailParsing
+
+/// Messages of one mbox file, streamed in bounded memory.
+public struct MboxSource: MessageSource {
+    /// The mbox file.
+    public let name: String
+    private var reader: MboxReader
+
+    /// Opens `path`, optionally resuming at `startOffset` (an earlier ``RawMessage/resumeOffset``).
+    public init(
+        path: String, variant: MboxVariant = .mboxrd, maxMessageBytes: Int = 64 << 20, startOffset: UInt64 = 0,
+        firstIndex: Int = 0
+    ) throws(InputError) {
+        self.name = path
+        do {
+            reader = try MboxReader(
+                path: path, variant: variant, maxMessageBytes: maxMessageBytes, startOffset: startOffset,
+                firstIndex: firstIndex)
+        } catch {
+            throw InputError(.unreadable, path: path, detail: error.reason)
+        }
+    }
+
+    /// The next message of the file.
+    public mutating func next() -> SourceItem? {
+        guard let entry = reader.next() else { return nil }
+        let position = MessagePosition(file: name, index: entry.index, byteOffset: entry.offset)
+        if let size = entry.oversizedSize {
+            return .unreadable(
+                position, reason: "message of \(size) bytes exceeds the \(reader.maxMessageBytes)-byte cap")
+        }
+        return .message(
+            RawMessage(
+                bytes: entry.bytes, position: position, envelopeDate: entry.envelopeDate,
+                resumeOffset: entry.endOffset))
+    }
+}
