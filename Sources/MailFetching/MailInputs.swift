@@ -23,7 +23,9 @@ public enum MailInputs {
             }
             if isDirectory.boolValue {
                 let files = try walk(path)
-                if files.isEmpty { throw InputError(.empty, path: path, detail: "no .eml or .mbox files in the folder") }
+                if files.isEmpty {
+                    throw InputError(.empty, path: path, detail: "no .eml or .mbox files in the folder")
+                }
                 var emlRun: [String] = []
                 for file in files {
                     if mboxExtensions.contains((file as NSString).pathExtension.lowercased()) || looksLikeMbox(file) {

@@ -45,7 +45,9 @@ struct Extractor {
                 case .date where !sawDate:
                     sawDate = true
                     message.date = date(rawValue)
-                    if message.date == nil { defects.append(ParseDefect(code: "invalid-date", item: preview(rawValue))) }
+                    if message.date == nil {
+                        defects.append(ParseDefect(code: "invalid-date", item: preview(rawValue)))
+                    }
                 case .inReplyTo where !sawInReplyTo:
                     sawInReplyTo = true
                     message.inReplyTo = references(rawValue)
@@ -75,7 +77,9 @@ struct Extractor {
                 case 6: strcasecmp(name, "sender") == 0 ? .sender : .other
                 case 7: strcasecmp(name, "subject") == 0 ? .subject : .other
                 case 8: strcasecmp(name, "reply-to") == 0 ? .replyTo : .other
-                case 10: strcasecmp(name, "message-id") == 0 ? .messageID : strcasecmp(name, "references") == 0 ? .references : .other
+                case 10:
+                    strcasecmp(name, "message-id") == 0
+                        ? .messageID : strcasecmp(name, "references") == 0 ? .references : .other
                 case 11: strcasecmp(name, "in-reply-to") == 0 ? .inReplyTo : .other
                 default: .other
                 }
@@ -98,7 +102,8 @@ struct Extractor {
 
     /// The header value with folding line breaks removed, as a String (header values are short).
     private func unfolded(_ raw: UnsafePointer<CChar>) -> String {
-        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+        let bytes = UnsafeBufferPointer(
+            start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
         return String(decoding: bytes.lazy.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
     }
 
