@@ -29,9 +29,13 @@ let package = Package(
             dependencies: ["MailParsing", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        .target(name: "GongEngagement", swiftSettings: strict),
         .target(
             name: "ShareDetectorKit",
-            dependencies: ["MailParsing", "MailFetching", "ShareDetection"],
+            dependencies: [
+                "MailParsing", "MailFetching", "ShareDetection", "GongEngagement",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -51,6 +55,7 @@ let package = Package(
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"], swiftSettings: strict),
         .testTarget(name: "MailFetchingTests", dependencies: ["MailFetching"], swiftSettings: strict),
         .testTarget(name: "ShareDetectionTests", dependencies: ["ShareDetection"], swiftSettings: strict),
+        .testTarget(name: "GongEngagementTests", dependencies: ["GongEngagement"], swiftSettings: strict),
         .testTarget(
             name: "ShareDetectorKitTests",
             dependencies: ["ShareDetectorKit", "share-detector"],

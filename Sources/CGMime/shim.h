@@ -50,6 +50,11 @@ static inline GMimeStream *cgm_stream_mem_copy(const void *bytes, size_t len) {
     return g_mime_stream_mem_new_with_buffer((const char *)bytes, len);
 }
 
+/* Lowercase hex SHA-256 of the bytes; the caller g_free()s. */
+static inline char *cgm_sha256_hex(const void *bytes, size_t len) {
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)bytes, len);
+}
+
 static inline void cgm_unref(void *object) { if (object) g_object_unref(object); }
 
 #endif

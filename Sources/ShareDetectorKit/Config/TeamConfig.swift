@@ -1,0 +1,117 @@
+/// One team's configuration: mailboxes, internal domains, rules, Gong settings, state location.
+///
+/// Every field has a default so a config can stay short; `config.example.yml` documents every key.
+public struct TeamConfig: Sendable {
+    /// The config file it was read from (empty for the built-in default).
+    public var file: String = ""
+    /// The team's name, for reports.
+    public var team: String = "default"
+    /// Domains whose addresses are colleagues, not prospects. Empty: each sender's own domain.
+    public var internalDomains: [String] = []
+    /// Rule files or folders on top of the built-in rules, as absolute paths.
+    public var rulePaths: [String] = []
+    /// Whether the built-in rules are used (set `builtInRules: false` to use only the team's).
+    public var useBuiltInRules = true
+    /// Extra exclusions: recipient or sender domains and addresses that never produce events.
+    public var excludedDomains: [String] = []
+    /// Addresses that never produce events.
+    public var excludedAddresses: [String] = []
+    /// The ledger's path (absolute).
+    public var statePath: String = "state/share-detector.sqlite"
+    /// Gong settings.
+    public var gong = GongSettings()
+    /// Mailboxes to scan.
+    public var mailboxes: [MailboxConfig] = []
+    /// Gong user ids by sharer email (lowercased).
+    public var sharers: [String: String] = [:]
+    /// Salesforce Account ids by recipient domain (lowercased), for `crmContext`.
+    public var crmAccounts: [String: String] = [:]
+    /// Keys that hold a literal secret (for the warning about readable files).
+    public var literalSecretKeys: [String] = []
+
+    /// The built-in default configuration.
+    public init() {}
+}
+
+/// How events reach Gong.
+public struct GongSettings: Sendable {
+    /// The customer-specific API host.
+    public var baseURL = "https://api.gong.io"
+    /// Basic auth: access key.
+    public var accessKey: SecretReference?
+    /// Basic auth: access key secret.
+    public var accessKeySecret: SecretReference?
+    /// Bearer token, instead of the key pair.
+    public var bearerToken: SecretReference?
+    /// The stable id of this deployment.
+    public var reportingSystem = "share-detector"
+    /// The Gong workspace for events.
+    public var workspaceId: String?
+    /// Pace: calls per second shared by every run on this ledger.
+    public var callsPerSecond: Double = 3
+    /// Daily call budget.
+    public var callsPerDay = 10_000
+    /// Whether `sharingMessageBody` is sent.
+    public var includeMessageBody = true
+    /// Cap of `sharingMessageBody`, in UTF-8 bytes.
+    public var maxBodyBytes = 32_768
+    /// Seconds to wait for a connection.
+    public var connectTimeoutSeconds = 10
+    /// Seconds for a whole request.
+    public var requestTimeoutSeconds = 30
+
+    /// Defaults.
+    public init() {}
+}
+
+/// One mailbox of a team.
+public struct MailboxConfig: Sendable {
+    /// Where its messages are.
+    public enum Source: Sendable {
+        /// An mbox file (absolute path).
+        case mbox(String)
+        /// A folder of `.eml` files (absolute path).
+        case emlFolder(String)
+        /// An IMAP account.
+        case imap(IMAPSettings)
+    }
+
+    /// Name for reports and checkpoints.
+    public var name: String
+    /// Where the mail is.
+    public var source: Source
+
+    /// Creates a mailbox.
+    public init(name: String, source: Source) {
+        self.name = name
+        self.source = source
+    }
+}
+
+/// An IMAP account.
+public struct IMAPSettings: Sendable {
+    /// `imaps://host[:port][/folder]` or `imap://…` (STARTTLS required).
+    public var url: String
+    /// Login name.
+    public var username: String
+    /// Password (SASL PLAIN / LOGIN).
+    public var password: SecretReference?
+    /// OAuth 2 token (XOAUTH2).
+    public var oauth2Token: SecretReference?
+    /// Extra CA certificates (absolute path).
+    public var caFile: String?
+    /// Folders to scan; empty: the folder with the `\Sent` attribute.
+    public var folders: [String] = []
+    /// Allow plaintext IMAP without TLS.
+    public var allowInsecure = false
+    /// First run: scan mail since this date (`YYYY-MM-DD`).
+    public var since: String?
+    /// First run: scan this many days back (default 30).
+    public var lastDays = 30
+
+    /// Creates settings.
+    public init(url: String, username: String) {
+        self.url = url
+        self.username = username
+    }
+}

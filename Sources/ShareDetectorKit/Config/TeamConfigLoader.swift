@@ -1,0 +1,293 @@
+import Foundation
+import Yams
+
+/// Reads a team config file into a ``TeamConfig``, reporting every problem with file, line and key.
+public enum TeamConfigLoader {
+    /// Loads and validates `path`. Relative paths inside the file are relative to the file's folder.
+    public static func load(path: String) throws(ConfigError) -> TeamConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(code: .unreadableFile, file: path, message: "cannot read the config file")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    /// Parses config text; `file` names it in errors and anchors relative paths.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> TeamConfig {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            let line = (error as? YamlError).flatMap { yamlErrorLine($0) } ?? 0
+            throw ConfigError(code: .yamlSyntax, file: file, line: line, message: "not valid YAML")
+        }
+        var reader = ConfigNodeReader(file: file)
+        let directory = ((file as NSString).deletingLastPathComponent as NSString).standardizingPath
+        var config = TeamConfig()
+        config.file = file
+        guard let root = node else { throw ConfigError(code: .invalidValue, file: file, message: "the file is empty") }
+        try reader.read(root, directory: directory, into: &config)
+        return config
+    }
+
+    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+}
+
+/// Walks the YAML nodes of a config.
+struct ConfigNodeReader {
+    let file: String
+
+    func error(_ code: ConfigError.Code, _ node: Node?, _ key: String, _ message: String) -> ConfigError {
+        ConfigError(code: code, file: file, line: node?.mark.map { $0.line } ?? 0, key: key, message: message)
+    }
+
+    func mapping(_ node: Node, _ key: String, allowed: [String]) throws(ConfigError) -> [(String, Node, Node)] {
+        guard let mapping = node.mapping else {
+            throw error(.invalidValue, node, key, "expected a mapping of keys to values")
+        }
+        var result: [(String, Node, Node)] = []
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.string else { throw error(.invalidValue, keyNode, key, "keys must be text") }
+            let path = key.isEmpty ? name : "\(key).\(name)"
+            guard allowed.contains(name) else {
+                let hint = allowed.min { distance($0, name) < distance($1, name) }
+                let suggestion = hint.flatMap { distance($0, name) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                throw error(.unknownKey, keyNode, path, "unknown key '\(name)'\(suggestion)")
+            }
+            result.append((path, keyNode, value))
+        }
+        return result
+    }
+
+    func string(_ node: Node, _ key: String) throws(ConfigError) -> String {
+        guard let scalar = node.scalar else { throw error(.invalidValue, node, key, "expected a text value") }
+        return scalar.string
+    }
+
+    func strings(_ node: Node, _ key: String) throws(ConfigError) -> [String] {
+        if node.scalar != nil { return [try string(node, key)] }
+        guard let sequence = node.sequence else { throw error(.invalidValue, node, key, "expected a list") }
+        var values: [String] = []
+        for (index, item) in sequence.enumerated() { values.append(try string(item, "\(key)[\(index)]")) }
+        return values
+    }
+
+    func bool(_ node: Node, _ key: String) throws(ConfigError) -> Bool {
+        guard let value = node.bool else { throw error(.invalidValue, node, key, "expected true or false") }
+        return value
+    }
+
+    func number(_ node: Node, _ key: String, range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        guard let value = node.float ?? node.int.map(Double.init), range.contains(value) else {
+            throw error(
+                .invalidValue, node, key, "expected a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func path(_ node: Node, _ key: String, directory: String) throws(ConfigError) -> String {
+        let value = try string(node, key)
+        guard !value.isEmpty else { throw error(.invalidValue, node, key, "expected a path") }
+        return value.hasPrefix("/") ? value : ((directory as NSString).appendingPathComponent(value) as NSString)
+            .standardizingPath
+    }
+
+    mutating func read(_ root: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
+        let keys = [
+            "team", "internalDomains", "rules", "builtInRules", "exclude", "state", "gong", "mailboxes", "sharers",
+            "crmAccounts",
+        ]
+        config.statePath = (directory as NSString).appendingPathComponent("state/share-detector.sqlite")
+        for (key, _, value) in try mapping(root, "", allowed: keys) {
+            switch key {
+            case "team": config.team = try string(value, key)
+            case "internalDomains": config.internalDomains = try strings(value, key).map { $0.lowercased() }
+            case "rules":
+                var paths: [String] = []
+                for (index, item) in (value.sequence.map(Array.init) ?? [value]).enumerated() {
+                    let resolved = try path(item, "rules[\(index)]", directory: directory)
+                    guard FileManager.default.fileExists(atPath: resolved) else {
+                        throw error(.invalidValue, item, "rules[\(index)]", "no such file or folder: \(resolved)")
+                    }
+                    paths.append(resolved)
+                }
+                config.rulePaths = paths
+            case "builtInRules": config.useBuiltInRules = try bool(value, key)
+            case "exclude":
+                for (subkey, _, item) in try mapping(value, key, allowed: ["domains", "addresses"]) {
+                    if subkey.hasSuffix("domains") {
+                        config.excludedDomains = try strings(item, subkey).map { $0.lowercased() }
+                    } else {
+                        config.excludedAddresses = try strings(item, subkey).map { $0.lowercased() }
+                    }
+                }
+            case "state": config.statePath = try path(value, key, directory: directory)
+            case "gong": try readGong(value, directory: directory, into: &config)
+            case "mailboxes": config.mailboxes = try readMailboxes(value, directory: directory, config: &config)
+            case "sharers", "crmAccounts":
+                var map: [String: String] = [:]
+                for (subkey, keyNode, item) in try mapping(value, key, allowed: [String](allKeys(value))) {
+                    map[(keyNode.string ?? "").lowercased()] = try string(item, subkey)
+                }
+                if key == "sharers" { config.sharers = map } else { config.crmAccounts = map }
+            default: break
+            }
+        }
+    }
+
+    private func allKeys(_ node: Node) -> [String] {
+        node.mapping?.keys.compactMap(\.string) ?? []
+    }
+
+    private mutating func secret(_ node: Node, _ key: String, directory: String, config: inout TeamConfig)
+        throws(ConfigError) -> SecretReference
+    {
+        let value = try string(node, key)
+        guard !value.isEmpty else { throw error(.invalidValue, node, key, "expected a secret reference") }
+        let reference = SecretReference(value, relativeTo: directory)
+        if reference.isLiteral { config.literalSecretKeys.append(key) }
+        return reference
+    }
+
+    private mutating func readGong(_ node: Node, directory: String, into config: inout TeamConfig) throws(ConfigError)
+    {
+        let keys = [
+            "baseURL", "accessKey", "accessKeySecret", "bearerToken", "reportingSystem", "workspaceId",
+            "callsPerSecond", "callsPerDay", "includeMessageBody", "maxBodyBytes", "connectTimeoutSeconds",
+            "requestTimeoutSeconds",
+        ]
+        var gong = GongSettings()
+        for (key, _, value) in try mapping(node, "gong", allowed: keys) {
+            switch key {
+            case "gong.baseURL":
+                let url = try string(value, key)
+                guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+                    scheme == "https" || scheme == "http", parsed.host != nil
+                else { throw error(.invalidValue, value, key, "expected an http(s) URL such as https://api.gong.io") }
+                gong.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            case "gong.accessKey": gong.accessKey = try secret(value, key, directory: directory, config: &config)
+            case "gong.accessKeySecret":
+                gong.accessKeySecret = try secret(value, key, directory: directory, config: &config)
+            case "gong.bearerToken": gong.bearerToken = try secret(value, key, directory: directory, config: &config)
+            case "gong.reportingSystem":
+                gong.reportingSystem = try string(value, key)
+                if gong.reportingSystem.isEmpty { throw error(.invalidValue, value, key, "must not be empty") }
+            case "gong.workspaceId": gong.workspaceId = try string(value, key)
+            case "gong.callsPerSecond": gong.callsPerSecond = try number(value, key, range: 0.01...1000)
+            case "gong.callsPerDay": gong.callsPerDay = Int(try number(value, key, range: 1...10_000_000))
+            case "gong.includeMessageBody": gong.includeMessageBody = try bool(value, key)
+            case "gong.maxBodyBytes": gong.maxBodyBytes = Int(try number(value, key, range: 256...1_000_000))
+            case "gong.connectTimeoutSeconds": gong.connectTimeoutSeconds = Int(try number(value, key, range: 1...600))
+            case "gong.requestTimeoutSeconds": gong.requestTimeoutSeconds = Int(try number(value, key, range: 1...3600))
+            default: break
+            }
+        }
+        if (gong.accessKey == nil) != (gong.accessKeySecret == nil) {
+            throw error(
+                .missingKey, node, gong.accessKey == nil ? "gong.accessKey" : "gong.accessKeySecret",
+                "accessKey and accessKeySecret go together")
+        }
+        if gong.bearerToken != nil && gong.accessKey != nil {
+            throw error(.invalidValue, node, "gong.bearerToken", "use either bearerToken or the access key pair, not both")
+        }
+        config.gong = gong
+    }
+
+    private mutating func readMailboxes(_ node: Node, directory: String, config: inout TeamConfig)
+        throws(ConfigError) -> [MailboxConfig]
+    {
+        guard let sequence = node.sequence else { throw error(.invalidValue, node, "mailboxes", "expected a list") }
+        var mailboxes: [MailboxConfig] = []
+        var names: Set<String> = []
+        for (index, item) in sequence.enumerated() {
+            let base = "mailboxes[\(index)]"
+            var name: String?
+            var source: MailboxConfig.Source?
+            for (key, _, value) in try mapping(item, base, allowed: ["name", "mbox", "eml", "imap"]) {
+                switch key {
+                case "\(base).name": name = try string(value, key)
+                case "\(base).mbox", "\(base).eml":
+                    guard source == nil else { throw error(.invalidValue, value, key, "a mailbox has one source") }
+                    let resolved = try path(value, key, directory: directory)
+                    source = key.hasSuffix("mbox") ? .mbox(resolved) : .emlFolder(resolved)
+                case "\(base).imap":
+                    guard source == nil else { throw error(.invalidValue, value, key, "a mailbox has one source") }
+                    source = .imap(try readIMAP(value, key, directory: directory, config: &config))
+                default: break
+                }
+            }
+            guard let source else {
+                throw error(.missingKey, item, base, "a mailbox needs one of mbox, eml or imap")
+            }
+            guard let name, !name.isEmpty else { throw error(.missingKey, item, "\(base).name", "a mailbox needs a name") }
+            guard names.insert(name).inserted else {
+                throw error(.invalidValue, item, "\(base).name", "mailbox name '\(name)' is used twice")
+            }
+            mailboxes.append(MailboxConfig(name: name, source: source))
+        }
+        return mailboxes
+    }
+
+    private mutating func readIMAP(_ node: Node, _ base: String, directory: String, config: inout TeamConfig)
+        throws(ConfigError) -> IMAPSettings
+    {
+        let keys = [
+            "url", "username", "password", "oauth2Token", "caFile", "folders", "allowInsecure", "since", "lastDays",
+        ]
+        let fields = try mapping(node, base, allowed: keys)
+        guard let urlField = fields.first(where: { $0.0 == "\(base).url" }) else {
+            throw error(.missingKey, node, "\(base).url", "an IMAP mailbox needs a url")
+        }
+        let url = try string(urlField.2, urlField.0)
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("imaps://") || lowered.hasPrefix("imap://") else {
+            throw error(.invalidValue, urlField.2, urlField.0, "expected imaps://host or imap://host")
+        }
+        guard let userField = fields.first(where: { $0.0 == "\(base).username" }) else {
+            throw error(.missingKey, node, "\(base).username", "an IMAP mailbox needs a username")
+        }
+        var settings = IMAPSettings(url: url, username: try string(userField.2, userField.0))
+        for (key, _, value) in fields {
+            switch key {
+            case "\(base).password": settings.password = try secret(value, key, directory: directory, config: &config)
+            case "\(base).oauth2Token":
+                settings.oauth2Token = try secret(value, key, directory: directory, config: &config)
+            case "\(base).caFile": settings.caFile = try path(value, key, directory: directory)
+            case "\(base).folders": settings.folders = try strings(value, key)
+            case "\(base).allowInsecure": settings.allowInsecure = try bool(value, key)
+            case "\(base).since":
+                let since = try string(value, key)
+                guard since.count == 10, since.split(separator: "-").count == 3 else {
+                    throw error(.invalidValue, value, key, "expected a date like 2026-01-31")
+                }
+                settings.since = since
+            case "\(base).lastDays": settings.lastDays = Int(try number(value, key, range: 1...36_500))
+            default: break
+            }
+        }
+        if (settings.password == nil) == (settings.oauth2Token == nil) {
+            throw error(.missingKey, node, "\(base).password", "give either password or oauth2Token")
+        }
+        return settings
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+private func distance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.lowercased())
+    let b = Array(b.lowercased())
+    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
