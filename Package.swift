@@ -15,12 +15,19 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
             name: "CGMime",
             pkgConfig: "gmime-3.0",
             providers: [.apt(["libgmime-3.0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "MailParsing", dependencies: ["CGMime"], swiftSettings: strict),
         .target(name: "MailFetching", dependencies: ["MailParsing"], swiftSettings: strict),
@@ -29,11 +36,21 @@ let package = Package(
             dependencies: ["MailParsing", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        .target(name: "GongEngagement", swiftSettings: strict),
+        .target(name: "GongEngagement", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(
+            name: "ShareLedger",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "GongSandbox",
+            dependencies: ["GongEngagement", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict
+        ),
         .target(
             name: "ShareDetectorKit",
             dependencies: [
-                "MailParsing", "MailFetching", "ShareDetection", "GongEngagement",
+                "MailParsing", "MailFetching", "ShareDetection", "GongEngagement", "ShareLedger", "GongSandbox",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -56,6 +73,15 @@ let package = Package(
         .testTarget(name: "MailFetchingTests", dependencies: ["MailFetching"], swiftSettings: strict),
         .testTarget(name: "ShareDetectionTests", dependencies: ["ShareDetection"], swiftSettings: strict),
         .testTarget(name: "GongEngagementTests", dependencies: ["GongEngagement"], swiftSettings: strict),
+        .testTarget(name: "ShareLedgerTests", dependencies: ["ShareLedger"], swiftSettings: strict),
+        .testTarget(
+            name: "GongSandboxTests",
+            dependencies: [
+                "GongSandbox", "GongEngagement",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ShareDetectorKitTests",
             dependencies: ["ShareDetectorKit", "share-detector"],

@@ -1,0 +1,16 @@
+import Foundation
+
+/// Checks of a loaded config that are worth a warning but not an error.
+public enum ConfigWarnings {
+    /// Warnings for `config`: literal secrets in a file readable by group or others.
+    public static func check(_ config: TeamConfig) -> [String] {
+        guard !config.literalSecretKeys.isEmpty, !config.file.isEmpty else { return [] }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: config.file)
+        let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        guard mode & 0o044 != 0 else { return [] }
+        return config.literalSecretKeys.map { key in
+            "\(config.file): \(key) holds a literal secret and the file is readable by others "
+                + "(mode \(String(mode, radix: 8))); use env:, file: or command:, or chmod 600"
+        }
+    }
+}

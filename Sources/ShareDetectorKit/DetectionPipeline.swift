@@ -1,0 +1,73 @@
+import GongEngagement
+import MailFetching
+import MailParsing
+import ShareDetection
+
+/// Parse → detect → events for one raw message: the core every command shares.
+public struct DetectionPipeline: Sendable {
+    /// The parser.
+    public var parser: MailParser
+    /// The detector (rules and policy).
+    public var detector: ShareDetector
+    /// The event mapping.
+    public var builder: EventBuilder
+
+    /// Builds the pipeline for a team config and its loaded rules.
+    public init(config: TeamConfig, rules: RuleSet, parser: MailParser = MailParser()) {
+        self.parser = parser
+        self.detector = ShareDetector(
+            rules: rules,
+            policy: DetectionPolicy(
+                internalDomains: config.internalDomains, excludedDomains: config.excludedDomains,
+                excludedAddresses: Set(config.excludedAddresses)))
+        self.builder = EventBuilder(config: config)
+    }
+
+    /// What came out of one message.
+    public struct Outcome: Sendable {
+        /// The parsed message.
+        public var message: MailMessage
+        /// The detector's verdicts.
+        public var detection: DetectionResult
+        /// The events to post.
+        public var events: [ContentSharedEvent]
+    }
+
+    /// Runs one message through the pipeline.
+    public func process(_ raw: RawMessage) throws(MailParsingError) -> Outcome {
+        let message = try parser.parse(raw.bytes)
+        let detection = detector.detect(message)
+        return Outcome(message: message, detection: detection, events: builder.events(for: detection, message: message, raw: raw))
+    }
+
+    /// Loads the rules a config names: the built-in rules (unless disabled), the config's rule paths and extra paths.
+    public static func loadRules(config: TeamConfig, extraPaths: [String]) throws(RuleError) -> RuleSet {
+        var rules = config.useBuiltInRules ? RuleSet.builtIn() : RuleSet.empty
+        let paths = config.rulePaths + extraPaths
+        if !paths.isEmpty { rules = rules.merged(with: try RuleSet.load(paths: paths)) }
+        return rules
+    }
+}
+
+/// One event as `test --json` prints it: the exact Gong request body plus a `source` object.
+public struct EventLine: Encodable {
+    /// The Gong body.
+    public var event: ContentSharedEvent
+    /// Where the message came from.
+    public var source: MessagePosition
+
+    /// Creates a line.
+    public init(event: ContentSharedEvent, source: MessagePosition) {
+        self.event = event
+        self.source = source
+    }
+
+    private enum CodingKeys: String, CodingKey { case source }
+
+    /// Encodes the event's fields and `source` side by side.
+    public func encode(to encoder: any Encoder) throws {
+        try event.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(source, forKey: .source)
+    }
+}
