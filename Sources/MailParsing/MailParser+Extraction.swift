@@ -108,12 +108,25 @@ struct Extractor {
     }
 
     private func decodedText(_ raw: UnsafePointer<CChar>) -> String? {
-        let decoded: String? = unfolded(raw).withCString { folded in
+        let decodeText = { (folded: UnsafePointer<CChar>) -> String? in
             guard let decoded = g_mime_utils_header_decode_text(options, folded) else { return nil }
             defer { g_free(decoded) }
             return string(decoded)
         }
-        return decoded?.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Unfolding a value without line breaks that is valid UTF-8 gives back the same bytes: skip the round trip.
+        let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
+        let decoded =
+            memchr(raw, 0x0A, bytes.count) == nil && memchr(raw, 0x0D, bytes.count) == nil
+                && UTF8Validation.isValid(bytes)
+            ? decodeText(raw) : unfolded(raw).withCString(decodeText)
+        guard let decoded else { return nil }
+        // Trimming is the identity when neither end is whitespace; Foundation's trim is costly, so check first.
+        if let first = decoded.unicodeScalars.first, let last = decoded.unicodeScalars.last,
+            !CharacterSet.whitespacesAndNewlines.contains(first), !CharacterSet.whitespacesAndNewlines.contains(last)
+        {
+            return decoded
+        }
+        return decoded.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private func messageID(_ raw: UnsafePointer<CChar>) -> String? {
@@ -150,11 +163,25 @@ struct Extractor {
             appendAddresses(list, into: &strict, depth: 0)
             cgm_unref(list)
         }
+        // The lenient parser yields at most one address per top-level `,`/`;` plus one, so when GMime already found
+        // that many it cannot win: skip it (it is by far the costliest step of reading a header).
+        guard strict.count <= Self.separatorCount(raw) else { return strict }
         let lenient = LenientAddressParser.parse(unfolded(raw))
         guard lenient.count > strict.count else { return strict }
         return lenient.map { entry in
             MailAddress(name: entry.rawName.flatMap(decodedPhrase), address: entry.address)
         }
+    }
+
+    /// The number of `,` and `;` bytes in a C string.
+    private static func separatorCount(_ raw: UnsafePointer<CChar>) -> Int {
+        var count = 0
+        var pointer = raw
+        while pointer.pointee != 0 {
+            if pointer.pointee == 0x2C || pointer.pointee == 0x3B { count += 1 }
+            pointer += 1
+        }
+        return count
     }
 
     private func appendAddresses(
@@ -243,6 +270,7 @@ struct Extractor {
     /// The part's text as UTF-8: GMime converts known charsets; unknown or lying charsets fall back to GMime's 8-bit
     /// guess so the result is always valid UTF-8.
     private mutating func decodedText(_ object: UnsafeMutablePointer<GMimeObject>) -> [UInt8] {
+        if let direct = directText(object) { return direct }
         guard let text = cgm_text(object) else { return [] }
         defer { g_free(text) }
         let length = strlen(text)
@@ -256,5 +284,55 @@ struct Extractor {
         let convertedBuffer = UnsafeRawBufferPointer(start: converted, count: strlen(converted))
         if UTF8Validation.isValid(convertedBuffer) { return Array(convertedBuffer) }
         return Array(String(decoding: convertedBuffer, as: UTF8.self).utf8)
+    }
+
+    /// What `g_mime_text_part_get_text` would do to a part's decoded bytes, by the part's charset.
+    private enum CharsetConversion {
+        /// No charset parameter: the bytes are returned as they are.
+        case none
+        /// UTF-8 to UTF-8: the identity on valid UTF-8.
+        case utf8
+        /// An ASCII superset converted to UTF-8: the identity on pure ASCII.
+        case asciiSuperset
+        /// Anything else: only GMime knows.
+        case other
+    }
+
+    private static let asciiSupersetIconvNames: Set<String> = ["us-ascii", "ascii", "iso-8859-1", "latin1", "cp1252"]
+
+    private func charsetConversion(_ object: UnsafeMutablePointer<GMimeObject>) -> CharsetConversion {
+        guard let charset = g_mime_object_get_content_type_parameter(object, "charset") else { return .none }
+        guard let iconvName = string(g_mime_charset_iconv_name(charset))?.lowercased() else { return .other }
+        if iconvName == "utf-8" { return .utf8 }
+        return Self.asciiSupersetIconvNames.contains(iconvName) ? .asciiSuperset : .other
+    }
+
+    /// The fast path of ``decodedText(_:)``: the transfer-decoded bytes straight from GMime, skipping the charset
+    /// filter (an iconv pass that costs more than the MIME parse) when that filter would be the identity: no charset,
+    /// or UTF-8 declared and the bytes are valid UTF-8, or an ASCII superset declared and the bytes are ASCII. Like
+    /// `g_mime_text_part_get_text` the text ends at the first NUL. Returns `nil` when the general path must decide.
+    private func directText(_ object: UnsafeMutablePointer<GMimeObject>) -> [UInt8]? {
+        guard cgm_is_text_part(object) != 0, let part = cgm_as_part(object) else { return nil }
+        let conversion = charsetConversion(object)
+        if conversion == .other { return nil }
+        guard let content = g_mime_part_get_content(part) else { return [] }
+        guard let stream = g_mime_stream_mem_new() else { return nil }
+        defer { cgm_unref(stream) }
+        _ = g_mime_data_wrapper_write_to_stream(content, stream)
+        let memory = UnsafeMutableRawPointer(stream).assumingMemoryBound(to: GMimeStreamMem.self)
+        guard let array = g_mime_stream_mem_get_byte_array(memory) else { return nil }
+        guard let data = array.pointee.data else { return [] }
+        var bytes = UnsafeRawBufferPointer(start: data, count: Int(array.pointee.len))
+        if let nul = memchr(data, 0, bytes.count) {
+            bytes = UnsafeRawBufferPointer(start: data, count: UnsafeRawPointer(data).distance(to: nul))
+        }
+        switch conversion {
+        case .none, .utf8:
+            return UTF8Validation.isValid(bytes) ? Array(bytes) : nil
+        case .asciiSuperset:
+            return UTF8Validation.isASCII(bytes) ? Array(bytes) : nil
+        case .other:
+            return nil
+        }
     }
 }

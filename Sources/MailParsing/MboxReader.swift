@@ -52,6 +52,8 @@ public struct MboxReader: Sequence, IteratorProtocol {
     public let maxMessageBytes: Int
 
     private let handle: FileHandle?
+    /// The message being read; reused from message to message (replaced when a copy of the reader shares it).
+    private var body = ByteAccumulator()
     private var memory: [UInt8]?
     private var buffer: [UInt8] = []
     private var bufferStart = 0
@@ -104,29 +106,34 @@ public struct MboxReader: Sequence, IteratorProtocol {
         }
         guard let fromLine = pendingFromLine else { return nil }
         pendingFromLine = nil
-        var body: [UInt8] = []
+        if !isKnownUniquelyReferenced(&body) { body = ByteAccumulator() }
+        body.removeAll()
         var bodySize: UInt64 = 0
         var oversized = false
         var previousLineBlank = false
         // The blank line that may precede a delimiter is held back until we know what follows it.
         var heldBlankLine: [UInt8] = []
+        // Lines are located by index into `buffer` and copied straight from its storage: no slice, retain or
+        // per-line allocation on this path, which runs once per line of the file.
         while let line = nextLine() {
-            if line.startsLine && previousLineBlank && Self.isFromLine(line.bytes) {
-                pendingFromLine = (line.offset, Array(line.bytes.prefix(1024)))
+            let isDelimiter = line.startsLine && previousLineBlank && isFromLine(at: line.start, end: line.end)
+            if isDelimiter {
+                pendingFromLine = (line.offset, Array(buffer[line.start..<Swift.min(line.end, line.start + 1024)]))
                 heldBlankLine = []
                 break
             }
             if !heldBlankLine.isEmpty {
-                append(heldBlankLine[...], to: &body, size: &bodySize, oversized: &oversized)
-                heldBlankLine = []
+                heldBlankLine.withUnsafeBufferPointer { append($0, size: &bodySize, oversized: &oversized) }
+                heldBlankLine.removeAll(keepingCapacity: true)
             }
-            let blank = line.startsLine && line.endsLine && Self.isBlank(line.bytes)
-            if blank {
-                heldBlankLine = Array(line.bytes)
-            } else {
-                append(
-                    line.startsLine ? unquoted(line.bytes) : line.bytes, to: &body, size: &bodySize,
-                    oversized: &oversized)
+            let blank = line.startsLine && line.endsLine && isBlank(at: line.start, end: line.end)
+            buffer.withUnsafeBufferPointer { whole in
+                let bytes = UnsafeBufferPointer(rebasing: whole[line.start..<line.end])
+                if blank {
+                    heldBlankLine.append(contentsOf: bytes)
+                } else {
+                    append(line.startsLine ? unquoted(bytes) : bytes, size: &bodySize, oversized: &oversized)
+                }
             }
             previousLineBlank = blank
         }
@@ -134,7 +141,7 @@ public struct MboxReader: Sequence, IteratorProtocol {
         let endOffset = pendingFromLine?.offset ?? (fileOffsetOfBuffer + UInt64(bufferStart))
         let entry = MboxEntry(
             index: nextIndex, offset: fromLine.offset, endOffset: endOffset,
-            envelopeDate: MailDate.parseMboxFromLine(fromLine.line), bytes: oversized ? [] : body,
+            envelopeDate: Self.envelopeDate(fromLine.line), bytes: oversized ? [] : body.takeArray(),
             oversizedSize: oversized ? bodySize : nil)
         nextIndex += 1
         return entry
@@ -142,9 +149,11 @@ public struct MboxReader: Sequence, IteratorProtocol {
 
     // MARK: Lines
 
-    private static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
-        line.count == 1 || (line.count == 2 && line[line.startIndex] == UInt8(ascii: "\r"))
-            || (line.count == 0)
+    /// Whether `buffer[start..<end]` is a blank line: `\n` or `\r\n` (or any single byte / `\r` + byte: the
+    /// caller only asks for whole lines).
+    private func isBlank(at start: Int, end: Int) -> Bool {
+        let count = end - start
+        return count == 1 || (count == 2 && buffer[start] == UInt8(ascii: "\r")) || count == 0
     }
 
     private static let fromPrefix: [UInt8] = Array("From ".utf8)
@@ -153,37 +162,138 @@ public struct MboxReader: Sequence, IteratorProtocol {
         line.count >= 5 && line.prefix(5).elementsEqual(fromPrefix)
     }
 
-    private func unquoted(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        guard line.first == UInt8(ascii: ">") else { return line }
+    /// Whether `buffer[start..<end]` starts with `From `.
+    private func isFromLine(at start: Int, end: Int) -> Bool {
+        end - start >= 5 && buffer[start] == UInt8(ascii: "F") && buffer[start + 1] == UInt8(ascii: "r")
+            && buffer[start + 2] == UInt8(ascii: "o") && buffer[start + 3] == UInt8(ascii: "m")
+            && buffer[start + 4] == UInt8(ascii: " ")
+    }
+
+    private static func isFromLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.count >= 5 && line[0] == UInt8(ascii: "F") && line[1] == UInt8(ascii: "r") && line[2] == UInt8(ascii: "o")
+            && line[3] == UInt8(ascii: "m") && line[4] == UInt8(ascii: " ")
+    }
+
+    private func unquoted(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let first = line.first, first == UInt8(ascii: ">") else { return line }
         switch variant {
         case .raw:
             return line
         case .mboxo:
-            return Self.isFromLine(line.dropFirst()) ? line.dropFirst() : line
+            let rest = UnsafeBufferPointer(rebasing: line[1...])
+            return Self.isFromLine(rest) ? rest : line
         case .mboxrd:
-            let rest = line.drop(while: { $0 == UInt8(ascii: ">") })
-            return Self.isFromLine(rest) ? line.dropFirst() : line
+            var index = 1
+            while index < line.count, line[index] == UInt8(ascii: ">") { index += 1 }
+            let afterQuotes = UnsafeBufferPointer(rebasing: line[index...])
+            return Self.isFromLine(afterQuotes) ? UnsafeBufferPointer(rebasing: line[1...]) : line
         }
     }
 
     private func append(
-        _ bytes: ArraySlice<UInt8>, to body: inout [UInt8], size: inout UInt64, oversized: inout Bool
+        _ bytes: UnsafeBufferPointer<UInt8>, size: inout UInt64, oversized: inout Bool
     ) {
         size += UInt64(bytes.count)
         if oversized { return }
         if size > UInt64(maxMessageBytes) {
             oversized = true
-            body = []
+            body.removeAll()
             return
         }
-        body.append(contentsOf: bytes)
+        body.append(bytes)
+    }
+
+    /// The envelope date of a `From ` line. The usual asctime shape (`From sender Www Mmm dd hh:mm:ss yyyy`) is read
+    /// straight from the bytes; anything else goes through ``MailDate/parseMboxFromLine(_:)``, whose result the fast
+    /// path reproduces exactly for the lines it accepts.
+    ///
+    /// The line's ending is cut off first: a CRLF line would otherwise reach the general parser with `\r\n`, which
+    /// Swift's `String` treats as one `Character` that is neither `\r` nor `\n`, so the year never parsed.
+    static func envelopeDate(_ line: [UInt8]) -> MailDate? {
+        var end = line.count
+        if end > 0, line[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        if end > 0, line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let content = line[..<end]
+        if let fast = content.withUnsafeBufferPointer(asctimeEnvelopeDate) { return fast }
+        return MailDate.parseMboxFromLine(content)
+    }
+
+    private static let monthNames: [UInt32] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ].map { name in name.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
+
+    /// The month number (0-based) of a three-letter ASCII word, case-insensitive.
+    private static func month(_ word: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard word.count == 3 else { return nil }
+        let key = word.reduce(UInt32(0)) { $0 << 8 | UInt32($1 | 0x20) }
+        guard word.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return monthNames.firstIndex(of: key)
+    }
+
+    /// The value of an all-digit ASCII word of 1 to `maxDigits` digits.
+    private static func digits(_ word: UnsafeBufferPointer<UInt8>, maxDigits: Int) -> Int? {
+        guard !word.isEmpty, word.count <= maxDigits else { return nil }
+        var value = 0
+        for byte in word {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    /// The fast path of ``envelopeDate(_:)``: exactly seven words, all ASCII, neither the second nor the third word a
+    /// month name (so the general parser's first match is the fourth word), then `Mmm d[d] h[h]:mm:ss yyyy` with
+    /// plain digits. Returns `nil` (meaning "ask the general parser") for anything else.
+    private static func asctimeEnvelopeDate(_ line: UnsafeBufferPointer<UInt8>) -> MailDate? {
+        var words: [UnsafeBufferPointer<UInt8>] = []
+        words.reserveCapacity(8)
+        var index = 0
+        while index < line.count {
+            let byte = line[index]
+            if byte >= 0x80 { return nil }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+                || byte == UInt8(ascii: "\n")
+            {
+                index += 1
+                continue
+            }
+            let start = index
+            while index < line.count, line[index] != UInt8(ascii: " "), line[index] != UInt8(ascii: "\t"),
+                line[index] != UInt8(ascii: "\r"), line[index] != UInt8(ascii: "\n")
+            {
+                if line[index] >= 0x80 { return nil }
+                index += 1
+            }
+            guard words.count < 7 else { return nil }
+            words.append(UnsafeBufferPointer(rebasing: line[start..<index]))
+        }
+        guard words.count == 7, month(words[1]) == nil, month(words[2]) == nil, let month = month(words[3]),
+            let day = digits(words[4], maxDigits: 2), (1...31).contains(day),
+            let year = digits(words[6], maxDigits: 4), (1970...9999).contains(year)
+        else { return nil }
+        let clock = words[5]
+        guard clock.count >= 7, clock.count <= 8, clock[clock.count - 3] == UInt8(ascii: ":"),
+            clock[clock.count - 6] == UInt8(ascii: ":"),
+            let hour = digits(UnsafeBufferPointer(rebasing: clock[..<(clock.count - 6)]), maxDigits: 2),
+            let minute = digits(
+                UnsafeBufferPointer(rebasing: clock[(clock.count - 5)..<(clock.count - 3)]), maxDigits: 2),
+            let second = digits(UnsafeBufferPointer(rebasing: clock[(clock.count - 2)...]), maxDigits: 2)
+        else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        return MailDate(unixTime: Int64(timegm(&parts)), utcOffsetSeconds: 0)
     }
 
     /// Skips anything before the first `From ` line (a file that does not start with one is tolerated).
     private mutating func skipToFirstFromLine() {
         while let line = nextLine() {
-            if line.startsLine && Self.isFromLine(line.bytes) {
-                pendingFromLine = (line.offset, Array(line.bytes.prefix(1024)))
+            if line.startsLine && isFromLine(at: line.start, end: line.end) {
+                pendingFromLine = (line.offset, Array(buffer[line.start..<Swift.min(line.end, line.start + 1024)]))
                 return
             }
         }
@@ -194,10 +304,10 @@ public struct MboxReader: Sequence, IteratorProtocol {
     private let maxSegmentBytes = 4 << 20
     private var midLine = false
 
-    /// The next line including its `\n` (the last line of the file may lack it), with its file offset. A line longer
-    /// than `maxSegmentBytes` arrives in pieces: `startsLine` is false for the continuation pieces and `endsLine` is
-    /// false for all but the last. The returned slice is valid until the next call.
-    private mutating func nextLine() -> (bytes: ArraySlice<UInt8>, offset: UInt64, startsLine: Bool, endsLine: Bool)? {
+    /// The next line including its `\n` (the last line of the file may lack it), as `buffer[start..<end]`, with its
+    /// file offset. A line longer than `maxSegmentBytes` arrives in pieces: `startsLine` is false for the
+    /// continuation pieces and `endsLine` is false for all but the last. The indices are valid until the next call.
+    private mutating func nextLine() -> (start: Int, end: Int, offset: UInt64, startsLine: Bool, endsLine: Bool)? {
         while true {
             let available = buffer.count - bufferStart
             let startsLine = !midLine
@@ -210,12 +320,12 @@ public struct MboxReader: Sequence, IteratorProtocol {
                 if let newline {
                     bufferStart = newline + 1
                     midLine = false
-                    return (buffer[start...newline], fileOffsetOfBuffer + UInt64(start), startsLine, true)
+                    return (start, newline + 1, fileOffsetOfBuffer + UInt64(start), startsLine, true)
                 }
                 if atEOF || available >= maxSegmentBytes {
                     bufferStart = buffer.count
                     midLine = !atEOF
-                    return (buffer[start...], fileOffsetOfBuffer + UInt64(start), startsLine, atEOF)
+                    return (start, buffer.count, fileOffsetOfBuffer + UInt64(start), startsLine, atEOF)
                 }
             } else if atEOF {
                 return nil
@@ -244,5 +354,53 @@ public struct MboxReader: Sequence, IteratorProtocol {
         } else {
             atEOF = true
         }
+    }
+}
+
+/// A growable byte buffer reused from message to message: appending a line is a capacity check and a `memcpy`,
+/// where `Array.append(contentsOf:)` costs a few hundred instructions per call.
+private final class ByteAccumulator {
+    private(set) var count = 0
+    private var capacity = 0
+    private var storage: UnsafeMutableRawPointer?
+
+    deinit { storage?.deallocate() }
+
+    func removeAll() { count = 0 }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        (storage! + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    private func grow(to needed: Int) {
+        let newCapacity = Swift.max(needed, capacity * 2, 64 << 10)
+        let newStorage = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        if let storage {
+            newStorage.copyMemory(from: storage, byteCount: count)
+            storage.deallocate()
+        }
+        storage = newStorage
+        capacity = newCapacity
+    }
+
+    /// The bytes as an array, leaving the accumulator empty; storage that grew past 4 MiB is released so one huge
+    /// message does not keep its memory for the rest of the file.
+    func takeArray() -> [UInt8] {
+        let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0, let storage, let target = buffer.baseAddress {
+                UnsafeMutableRawPointer(target).copyMemory(from: storage, byteCount: count)
+            }
+            initialized = count
+        }
+        count = 0
+        if capacity > 4 << 20 {
+            storage?.deallocate()
+            storage = nil
+            capacity = 0
+        }
+        return result
     }
 }
