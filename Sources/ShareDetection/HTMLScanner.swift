@@ -1,0 +1,624 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A link candidate found in one part, before per-part deduplication.
+struct LinkCandidate: Sendable {
+    var url: String
+    /// Raw anchor text (HTML, undecoded), decoded only for the links that are kept.
+    var anchorRaw: [UInt8]?
+    var offset: Int
+    var region: LinkRegion
+    var reason: RegionReason
+}
+
+/// A single-pass, linear HTML scanner that finds `<a href>` links and bare URLs in text nodes and
+/// tracks the region (quote blocks, signatures, Outlook reply headers, …) each one sits in.
+///
+/// It is not an HTML parser: it tokenizes tags, comments and text, skips `script`/`style`
+/// content, and keeps a bounded stack of the quote / signature elements that are open.
+struct HTMLScanner {
+    private let buf: UnsafeBufferPointer<UInt8>
+    private let end: Int
+    private let maxCandidates: Int
+    private var tail: RegionState
+    private var frames: [Frame] = []
+    private var depths = [0, 0, 0]
+    private var anchor: OpenAnchor?
+    private var pendingHeader: PendingHeader?
+    private var forwardHeaderUntil = -1
+    /// The links found, in document order.
+    private(set) var candidates: [LinkCandidate] = []
+
+    private static let maxFrames = 64
+    private static let maxAnchorTextBytes = 2048
+    private static let markerWindow = 300
+    private static let headerWindow = 2048
+    private static let forwardProbeWindow = 1024
+
+    /// Tags the scanner cares about.
+    private enum Tag: Equatable {
+        case a, div, blockquote, pre, hr, br, img, lineBreaking, rawText, other
+        /// Index into `depths` for tags that can hold a region frame.
+        var depthIndex: Int? {
+            switch self {
+            case .div: 0
+            case .blockquote: 1
+            case .pre: 2
+            default: nil
+            }
+        }
+    }
+
+    /// An open element that sets a region for its content.
+    private struct Frame {
+        var tag: Int
+        var depth: Int
+        var region: LinkRegion
+        var reason: RegionReason
+        var element: String
+        var start: Int
+        var probeUntil: Int
+    }
+
+    private struct OpenAnchor {
+        var url: String?
+        var offset: Int
+        var region: LinkRegion
+        var reason: RegionReason
+        var text: [UInt8] = []
+    }
+
+    /// An `<hr>` or border-top `<div>` that may open an Outlook reply header.
+    private struct PendingHeader {
+        var start: Int
+        var deadline: Int
+        var element: String
+        var from = false
+        var date = false
+        var target = false
+    }
+
+    /// The attributes the scanner reads, as raw byte ranges.
+    private struct Attributes {
+        var href: Range<Int>?
+        var classes: Range<Int>?
+        var id: Range<Int>?
+        var type: Range<Int>?
+        var style: Range<Int>?
+        var smartmail: Range<Int>?
+    }
+
+    init(_ buf: UnsafeBufferPointer<UInt8>, forwardSubject: Bool, maxCandidates: Int) {
+        self.buf = buf
+        self.end = buf.count
+        self.tail = RegionState(forwardSubject: forwardSubject)
+        self.maxCandidates = maxCandidates
+    }
+
+    // MARK: - Tokenizer
+
+    /// Scans the whole part.
+    mutating func run() {
+        guard let base = buf.baseAddress else { return }
+        var i = 0
+        while i < end, candidates.count < maxCandidates {
+            guard let hit = memchr(base + i, 0x3C, end - i) else {
+                text(i, end)
+                break
+            }
+            let lt = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+            if lt > i { text(i, lt) }
+            i = markup(at: lt)
+        }
+        closeAnchor()
+    }
+
+    private func find(_ byte: UInt8, from i: Int) -> Int {
+        guard i < end, let base = buf.baseAddress, let hit = memchr(base + i, Int32(byte), end - i) else { return end }
+        return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+    }
+
+    @inline(__always)
+    private func isLetter(_ c: UInt8) -> Bool { c | 0x20 >= 0x61 && c | 0x20 <= 0x7A }
+
+    /// Handles the markup at `lt` (a `<`) and returns where text resumes.
+    private mutating func markup(at lt: Int) -> Int {
+        let n = lt + 1
+        guard n < end else { return end }
+        let c = buf[n]
+        if c == UInt8(ascii: "!") {
+            if n + 2 < end, buf[n + 1] == 0x2D, buf[n + 2] == 0x2D {
+                // Comment: up to the next "-->".
+                var k = n + 3
+                while k < end {
+                    k = find(0x3E, from: k)
+                    if k >= end { return end }
+                    if k - 2 >= n + 1, buf[k - 1] == 0x2D, buf[k - 2] == 0x2D { return k + 1 }
+                    k += 1
+                }
+                return end
+            }
+            return min(end, find(0x3E, from: n) + 1)
+        }
+        if c == UInt8(ascii: "?") { return min(end, find(0x3E, from: n) + 1) }
+        if c == UInt8(ascii: "/") {
+            guard n + 1 < end, isLetter(buf[n + 1]) else { return min(end, find(0x3E, from: n) + 1) }
+            let (tag, _) = tagName(from: n + 1)
+            endTag(tag)
+            return min(end, find(0x3E, from: n) + 1)
+        }
+        guard isLetter(c) else { return n }  // a literal "<"
+        let (tag, nameEnd) = tagName(from: n)
+        var attributes = Attributes()
+        let (tagEnd, selfClosing) = readAttributes(from: nameEnd, into: &attributes, wanted: tag)
+        guard tagEnd < end else { return end }  // a tag cut off by the end of the part is dropped
+        startTag(tag, at: lt, attributes, selfClosing: selfClosing)
+        let resume = min(end, tagEnd + 1)
+        if tag == .rawText, !selfClosing { return skipRawText(from: resume, name: n..<nameEnd) }
+        return resume
+    }
+
+    /// Reads a tag name starting at `i`; returns the tag and the end of the name.
+    private func tagName(from i: Int) -> (Tag, Int) {
+        var e = i
+        while e < end, HTMLEntities.isASCIIAlnum(buf[e]) || buf[e] == 0x2D || buf[e] == 0x3A { e += 1 }
+        let length = e - i
+        func named(_ s: StaticString) -> Bool {
+            length == s.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: i, s)
+        }
+        let tag: Tag
+        switch length {
+        case 1:
+            switch BareURLScanner.asciiLower(buf[i]) {
+            case UInt8(ascii: "a"): tag = .a
+            case UInt8(ascii: "p"): tag = .lineBreaking
+            default: tag = .other
+            }
+        case 2:
+            if named("br") {
+                tag = .br
+            } else if named("hr") {
+                tag = .hr
+            } else if named("li") || named("tr") || named("td") || named("th") || named("h1") || named("h2")
+                || named("h3")
+            {
+                tag = .lineBreaking
+            } else {
+                tag = .other
+            }
+        case 3:
+            tag = named("div") ? .div : named("pre") ? .pre : named("img") ? .img : .other
+        case 5:
+            tag = named("style") || named("title") ? .rawText : .other
+        case 6:
+            tag = named("script") ? .rawText : .other
+        case 8:
+            tag = named("textarea") ? .rawText : .other
+        case 10:
+            tag = named("blockquote") ? .blockquote : .other
+        default:
+            tag = .other
+        }
+        return (tag, e)
+    }
+
+    /// Reads attributes up to the closing `>`; returns its index (or `end`) and whether the tag
+    /// ends with `/>`.
+    private func readAttributes(from start: Int, into attributes: inout Attributes, wanted tag: Tag) -> (Int, Bool) {
+        let wantsRegion = tag == .div || tag == .blockquote || tag == .pre
+        var i = start
+        var lastWasSlash = false
+        while i < end {
+            let c = buf[i]
+            if c == 0x3E { return (i, lastWasSlash) }
+            if c <= 0x20 || c == 0x2F {
+                lastWasSlash = c == 0x2F
+                i += 1
+                continue
+            }
+            lastWasSlash = false
+            let nameStart = i
+            while i < end {
+                let d = buf[i]
+                if d <= 0x20 || d == 0x3D || d == 0x3E || d == 0x2F { break }
+                i += 1
+            }
+            let nameEnd = i
+            while i < end, buf[i] <= 0x20 { i += 1 }
+            var value: Range<Int>?
+            if i < end, buf[i] == 0x3D {
+                i += 1
+                while i < end, buf[i] <= 0x20 { i += 1 }
+                guard i < end else { return (end, false) }
+                let q = buf[i]
+                if q == 0x22 || q == 0x27 {
+                    let close = find(q, from: i + 1)
+                    value = (i + 1)..<close
+                    i = min(end, close + 1)
+                } else {
+                    let valueStart = i
+                    while i < end, buf[i] > 0x20, buf[i] != 0x3E { i += 1 }
+                    value = valueStart..<i
+                }
+            }
+            guard let value else { continue }
+            let length = nameEnd - nameStart
+            func named(_ s: StaticString) -> Bool {
+                length == s.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: nameStart, s)
+            }
+            if tag == .a {
+                if attributes.href == nil, named("href") { attributes.href = value }
+            } else if wantsRegion {
+                if named("class") {
+                    attributes.classes = value
+                } else if named("id") {
+                    attributes.id = value
+                } else if named("type") {
+                    attributes.type = value
+                } else if named("style") {
+                    attributes.style = value
+                } else if named("data-smartmail") {
+                    attributes.smartmail = value
+                }
+            }
+        }
+        return (end, false)
+    }
+
+    /// Skips the content of `script`, `style`, `title` and `textarea` up to its end tag.
+    private func skipRawText(from start: Int, name: Range<Int>) -> Int {
+        var k = start
+        while k < end {
+            k = find(0x3C, from: k)
+            guard k + 1 < end else { return end }
+            if buf[k + 1] == 0x2F {
+                var same = k + 2 + name.count <= end
+                if same {
+                    for j in 0..<name.count
+                    where BareURLScanner.asciiLower(buf[k + 2 + j])
+                        != BareURLScanner.asciiLower(buf[name.lowerBound + j])
+                    {
+                        same = false
+                        break
+                    }
+                }
+                if same { return k }
+            }
+            k += 1
+        }
+        return end
+    }
+
+    // MARK: - Elements
+
+    private mutating func startTag(_ tag: Tag, at start: Int, _ attributes: Attributes, selfClosing: Bool) {
+        switch tag {
+        case .a:
+            closeAnchor()
+            var opened = OpenAnchor(url: nil, offset: start, region: .newText, reason: .newText)
+            (opened.region, opened.reason) = currentRegion()
+            if let href = attributes.href {
+                let valueStart = LineMarkers.skipSpace(buf, href.lowerBound, href.upperBound)
+                opened.offset = valueStart
+                opened.url = httpURL(valueStart..<href.upperBound)
+            }
+            anchor = opened
+        case .br, .lineBreaking, .img:
+            if anchor != nil { anchor!.text.append(0x20) }
+        case .hr:
+            pendingHeader = PendingHeader(start: start, deadline: start + Self.headerWindow, element: "<hr>")
+        case .div, .blockquote, .pre:
+            if anchor != nil { anchor!.text.append(0x20) }
+            guard !selfClosing, let index = tag.depthIndex else { return }
+            depths[index] += 1
+            regionElement(tag, index: index, at: start, attributes)
+        case .rawText, .other:
+            break
+        }
+    }
+
+    private mutating func endTag(_ tag: Tag) {
+        if tag == .a {
+            closeAnchor()
+            return
+        }
+        if tag == .lineBreaking || tag == .div, anchor != nil { anchor!.text.append(0x20) }
+        guard let index = tag.depthIndex, depths[index] > 0 else { return }
+        let depth = depths[index]
+        if let j = frames.lastIndex(where: { $0.tag == index && $0.depth == depth }) {
+            frames.removeSubrange(j...)
+        }
+        depths[index] -= 1
+    }
+
+    /// Class names (without Outlook Web's `x_` prefix) that set a region.
+    private static let classRegions: [(name: StaticString, region: LinkRegion, probes: Bool)] = [
+        ("gmail_quote", .quoted, true), ("gmail_quote_container", .quoted, true),
+        ("gmail_signature", .signature, false), ("moz-cite-prefix", .quoted, false),
+        ("moz-signature", .signature, false), ("moz-forward-container", .forwarded, false),
+        ("yahoo_quoted", .quoted, true), ("protonmail_quote", .quoted, true),
+        ("protonmail_signature_block", .signature, false), ("ms-outlook-mobile-signature", .signature, false),
+        ("gmail_extra", .quoted, true),
+    ]
+
+    /// Opens a frame or an Outlook header candidate for a `div`, `blockquote` or `pre` start tag.
+    private mutating func regionElement(_ tag: Tag, index: Int, at start: Int, _ attributes: Attributes) {
+        let tagText = tag == .div ? "div" : tag == .blockquote ? "blockquote" : "pre"
+        func push(_ region: LinkRegion, _ element: String, probes: Bool) {
+            guard frames.count < Self.maxFrames else { return }
+            let frame = Frame(
+                tag: index, depth: depths[index], region: region, reason: .insideElement(element, start),
+                element: element, start: start, probeUntil: probes ? start + Self.forwardProbeWindow : -1)
+            frames.append(frame)
+        }
+        if let id = attributes.id {
+            var s = id.lowerBound
+            if id.count > 2, BareURLScanner.matchesLowercase(buf, at: s, "x_") { s += 2 }
+            let length = id.upperBound - s
+            func named(_ n: StaticString) -> Bool {
+                length == n.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: s, n)
+            }
+            if named("divrplyfwdmsg") || named("appendonsend") {
+                let element = named("appendonsend") ? "<div id=appendonsend>" : "<div id=divRplyFwdMsg>"
+                if start > forwardHeaderUntil {
+                    tail.replyHeader(.afterElement(element, start, forward: tail.forwardSubject))
+                }
+                pendingHeader = nil
+                return
+            }
+            if named("signature") {
+                push(.signature, "<\(tagText) id=Signature>", probes: false)
+                return
+            }
+        }
+        if let smartmail = attributes.smartmail,
+            smartmail.count == 15, BareURLScanner.matchesLowercase(buf, at: smartmail.lowerBound, "gmail_signature")
+        {
+            push(.signature, "<div data-smartmail=gmail_signature>", probes: false)
+            return
+        }
+        if let classes = attributes.classes {
+            var i = classes.lowerBound
+            while i < classes.upperBound {
+                while i < classes.upperBound, buf[i] <= 0x20 { i += 1 }
+                var s = i
+                while i < classes.upperBound, buf[i] > 0x20 { i += 1 }
+                if i - s > 2, BareURLScanner.matchesLowercase(buf, at: s, "x_") { s += 2 }
+                let length = i - s
+                guard length > 0 else { continue }
+                for entry in Self.classRegions
+                where length == entry.name.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: s, entry.name)
+                {
+                    push(entry.region, "<\(tagText) class=\(entry.name)>", probes: entry.probes)
+                    return
+                }
+            }
+        }
+        if tag == .blockquote, let type = attributes.type, type.count == 4,
+            BareURLScanner.matchesLowercase(buf, at: type.lowerBound, "cite")
+        {
+            push(.quoted, "<blockquote type=cite>", probes: true)
+            return
+        }
+        if tag == .div, let style = attributes.style, contains(style, "border-top") {
+            pendingHeader = PendingHeader(
+                start: start, deadline: start + Self.headerWindow, element: "<div style=border-top>")
+        }
+    }
+
+    private func contains(_ range: Range<Int>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard range.count >= n else { return false }
+        for i in range.lowerBound...(range.upperBound - n) where BareURLScanner.matchesLowercase(buf, at: i, needle) {
+            return true
+        }
+        return false
+    }
+
+    // MARK: - Text
+
+    private mutating func text(_ start: Int, _ stop: Int) {
+        if anchor != nil {
+            let room = Self.maxAnchorTextBytes - anchor!.text.count
+            if room > 0 { anchor!.text.append(contentsOf: buf[start..<min(stop, start + room)]) }
+        }
+        let first = LineMarkers.skipSpace(buf, start, stop, html: true)
+        guard first < stop else { return }
+        markers(first, min(stop, first + Self.markerWindow), textEnd: stop)
+        guard anchor == nil else { return }
+        var found: [(Int, Int)] = []
+        BareURLScanner.scan(buf, from: start, to: stop, html: true) { s, e in
+            found.append((s, e))
+            return found.count + candidates.count < maxCandidates
+        }
+        guard !found.isEmpty else { return }
+        let (region, reason) = currentRegion()
+        for (s, e) in found {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(e - s)
+            HTMLEntities.appendDecoded(buf, from: s, to: e, into: &bytes)
+            candidates.append(
+                LinkCandidate(
+                    url: String(decoding: bytes, as: UTF8.self), anchorRaw: nil, offset: s, region: region,
+                    reason: reason))
+        }
+    }
+
+    /// Looks for reply / forward / signature / footer markers in a text node.
+    private mutating func markers(_ start: Int, _ stop: Int, textEnd: Int) {
+        let c = buf[start]
+        guard c == 0x2D || c == 0x5F || c == 0x2A || c >= 0x41 else { return }
+        if var pending = pendingHeader {
+            if start > pending.deadline {
+                pendingHeader = nil
+            } else if let kind = LineMarkers.headerKind(buf, start, stop, html: true) {
+                switch kind {
+                case .from: pending.from = true
+                case .date: pending.date = pending.from
+                case .to, .subject: pending.target = pending.from
+                case .cc: break
+                }
+                if pending.from && pending.date && pending.target {
+                    pendingHeader = nil
+                    if pending.start > forwardHeaderUntil {
+                        commitReplyHeader(.afterElement(pending.element, pending.start, forward: tail.forwardSubject))
+                    }
+                    return
+                }
+                pendingHeader = pending
+                return
+            }
+        }
+        if c == 0x2D {
+            if LineMarkers.isForwardMarker(buf, start, stop, html: true) {
+                if let last = frames.indices.last, frames[last].probeUntil >= start {
+                    frames[last].region = .forwarded
+                    frames[last].reason = .forwardedElement(frames[last].element, frames[last].start)
+                    frames[last].probeUntil = -1
+                } else {
+                    tail.forwardMarker(at: start)
+                }
+                forwardHeaderUntil = start + Self.headerWindow
+            } else if LineMarkers.isOriginalMessage(buf, start, stop, html: true) {
+                if start > forwardHeaderUntil {
+                    commitReplyHeader(.originalMessage(start, forward: tail.forwardSubject))
+                }
+            } else if isHTMLSignatureDelimiter(start, textEnd: textEnd) {
+                tail.signature(at: start)
+            }
+        } else if c == 0x5F {
+            if LineMarkers.isUnderscoreLine(buf, start, stop, html: true) {
+                pendingHeader = PendingHeader(start: start, deadline: start + Self.headerWindow, element: "'____' line")
+            }
+        } else if LineMarkers.isForwardMarker(buf, start, stop, html: true) {
+            if let last = frames.indices.last, frames[last].probeUntil >= start {
+                frames[last].region = .forwarded
+                frames[last].reason = .forwardedElement(frames[last].element, frames[last].start)
+                frames[last].probeUntil = -1
+            } else {
+                tail.forwardMarker(at: start)
+            }
+            forwardHeaderUntil = start + Self.headerWindow
+        } else if LineMarkers.opensBoilerplate(buf, start, stop, html: true) {
+            tail.boilerplate(at: start)
+        }
+    }
+
+    /// A text node that is `--` or `-- ` alone, followed by `<br>` or an end tag.
+    private func isHTMLSignatureDelimiter(_ start: Int, textEnd: Int) -> Bool {
+        guard textEnd - start >= 2, buf[start] == 0x2D, buf[start + 1] == 0x2D,
+            LineMarkers.trimEnd(buf, start + 2, textEnd, html: true) == start + 2, textEnd + 2 < end
+        else { return false }
+        return buf[textEnd + 1] == 0x2F || BareURLScanner.matchesLowercase(buf, at: textEnd + 1, "br")
+    }
+
+    /// Switches the rest of the part to reply history, including links already found after the
+    /// header's start.
+    private mutating func commitReplyHeader(_ reason: RegionReason) {
+        let start: Int
+        switch reason {
+        case .afterElement(_, let at, _), .originalMessage(let at, _): start = at
+        default: start = end
+        }
+        tail.replyHeader(reason)
+        var k = candidates.count - 1
+        while k >= 0, candidates[k].offset >= start {
+            if Self.priority(candidates[k].region) < Self.priority(tail.region) {
+                candidates[k].region = tail.region
+                candidates[k].reason = tail.reason
+            }
+            k -= 1
+        }
+        if var open = anchor, open.offset >= start, Self.priority(open.region) < Self.priority(tail.region) {
+            open.region = tail.region
+            open.reason = tail.reason
+            anchor = open
+        }
+    }
+
+    // MARK: - Regions and links
+
+    private static func priority(_ region: LinkRegion) -> Int {
+        switch region {
+        case .newText: 0
+        case .forwarded: 1
+        case .signature, .boilerplate: 2
+        case .quoted: 3
+        }
+    }
+
+    /// The region here: the strongest of the sequential state and the open elements
+    /// (quoted > signature/boilerplate > forwarded > new; the innermost wins a tie).
+    private func currentRegion() -> (LinkRegion, RegionReason) {
+        var best = (tail.region, tail.reason)
+        var bestPriority = Self.priority(tail.region)
+        for frame in frames {
+            let p = Self.priority(frame.region)
+            if p >= bestPriority {
+                best = (frame.region, frame.reason)
+                bestPriority = p
+            }
+        }
+        return best
+    }
+
+    /// The entity-decoded `href` value when it is an http(s) URL of acceptable length.
+    private func httpURL(_ range: Range<Int>) -> String? {
+        guard range.count >= 8, range.count <= BareURLScanner.maxURLLength * 2 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(range.count)
+        HTMLEntities.appendDecoded(
+            buf, from: range.lowerBound, to: range.upperBound, into: &bytes, dropsControlWhitespace: true)
+        while let last = bytes.last, last == 0x20 || last == 0x0C { bytes.removeLast() }
+        guard bytes.count <= BareURLScanner.maxURLLength else { return nil }
+        let lower = bytes.prefix(8).map(BareURLScanner.asciiLower)
+        let isHTTP = lower.starts(with: Array("http://".utf8)) || lower.starts(with: Array("https://".utf8))
+        guard isHTTP, bytes.count > (lower[4] == 0x73 ? 8 : 7) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Emits the open anchor, if it has an http(s) URL.
+    private mutating func closeAnchor() {
+        guard let open = anchor else { return }
+        anchor = nil
+        guard let url = open.url, candidates.count < maxCandidates else { return }
+        candidates.append(
+            LinkCandidate(
+                url: url, anchorRaw: open.text, offset: open.offset, region: open.region,
+                reason: open.reason))
+    }
+
+    /// Anchor text: entities decoded, whitespace (and NBSP) collapsed, trimmed; `nil` when empty.
+    static func anchorText(_ raw: [UInt8]) -> String? {
+        guard !raw.isEmpty else { return nil }
+        var decoded: [UInt8] = []
+        raw.withUnsafeBufferPointer { HTMLEntities.appendDecoded($0, from: 0, to: $0.count, into: &decoded) }
+        var out: [UInt8] = []
+        out.reserveCapacity(decoded.count)
+        var pendingSpace = false
+        var i = 0
+        while i < decoded.count {
+            let c = decoded[i]
+            if c <= 0x20 {
+                pendingSpace = true
+                i += 1
+                continue
+            }
+            if c == 0xC2, i + 1 < decoded.count, decoded[i + 1] == 0xA0 {
+                pendingSpace = true
+                i += 2
+                continue
+            }
+            if pendingSpace, !out.isEmpty { out.append(0x20) }
+            pendingSpace = false
+            out.append(c)
+            i += 1
+        }
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,149 @@
+import MailParsing
+
+/// Finds the http(s) links in a message's text and HTML parts and says where each one sits
+/// (new text, quoted history, forward, signature, footer).
+///
+/// Pure and linear: a byte scanner over the decoded parts, no regular expressions, no I/O.
+/// Plain text follows the GFM autolink / Rust `linkify` rules; HTML yields `<a href>` links
+/// (with anchor text) and bare URLs in text outside anchors.
+public struct LinkExtractor: Sendable {
+    /// At most this many distinct links are kept per part.
+    public var maxLinksPerPart: Int
+    /// Candidates (before deduplication) read per part before the scan stops.
+    public var maxCandidatesPerPart: Int
+
+    /// Creates an extractor with the default bounds (2,000 links per part).
+    public init() {
+        self.maxLinksPerPart = 2000
+        self.maxCandidatesPerPart = 50_000
+    }
+
+    /// The links in one part, in order, each URL kept once per region (the first occurrence).
+    ///
+    /// - Parameters:
+    ///   - part: a decoded text or HTML part.
+    ///   - subject: the message subject; a forward subject (`Fwd:`, `FW:` …) makes text below an
+    ///     Outlook reply header forwarded rather than quoted.
+    public func links(in part: BodyPart, subject: String?) -> [ExtractedLink] {
+        let forwardSubject = RegionState.isForwardSubject(subject)
+        let candidates = part.utf8.withUnsafeBufferPointer { buf -> [LinkCandidate] in
+            switch part.kind {
+            case .plain: return plainCandidates(buf, forwardSubject: forwardSubject)
+            case .html:
+                var scanner = HTMLScanner(buf, forwardSubject: forwardSubject, maxCandidates: maxCandidatesPerPart)
+                scanner.run()
+                return scanner.candidates
+            }
+        }
+        var seen = Set<SeenKey>()
+        var result: [ExtractedLink] = []
+        for candidate in candidates {
+            var region = candidate.region
+            var reason = candidate.reason.text
+            if part.isInAttachedMessage {
+                if region == .newText {
+                    region = .forwarded
+                    reason = "in attached message/rfc822"
+                } else {
+                    reason += " in attached message/rfc822"
+                }
+            }
+            guard seen.insert(SeenKey(url: candidate.url, region: region)).inserted else { continue }
+            result.append(
+                ExtractedLink(
+                    url: candidate.url, anchorText: candidate.anchorRaw.flatMap(HTMLScanner.anchorText),
+                    partPath: part.path, partKind: part.kind,
+                    byteOffset: candidate.offset, region: region, regionReason: reason))
+            if result.count >= maxLinksPerPart { break }
+        }
+        return result
+    }
+
+    private struct SeenKey: Hashable {
+        var url: String
+        var region: LinkRegion
+    }
+
+    private func plainCandidates(_ buf: UnsafeBufferPointer<UInt8>, forwardSubject: Bool) -> [LinkCandidate] {
+        var classifier = PlainTextRegionClassifier(buf, forwardSubject: forwardSubject)
+        var candidates: [LinkCandidate] = []
+        BareURLScanner.scan(buf, from: 0, to: buf.count, html: false) { start, end in
+            let (region, reason) = classifier.region(at: start)
+            let url = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
+            candidates.append(LinkCandidate(url: url, anchorRaw: nil, offset: start, region: region, reason: reason))
+            return candidates.count < maxCandidatesPerPart
+        }
+        return candidates
+    }
+
+    /// All links of a message, deduplicated across the `text/plain` and `text/html` alternatives.
+    ///
+    /// The same URL in both alternatives is one link: the HTML occurrence is preferred (it has
+    /// anchor text), and if the URL is in new text in either alternative it counts as new. A URL
+    /// that occurs in several regions is kept once per region. Parts inside an attached
+    /// `message/rfc822` are deduplicated among themselves, apart from the outer message's parts.
+    /// The result is in part order, then byte order.
+    public func links(in message: MailMessage) -> [ExtractedLink] {
+        let subject = message.subject
+        var perPart: [[ExtractedLink]] = message.bodyParts.map { links(in: $0, subject: subject) }
+        var kept: [(part: Int, link: ExtractedLink)] = []
+        for attached in [false, true] {
+            let indices = message.bodyParts.indices.filter { message.bodyParts[$0].isInAttachedMessage == attached }
+            kept += merge(indices.map { ($0, perPart[$0]) })
+        }
+        perPart.removeAll()
+        kept.sort { ($0.part, $0.link.byteOffset) < ($1.part, $1.link.byteOffset) }
+        return kept.map(\.link)
+    }
+
+    /// Merges the links of alternative parts (see ``links(in:)-(MailMessage)``).
+    private func merge(_ parts: [(index: Int, links: [ExtractedLink])]) -> [(part: Int, link: ExtractedLink)] {
+        // Per URL: the first occurrence per region, HTML and plain apart.
+        struct Occurrences {
+            var order: Int
+            var html: [(part: Int, link: ExtractedLink)] = []
+            var plain: [(part: Int, link: ExtractedLink)] = []
+        }
+        var byURL: [String: Occurrences] = [:]
+        var order = 0
+        for (index, links) in parts {
+            for link in links {
+                var entry = byURL[link.url] ?? Occurrences(order: order)
+                if entry.order == order { order += 1 }
+                if link.partKind == .html {
+                    if !entry.html.contains(where: { $0.link.region == link.region }) {
+                        entry.html.append((index, link))
+                    }
+                } else if !entry.plain.contains(where: { $0.link.region == link.region }) {
+                    entry.plain.append((index, link))
+                }
+                byURL[link.url] = entry
+            }
+        }
+        var result: [(part: Int, link: ExtractedLink)] = []
+        for entry in byURL.values.sorted(by: { $0.order < $1.order }) {
+            var html = entry.html
+            var plain = entry.plain
+            // Regions both alternatives agree on: the HTML occurrence.
+            let agreed = Set(html.map(\.link.region)).intersection(plain.map(\.link.region))
+            result += html.filter { agreed.contains($0.link.region) }
+            html.removeAll { agreed.contains($0.link.region) }
+            plain.removeAll { agreed.contains($0.link.region) }
+            // The rest pair up in order: one link per pair, new if either says new.
+            while !html.isEmpty, !plain.isEmpty {
+                var (part, link) = html.removeFirst()
+                let other = plain.removeFirst().link
+                if other.region == .newText, link.region != .newText {
+                    link.regionReason =
+                        "new text in the text/plain alternative (part \(other.partPath)): \(other.regionReason); "
+                        + "HTML said \(link.region.rawValue): \(link.regionReason)"
+                    link.region = .newText
+                }
+                result.append((part, link))
+            }
+            result += html
+            result += plain
+        }
+        return result
+    }
+}

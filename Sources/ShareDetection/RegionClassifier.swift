@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Classifies where byte offsets of a plain-text part sit (new text, quoted, forwarded, signature,
+/// boilerplate), one line at a time.
+///
+/// It is a streaming state machine: ask for offsets in non-decreasing order and it reads only the
+/// lines up to the last one asked for (plus a few lines of look-ahead), so a part is read once.
+struct PlainTextRegionClassifier {
+    private let buf: UnsafeBufferPointer<UInt8>
+    private let end: Int
+    private var state: RegionState
+    /// Start of the next line to read.
+    private var next = 0
+    /// The line read last, and its region.
+    private var lineEnd = -1
+    private var lineRegion: LinkRegion = .newText
+    private var lineReason: RegionReason = .newText
+    /// Lines up to this offset belong to a multi-line attribution.
+    private var attributionEnd = -1
+    private var attributionStart = 0
+    /// Non-blank lines after a forward marker still in that forward's own header.
+    private var forwardHeaderLines = 0
+    /// Look-ahead limits.
+    private static let headerBlockLines = 8
+    private static let attributionLines = 3
+
+    init(_ buf: UnsafeBufferPointer<UInt8>, forwardSubject: Bool) {
+        self.buf = buf
+        self.end = buf.count
+        self.state = RegionState(forwardSubject: forwardSubject)
+    }
+
+    /// The region of the line holding `offset`; offsets must come in non-decreasing order.
+    mutating func region(at offset: Int) -> (LinkRegion, RegionReason) {
+        while offset > lineEnd, next <= end { readLine() }
+        return (lineRegion, lineReason)
+    }
+
+    /// The end (exclusive, before `\n`) of the line starting at `start`.
+    private func endOfLine(_ start: Int) -> Int {
+        guard start < end, let base = buf.baseAddress else { return end }
+        guard let hit = memchr(base + start, 0x0A, end - start) else { return end }
+        return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+    }
+
+    private func isBlank(_ start: Int, _ end: Int) -> Bool { LineMarkers.trimEnd(buf, start, end) == start }
+
+    /// The next non-blank line at or after `start`, as (start, end), or `nil`.
+    private func nextNonBlankLine(from start: Int, maxLines: Int = .max) -> (Int, Int)? {
+        var s = start
+        var seen = 0
+        while s < end, seen < maxLines {
+            let e = endOfLine(s)
+            if !isBlank(s, e) { return (s, e) }
+            s = e + 1
+            seen += 1
+        }
+        return nil
+    }
+
+    private mutating func readLine() {
+        let start = next
+        let stop = endOfLine(start)
+        lineEnd = stop
+        next = stop + 1
+        classifyLine(start, stop)
+    }
+
+    private mutating func classifyLine(_ start: Int, _ stop: Int) {
+        if start <= attributionEnd {
+            (lineRegion, lineReason) = (.quoted, .attribution(attributionStart))
+            return
+        }
+        if state.region == .quoted || isBlank(start, stop) {
+            (lineRegion, lineReason) = (state.region, state.reason)
+            return
+        }
+        if LineMarkers.isQuoted(buf, start, stop) {
+            (lineRegion, lineReason) = (.quoted, .quotePrefix)
+            return
+        }
+        let inForwardHeader = forwardHeaderLines > 0
+        if inForwardHeader { forwardHeaderLines -= 1 }
+        if LineMarkers.isForwardMarker(buf, start, stop) {
+            state.forwardMarker(at: start)
+            forwardHeaderLines = 4
+        } else if LineMarkers.isOriginalMessage(buf, start, stop) {
+            if !inForwardHeader { state.replyHeader(.originalMessage(start, forward: state.forwardSubject)) }
+        } else if LineMarkers.isUnderscoreLine(buf, start, stop) {
+            if let (s, e) = nextNonBlankLine(from: stop + 1, maxLines: 3) {
+                if LineMarkers.headerKind(buf, s, e) == .from, !inForwardHeader, isHeaderBlock(from: s) {
+                    state.replyHeader(.replyHeader(start, forward: state.forwardSubject))
+                } else if LineMarkers.isMailingListLine(buf, s, e) {
+                    state.boilerplate(at: start)
+                }
+            }
+        } else if let kind = LineMarkers.headerKind(buf, start, stop) {
+            if kind == .from, !inForwardHeader, isHeaderBlock(from: start) {
+                state.replyHeader(.replyHeader(start, forward: state.forwardSubject))
+            }
+        } else if let attributionLast = attributionEnd(from: start, stop) {
+            attributionStart = start
+            attributionEnd = attributionLast
+            let after = attributionLast + 1
+            if let (s, e) = nextNonBlankLine(from: after), LineMarkers.isQuoted(buf, s, e) {
+                state.inlineReply(attributionAt: start)
+            } else {
+                state.quoteAll(attributionAt: start)
+            }
+            (lineRegion, lineReason) = (.quoted, .attribution(start))
+            return
+        } else if LineMarkers.isSignatureDelimiter(buf, start, stop) {
+            state.signature(at: start)
+        } else if LineMarkers.opensBoilerplate(buf, start, stop) {
+            state.boilerplate(at: start)
+        }
+        (lineRegion, lineReason) = (state.region, state.reason)
+    }
+
+    /// Whether the `From:` line at `start` opens an Outlook header block: a date line (`Sent:`,
+    /// `Date:`) and a `To:` or `Subject:` line within the next few lines.
+    private func isHeaderBlock(from start: Int) -> Bool {
+        var s = endOfLine(start) + 1
+        var hasDate = false
+        var hasTarget = false
+        var lines = 0
+        while s < end, lines < Self.headerBlockLines {
+            let e = endOfLine(s)
+            if isBlank(s, e) { break }
+            switch LineMarkers.headerKind(buf, s, e) {
+            case .date: hasDate = true
+            case .to, .subject: hasTarget = true
+            default: break
+            }
+            if hasDate && hasTarget { return true }
+            s = e + 1
+            lines += 1
+        }
+        return false
+    }
+
+    /// If the line at `start` opens an attribution, the end of its last line (it may wrap over
+    /// up to three lines); a line "… wrote:" without an opener counts when `>` lines follow.
+    private func attributionEnd(from start: Int, _ stop: Int) -> Int? {
+        if LineMarkers.opensAttribution(buf, start, stop) {
+            var s = start
+            var e = stop
+            for _ in 0..<Self.attributionLines {
+                if LineMarkers.isQuoted(buf, s, e) { return nil }
+                if LineMarkers.closesAttribution(buf, s, e) || LineMarkers.closesAttributionWithVerbInside(buf, s, e) {
+                    return e
+                }
+                s = e + 1
+                guard s < end else { return nil }
+                e = endOfLine(s)
+                if isBlank(s, e) { return nil }
+            }
+            return nil
+        }
+        guard LineMarkers.closesAttribution(buf, start, stop),
+            let (s, e) = nextNonBlankLine(from: stop + 1), LineMarkers.isQuoted(buf, s, e)
+        else { return nil }
+        return stop
+    }
+}

@@ -1,0 +1,129 @@
+/// Why a link got its region; rendered for `--explain` only when a link is kept.
+enum RegionReason: Sendable, Equatable {
+    /// Plain new text.
+    case newText
+    /// New text in an inline / bottom-posted reply, below the attribution at this byte.
+    case inlineReply(Int)
+    /// A line that starts with `>`.
+    case quotePrefix
+    /// Below an "On … wrote:" attribution at this byte.
+    case attribution(Int)
+    /// Below an Outlook reply header block at this byte (`forward`: under a forward subject).
+    case replyHeader(Int, forward: Bool)
+    /// Below an "-----Original Message-----" separator at this byte.
+    case originalMessage(Int, forward: Bool)
+    /// Below a forwarded-message marker at this byte.
+    case forwardMarker(Int)
+    /// After a `-- ` signature delimiter at this byte.
+    case signatureDelimiter(Int)
+    /// Below a mailing-list or legal footer at this byte.
+    case boilerplate(Int)
+    /// Inside an HTML element described by the text (e.g. `<div class=gmail_quote>`) opened at this byte.
+    case insideElement(String, Int)
+    /// Inside a quote element that starts with a forwarded-message marker.
+    case forwardedElement(String, Int)
+    /// After an HTML element that starts the reply history (e.g. `<div id=divRplyFwdMsg>`).
+    case afterElement(String, Int, forward: Bool)
+
+    /// The human-readable reason.
+    var text: String {
+        switch self {
+        case .newText: return "new text"
+        case .inlineReply(let at): return "new text between quotes (inline reply below attribution at byte \(at))"
+        case .quotePrefix: return "line starts with '>'"
+        case .attribution(let at): return "below \"On … wrote:\" (byte \(at))"
+        case .replyHeader(let at, let forward):
+            return "below Outlook header \"From: … Sent:\" (byte \(at))" + (forward ? " under a forward subject" : "")
+        case .originalMessage(let at, let forward):
+            return "below \"-----Original Message-----\" (byte \(at))" + (forward ? " under a forward subject" : "")
+        case .forwardMarker(let at): return "below forwarded-message marker (byte \(at))"
+        case .signatureDelimiter(let at): return "after '-- ' signature delimiter (byte \(at))"
+        case .boilerplate(let at): return "below list/legal footer (byte \(at))"
+        case .insideElement(let element, let at): return "inside \(element) (byte \(at))"
+        case .forwardedElement(let element, let at):
+            return "inside \(element) (byte \(at)) starting with a forwarded-message marker"
+        case .afterElement(let element, let at, let forward):
+            return "after \(element) (byte \(at))" + (forward ? " under a forward subject" : "")
+        }
+    }
+}
+
+/// The sequential region state shared by the plain-text and HTML classifiers: what the text
+/// from here on is, given the markers seen so far.
+struct RegionState: Sendable {
+    /// The current region.
+    private(set) var region: LinkRegion = .newText
+    /// Why.
+    private(set) var reason: RegionReason = .newText
+    /// The subject's first prefix is a forward prefix (`Fwd:`, `FW:`, `WG:` …).
+    let forwardSubject: Bool
+
+    init(forwardSubject: Bool) { self.forwardSubject = forwardSubject }
+
+    /// A forward marker ("---------- Forwarded message ---------", "Begin forwarded message:").
+    mutating func forwardMarker(at: Int) {
+        guard region != .quoted else { return }
+        region = .forwarded
+        reason = .forwardMarker(at)
+    }
+
+    /// An Outlook reply header block or "-----Original Message-----".
+    mutating func replyHeader(_ reason: RegionReason) {
+        guard region != .quoted else { return }
+        region = forwardSubject ? .forwarded : .quoted
+        self.reason = reason
+    }
+
+    /// An attribution line not followed by `>` lines: everything below is quoted.
+    mutating func quoteAll(attributionAt at: Int) {
+        guard region != .quoted else { return }
+        region = .quoted
+        reason = .attribution(at)
+    }
+
+    /// An attribution followed by `>` lines: only those are quoted; the text between is new.
+    mutating func inlineReply(attributionAt at: Int) {
+        switch region {
+        case .quoted, .forwarded: return
+        case .newText, .signature, .boilerplate:
+            region = .newText
+            reason = .inlineReply(at)
+        }
+    }
+
+    /// A signature delimiter.
+    mutating func signature(at: Int) {
+        guard region == .newText || region == .forwarded else { return }
+        region = .signature
+        reason = .signatureDelimiter(at)
+    }
+
+    /// A list or legal footer.
+    mutating func boilerplate(at: Int) {
+        guard region != .quoted, region != .boilerplate else { return }
+        region = .boilerplate
+        reason = .boilerplate(at)
+    }
+
+    /// Whether a subject's first prefix is a forward prefix (`Fwd:`, `FW:`, `WG:`, `TR:`, `Doorst:` …).
+    ///
+    /// A leading `[list]` tag is skipped; `Re: Fwd:` is a reply.
+    static func isForwardSubject(_ subject: String?) -> Bool {
+        guard let subject else { return false }
+        var s = Substring(subject).drop { $0 == " " || $0 == "\t" }
+        if s.first == "[", let close = s.firstIndex(of: "]") {
+            s = s[s.index(after: close)...].drop { $0 == " " || $0 == "\t" }
+        }
+        guard let colon = s.firstIndex(where: { $0 == ":" || $0 == "：" }) else { return false }
+        var prefix = s[..<colon].lowercased()
+        while prefix.last == " " { prefix.removeLast() }
+        if let bracket = prefix.firstIndex(where: { $0 == "[" || $0 == "(" }) {
+            prefix = String(prefix[..<bracket])
+        }
+        return forwardPrefixes.contains(prefix)
+    }
+
+    private static let forwardPrefixes: Set<String> = [
+        "fw", "fwd", "wg", "tr", "doorst", "rv", "enc", "vb", "vl", "i", "pd", "továbbítás", "转发", "轉寄",
+    ]
+}
