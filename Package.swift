@@ -71,7 +71,9 @@ let package = Package(
         ),
         .testTarget(name: "MailParsingTests", dependencies: ["MailParsing"], swiftSettings: strict),
         .testTarget(name: "MailFetchingTests", dependencies: ["MailFetching"], swiftSettings: strict),
-        .testTarget(name: "ShareDetectionTests", dependencies: ["ShareDetection"], swiftSettings: strict),
+        .testTarget(
+            name: "ShareDetectionTests", dependencies: ["ShareDetection", "MailParsing"], swiftSettings: strict
+        ),
         .testTarget(name: "GongEngagementTests", dependencies: ["GongEngagement"], swiftSettings: strict),
         .testTarget(name: "ShareLedgerTests", dependencies: ["ShareLedger"], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,123 @@
+import MailParsing
+import Testing
+
+@testable import ShareDetection
+
+@Suite struct LinkExtractorMessageTests {
+    @Test func alternativesAreOneLinkPreferringHTML() throws {
+        let message = Fixture.message(
+            subject: "deck",
+            Fixture.plain("Deck: https://a.com/deck?a=1&b=2\n", path: "1.1"),
+            Fixture.html(#"<p>Deck: <a href="https://a.com/deck?a=1&amp;b=2">Q3 deck</a></p>"#, path: "1.2"))
+        let links = LinkExtractor().links(in: message)
+        #expect(links.count == 1)
+        let link = try #require(links.first)
+        #expect(link.anchorText == "Q3 deck")
+        #expect(link.partKind == .html)
+        #expect(link.partPath == "1.2")
+        #expect(link.region == .newText)
+    }
+
+    @Test func newInEitherAlternativeCountsAsNew() throws {
+        // The HTML has the link inside an unrecognised quote-like block that we do recognise as quoted,
+        // the plain text has it as new text: one link, new, HTML anchor text kept.
+        let message = Fixture.message(
+            subject: "deck",
+            Fixture.plain("Deck: https://a.com/deck\n", path: "1.1"),
+            Fixture.html(#"<blockquote type="cite"><a href="https://a.com/deck">Deck</a></blockquote>"#, path: "1.2"))
+        let links = LinkExtractor().links(in: message)
+        #expect(links.count == 1)
+        let link = try #require(links.first)
+        #expect(link.region == .newText)
+        #expect(link.anchorText == "Deck")
+        #expect(link.regionReason.hasPrefix("new text in the text/plain alternative (part 1.1)"))
+    }
+
+    @Test func oncePerRegionAcrossAlternatives() {
+        let plain = "New https://a.com/x\n\nOn Mon, Bob wrote:\n> https://a.com/x\n> https://a.com/y\n"
+        let html = """
+            <div>New <a href="https://a.com/x">x</a></div><div class="gmail_quote">\
+            <blockquote class="gmail_quote"><a href="https://a.com/x">x</a> <a href="https://a.com/y">y</a></blockquote></div>
+            """
+        let links = LinkExtractor().links(
+            in: Fixture.message(subject: "Re: x", Fixture.plain(plain, path: "1"), Fixture.html(html, path: "2")))
+        #expect(links.map(\.url) == ["https://a.com/x", "https://a.com/x", "https://a.com/y"])
+        #expect(links.map(\.region) == [.newText, .quoted, .quoted])
+        #expect(links.allSatisfy { $0.partKind == .html })
+    }
+
+    @Test func urlOnlyInPlainTextIsKept() {
+        let links = LinkExtractor().links(
+            in: Fixture.message(
+                subject: nil, Fixture.plain("https://a.com/only-plain"), Fixture.html("<p>nothing</p>")))
+        #expect(links.map(\.url) == ["https://a.com/only-plain"])
+        #expect(links.first?.partKind == .plain)
+    }
+
+    @Test func attachedMessageIsForwarded() {
+        let message = Fixture.message(
+            subject: "Fwd: deck",
+            Fixture.plain("See attached\n", path: "1"),
+            Fixture.plain("Deck https://a.com/fwd\n> old https://a.com/old\n", path: "2.1", attached: true),
+            Fixture.html(#"<a href="https://a.com/fwd">Deck</a>"#, path: "2.2", attached: true))
+        let links = LinkExtractor().links(in: message)
+        #expect(Fixture.regions(links) == ["https://a.com/fwd": .forwarded, "https://a.com/old": .quoted])
+        #expect(links.first { $0.url == "https://a.com/fwd" }?.regionReason == "in attached message/rfc822")
+        #expect(links.first { $0.url == "https://a.com/fwd" }?.anchorText == "Deck")
+        #expect(
+            links.first { $0.url == "https://a.com/old" }?.regionReason.hasSuffix(" in attached message/rfc822") == true
+        )
+    }
+
+    @Test func sameURLInOuterAndAttachedMessageIsTwoLinks() {
+        let message = Fixture.message(
+            subject: "Fwd: deck",
+            Fixture.plain("Deck https://a.com/x\n", path: "1"),
+            Fixture.plain("Deck https://a.com/x\n", path: "2", attached: true))
+        #expect(LinkExtractor().links(in: message).map(\.region) == [.newText, .forwarded])
+    }
+
+    @Test func resultIsInPartThenByteOrder() {
+        let message = Fixture.message(
+            subject: nil,
+            Fixture.html(#"<a href="https://a.com/2">b</a> <a href="https://a.com/1">a</a>"#, path: "1"),
+            Fixture.plain("https://a.com/0", path: "2"))
+        #expect(
+            LinkExtractor().links(in: message).map(\.url) == ["https://a.com/2", "https://a.com/1", "https://a.com/0"])
+    }
+
+    @Test func parsedMultipartMessage() throws {
+        let raw = """
+            From: Alice <alice@northwind.example>\r
+            To: Bob <bob@contoso.example>\r
+            Subject: Re: proposal\r
+            Message-ID: <m1@northwind.example>\r
+            MIME-Version: 1.0\r
+            Content-Type: multipart/alternative; boundary="b1"\r
+            \r
+            --b1\r
+            Content-Type: text/plain; charset=utf-8\r
+            Content-Transfer-Encoding: quoted-printable\r
+            \r
+            Proposal: https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit?usp=3Dsharing\r
+            \r
+            On Mon, Jan 1, 2024 at 10:00 AM Bob <bob@contoso.example> wrote:\r
+            \r
+            > Old: https://docs.google.com/spreadsheets/d/1ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210/edit\r
+            --b1\r
+            Content-Type: text/html; charset=utf-8\r
+            \r
+            <div>Proposal: <a href="https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit?usp=sharing">the proposal</a></div>\r
+            <div class="gmail_quote"><blockquote class="gmail_quote"><a href="https://docs.google.com/spreadsheets/d/1ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210/edit">sheet</a></blockquote></div>\r
+            --b1--\r
+
+            """
+        let message = try MailParser().parse(Array(raw.utf8))
+        let links = LinkExtractor().links(in: message)
+        #expect(links.count == 2)
+        #expect(links.first?.anchorText == "the proposal")
+        #expect(links.first?.region == .newText)
+        #expect(links.first?.url.hasSuffix("/edit?usp=sharing") == true)
+        #expect(links.last?.region == .quoted)
+    }
+}
