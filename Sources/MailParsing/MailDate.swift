@@ -47,14 +47,19 @@ extension MailDate {
                 let day = Int(words[start + 1]), (1...31).contains(day)
             else { continue }
             let clock = words[start + 2].split(separator: ":").compactMap { Int($0) }
-            guard clock.count >= 2, let year = Int(words[start + 3]), (1970...9999).contains(year) else { continue }
+            // Clock fields must fit the C struct: `11:0233333333333:13` used to trap in the Int32 conversion
+            // (found by fuzz-mbox); such a line simply has no date here.
+            guard clock.count >= 2, let year = Int(words[start + 3]), (1970...9999).contains(year),
+                let hour = Int32(exactly: clock[0]), let minute = Int32(exactly: clock[1]),
+                let second = Int32(exactly: clock.count > 2 ? clock[2] : 0)
+            else { continue }
             var parts = tm()
             parts.tm_year = Int32(year - 1900)
             parts.tm_mon = Int32(month)
             parts.tm_mday = Int32(day)
-            parts.tm_hour = Int32(clock[0])
-            parts.tm_min = Int32(clock[1])
-            parts.tm_sec = Int32(clock.count > 2 ? clock[2] : 0)
+            parts.tm_hour = hour
+            parts.tm_min = minute
+            parts.tm_sec = second
             let seconds = timegm(&parts)
             return MailDate(unixTime: Int64(seconds), utcOffsetSeconds: 0)
         }
