@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds a libFuzzer target of the Fuzz/ package and runs it for a number of executions.
+#
+#   scripts/fuzz.sh TARGET [RUNS] [extra libFuzzer flags...]
+#
+# TARGET is fuzz-mbox or fuzz-mime; RUNS defaults to 1,000,000 (-runs=). The seed corpus is Fuzz/seeds/<kind>/; new
+# inputs go to Fuzz/.build/corpus/TARGET/ (git-ignored) and crashes to Fuzz/.build/artifacts/TARGET/. The last lines
+# printed are libFuzzer's final stats. Exit status is libFuzzer's (non-zero on a crash).
+set -euo pipefail
+
+target=${1:?usage: scripts/fuzz.sh fuzz-mbox|fuzz-mime [RUNS] [libFuzzer flags...]}
+runs=${2:-1000000}
+shift $(( $# >= 2 ? 2 : 1 ))
+
+case "$target" in
+    fuzz-mbox) seeds=mbox; max_len=8192 ;;
+    fuzz-mime) seeds=mime; max_len=16384 ;;
+    *) echo "fuzz.sh: unknown target $target (fuzz-mbox or fuzz-mime)" >&2; exit 2 ;;
+esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root/Fuzz"
+
+# lld, because gold crashes on the ASan objects' debug info ("internal error in format_file_lineno").
+mkdir -p .build
+if ! swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product "$target" \
+    >".build/$target.build.log" 2>&1; then
+    cat ".build/$target.build.log" >&2
+    echo "fuzz.sh: the build failed" >&2
+    exit 1
+fi
+grep -vE 'prohibited flag|Cannot export local symbol|which are unhandled|CMakeLists.txt' ".build/$target.build.log" \
+    | tail -3 || true
+binary=".build/debug/$target"
+
+corpus=".build/corpus/$target"
+artifacts=".build/artifacts/$target/"
+mkdir -p "$corpus" "$artifacts"
+log=".build/$target.log"
+
+echo "== $target: $runs runs, max_len $max_len, seeds Fuzz/seeds/$seeds (log Fuzz/$log)"
+start=$(date +%s)
+set +e
+# The Swift backtracer's crash handler confuses ASan reports; libFuzzer reports crashes itself.
+SWIFT_BACKTRACE=enable=no "$binary" -runs="$runs" -max_len="$max_len" -print_final_stats=1 \
+    -artifact_prefix="$artifacts" "$@" "$corpus" "seeds/$seeds" >"$log" 2>&1
+status=$?
+set -e
+end=$(date +%s)
+
+grep -E '^#[0-9]+.*(INITED|DONE)' "$log" || true
+grep -E '^(stat::|Done |==[0-9]+==ERROR|SUMMARY|artifact_prefix|.*Test unit written|.*deadly signal|Fatal error)' "$log" \
+    || true
+echo "== $target: exit $status, wall $((end - start)) s"
+exit $status
