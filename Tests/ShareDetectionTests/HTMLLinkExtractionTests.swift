@@ -32,7 +32,7 @@ import Testing
 
     @Test(arguments: anchorTable)
     func anchors(html: String, url: String, anchor: String?) throws {
-        let links = Fixture.links(html: html)
+        let links = LinkFixture.links(html: html)
         #expect(links.count == 1)
         let link = try #require(links.first)
         #expect(link.url == url)
@@ -50,50 +50,50 @@ import Testing
         "<!--[if mso]><a href=\"https://a.com/x\">x</a><![endif]-->", "<title>https://a.com/x</title>",
     ])
     func skipped(html: String) {
-        #expect(Fixture.urls(html: html).isEmpty)
+        #expect(LinkFixture.urls(html: html).isEmpty)
     }
 
     @Test func hrefOffsetPointsAtTheURL() throws {
         let html = #"<p>x</p><a href="https://a.com/x">Doc</a>"#
-        let link = try #require(Fixture.links(html: html).first)
+        let link = try #require(LinkFixture.links(html: html).first)
         let bytes = Array(html.utf8)
         #expect(Array(bytes[link.byteOffset..<link.byteOffset + 15]) == Array("https://a.com/x".utf8))
     }
 
     @Test func bareURLsInTextNodes() {
         let html = "<p>See https://a.com/?a=1&amp;b=2 and &lt;https://b.com/y&gt; or (https://c.com/z).</p>"
-        #expect(Fixture.urls(html: html) == ["https://a.com/?a=1&b=2", "https://b.com/y", "https://c.com/z"])
-        #expect(Fixture.links(html: html).allSatisfy { $0.anchorText == nil })
+        #expect(LinkFixture.urls(html: html) == ["https://a.com/?a=1&b=2", "https://b.com/y", "https://c.com/z"])
+        #expect(LinkFixture.links(html: html).allSatisfy { $0.anchorText == nil })
     }
 
     @Test func bareURLEndsAtNbspEntity() {
-        #expect(Fixture.urls(html: "<p>https://a.com/x&nbsp;next</p>") == ["https://a.com/x"])
-        #expect(Fixture.urls(html: "<p>https://a.com/x&quot;</p>") == ["https://a.com/x"])
+        #expect(LinkFixture.urls(html: "<p>https://a.com/x&nbsp;next</p>") == ["https://a.com/x"])
+        #expect(LinkFixture.urls(html: "<p>https://a.com/x&quot;</p>") == ["https://a.com/x"])
     }
 
     @Test func urlAsAnchorTextIsOneLink() throws {
-        let links = Fixture.links(html: #"<a href="https://a.com/x">https://a.com/x</a>"#)
+        let links = LinkFixture.links(html: #"<a href="https://a.com/x">https://a.com/x</a>"#)
         #expect(links.count == 1)
         #expect(links.first?.anchorText == "https://a.com/x")
     }
 
     @Test func bareURLInsideMailtoAnchorIsSkipped() {
-        #expect(Fixture.urls(html: #"<a href="mailto:x@y.com">https://a.com/x</a>"#).isEmpty)
+        #expect(LinkFixture.urls(html: #"<a href="mailto:x@y.com">https://a.com/x</a>"#).isEmpty)
     }
 
     @Test func nestedAnchorClosesThePreviousOne() {
-        let links = Fixture.links(html: #"<a href="https://a.com/1">one<a href="https://a.com/2">two</a>"#)
+        let links = LinkFixture.links(html: #"<a href="https://a.com/1">one<a href="https://a.com/2">two</a>"#)
         #expect(links.map(\.url) == ["https://a.com/1", "https://a.com/2"])
         #expect(links.map(\.anchorText) == ["one", "two"])
     }
 
     @Test func textAfterScriptIsScanned() {
         let html = "<script>if (a < b) { x = '</scr' + 'ipt>'; }</script><p>https://a.com/after</p>"
-        #expect(Fixture.urls(html: html).contains("https://a.com/after"))
+        #expect(LinkFixture.urls(html: html).contains("https://a.com/after"))
     }
 
     @Test func literalLessThanIsText() {
-        #expect(Fixture.urls(html: "<p>1 < 2 https://a.com/x</p>") == ["https://a.com/x"])
+        #expect(LinkFixture.urls(html: "<p>1 < 2 https://a.com/x</p>") == ["https://a.com/x"])
     }
 
     @Test func entitiesDecoding() {

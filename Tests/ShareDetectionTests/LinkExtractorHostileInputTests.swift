@@ -54,10 +54,10 @@ import Testing
             #"<div class="gmail_quote"#, "<a href='https://a.com/x' title='", "</", "<!", "<?xml",
             "<![CDATA[ https://a.com/x", "<a href=\"https://a.com/x\">" + String(repeating: "<b>", count: 10000),
         ] {
-            let links = Fixture.links(html: html)
+            let links = LinkFixture.links(html: html)
             #expect(links.count <= 1)
         }
-        #expect(Fixture.urls(html: #"<a href="https://a.com/x"#).isEmpty)
+        #expect(LinkFixture.urls(html: #"<a href="https://a.com/x"#).isEmpty)
     }
 
     @Test func deepNestingIsBounded() {
@@ -65,15 +65,15 @@ import Testing
         let html =
             open + #"<a href="https://a.com/deep">x</a>"# + String(repeating: "</blockquote></div>", count: 50_000)
             + #"<a href="https://a.com/after">y</a>"#
-        let links = Fixture.links(html: html)
-        #expect(Fixture.regions(links) == ["https://a.com/deep": .quoted, "https://a.com/after": .newText])
+        let links = LinkFixture.links(html: html)
+        #expect(LinkFixture.regions(links) == ["https://a.com/deep": .quoted, "https://a.com/after": .newText])
     }
 
     @Test func manyEndTagsAndTags() {
         let html = #"<div class="gmail_quote">"# + String(repeating: "</div><div>", count: 200_000) + "https://a.com/x"
-        #expect(Fixture.links(html: html).count == 1)
+        #expect(LinkFixture.links(html: html).count == 1)
         let tags = String(repeating: "<p a=1 b='2' c=\"3\" d>", count: 100_000) + "https://a.com/y"
-        #expect(Fixture.urls(html: tags) == ["https://a.com/y"])
+        #expect(LinkFixture.urls(html: tags) == ["https://a.com/y"])
     }
 
     @Test func linksPerPartAreBounded() {
@@ -84,7 +84,7 @@ import Testing
         #expect(html.count == 2000)
         var anchors = ""
         for i in 0..<5000 { anchors += #"<a href="https://a.com/\#(i)">\#(i)</a>"# }
-        #expect(Fixture.links(html: anchors).count == 2000)
+        #expect(LinkFixture.links(html: anchors).count == 2000)
     }
 
     @Test func sameURLRepeatedIsOneLink() {
@@ -96,17 +96,17 @@ import Testing
 
     @Test func overlongURLsAreSkipped() {
         let long = "https://a.com/" + String(repeating: "x", count: 9000)
-        #expect(Fixture.urls(plain: long + " https://b.com/ok") == ["https://b.com/ok"])
-        #expect(Fixture.urls(html: #"<a href="\#(long)">x</a> https://b.com/ok"#) == ["https://b.com/ok"])
+        #expect(LinkFixture.urls(plain: long + " https://b.com/ok") == ["https://b.com/ok"])
+        #expect(LinkFixture.urls(html: #"<a href="\#(long)">x</a> https://b.com/ok"#) == ["https://b.com/ok"])
         let justRight = "https://a.com/" + String(repeating: "x", count: 8000)
-        #expect(Fixture.urls(plain: justRight) == [justRight])
+        #expect(LinkFixture.urls(plain: justRight) == [justRight])
     }
 
     @Test func pathologicalTrailingPunctuationAndParens() {
         let text = "https://a.com/" + String(repeating: ")", count: 100_000) + String(repeating: ".", count: 100_000)
-        #expect(Fixture.urls(plain: text) == ["https://a.com/"])
+        #expect(LinkFixture.urls(plain: text) == ["https://a.com/"])
         let nested = "https://a.com/" + String(repeating: "(", count: 1000) + String(repeating: ")", count: 1001)
-        #expect(Fixture.urls(plain: nested).first?.count == 14 + 2000)
+        #expect(LinkFixture.urls(plain: nested).first?.count == 14 + 2000)
     }
 
     @Test func manyMarkerLines() {
@@ -163,7 +163,7 @@ import Testing
             + "we met on Monday at 10:00, agenda: pricing, timeline; follow-up (see attached).\n> quoted line\n"
         let text = String(repeating: paragraph, count: 40_000)  // ~8 MB
         let clock = ContinuousClock()
-        let elapsed = clock.measure { _ = Fixture.links(plain: text) }
+        let elapsed = clock.measure { _ = LinkFixture.links(plain: text) }
         #expect(elapsed < .seconds(10))
     }
 }

@@ -5,10 +5,10 @@ import Testing
 
 @Suite struct LinkExtractorMessageTests {
     @Test func alternativesAreOneLinkPreferringHTML() throws {
-        let message = Fixture.message(
+        let message = LinkFixture.message(
             subject: "deck",
-            Fixture.plain("Deck: https://a.com/deck?a=1&b=2\n", path: "1.1"),
-            Fixture.html(#"<p>Deck: <a href="https://a.com/deck?a=1&amp;b=2">Q3 deck</a></p>"#, path: "1.2"))
+            LinkFixture.plain("Deck: https://a.com/deck?a=1&b=2\n", path: "1.1"),
+            LinkFixture.html(#"<p>Deck: <a href="https://a.com/deck?a=1&amp;b=2">Q3 deck</a></p>"#, path: "1.2"))
         let links = LinkExtractor().links(in: message)
         #expect(links.count == 1)
         let link = try #require(links.first)
@@ -21,10 +21,11 @@ import Testing
     @Test func newInEitherAlternativeCountsAsNew() throws {
         // The HTML has the link inside an unrecognised quote-like block that we do recognise as quoted,
         // the plain text has it as new text: one link, new, HTML anchor text kept.
-        let message = Fixture.message(
+        let message = LinkFixture.message(
             subject: "deck",
-            Fixture.plain("Deck: https://a.com/deck\n", path: "1.1"),
-            Fixture.html(#"<blockquote type="cite"><a href="https://a.com/deck">Deck</a></blockquote>"#, path: "1.2"))
+            LinkFixture.plain("Deck: https://a.com/deck\n", path: "1.1"),
+            LinkFixture.html(
+                #"<blockquote type="cite"><a href="https://a.com/deck">Deck</a></blockquote>"#, path: "1.2"))
         let links = LinkExtractor().links(in: message)
         #expect(links.count == 1)
         let link = try #require(links.first)
@@ -40,7 +41,8 @@ import Testing
             <blockquote class="gmail_quote"><a href="https://a.com/x">x</a> <a href="https://a.com/y">y</a></blockquote></div>
             """
         let links = LinkExtractor().links(
-            in: Fixture.message(subject: "Re: x", Fixture.plain(plain, path: "1"), Fixture.html(html, path: "2")))
+            in: LinkFixture.message(
+                subject: "Re: x", LinkFixture.plain(plain, path: "1"), LinkFixture.html(html, path: "2")))
         #expect(links.map(\.url) == ["https://a.com/x", "https://a.com/x", "https://a.com/y"])
         #expect(links.map(\.region) == [.newText, .quoted, .quoted])
         #expect(links.allSatisfy { $0.partKind == .html })
@@ -48,20 +50,20 @@ import Testing
 
     @Test func urlOnlyInPlainTextIsKept() {
         let links = LinkExtractor().links(
-            in: Fixture.message(
-                subject: nil, Fixture.plain("https://a.com/only-plain"), Fixture.html("<p>nothing</p>")))
+            in: LinkFixture.message(
+                subject: nil, LinkFixture.plain("https://a.com/only-plain"), LinkFixture.html("<p>nothing</p>")))
         #expect(links.map(\.url) == ["https://a.com/only-plain"])
         #expect(links.first?.partKind == .plain)
     }
 
     @Test func attachedMessageIsForwarded() {
-        let message = Fixture.message(
+        let message = LinkFixture.message(
             subject: "Fwd: deck",
-            Fixture.plain("See attached\n", path: "1"),
-            Fixture.plain("Deck https://a.com/fwd\n> old https://a.com/old\n", path: "2.1", attached: true),
-            Fixture.html(#"<a href="https://a.com/fwd">Deck</a>"#, path: "2.2", attached: true))
+            LinkFixture.plain("See attached\n", path: "1"),
+            LinkFixture.plain("Deck https://a.com/fwd\n> old https://a.com/old\n", path: "2.1", attached: true),
+            LinkFixture.html(#"<a href="https://a.com/fwd">Deck</a>"#, path: "2.2", attached: true))
         let links = LinkExtractor().links(in: message)
-        #expect(Fixture.regions(links) == ["https://a.com/fwd": .forwarded, "https://a.com/old": .quoted])
+        #expect(LinkFixture.regions(links) == ["https://a.com/fwd": .forwarded, "https://a.com/old": .quoted])
         #expect(links.first { $0.url == "https://a.com/fwd" }?.regionReason == "in attached message/rfc822")
         #expect(links.first { $0.url == "https://a.com/fwd" }?.anchorText == "Deck")
         #expect(
@@ -70,18 +72,18 @@ import Testing
     }
 
     @Test func sameURLInOuterAndAttachedMessageIsTwoLinks() {
-        let message = Fixture.message(
+        let message = LinkFixture.message(
             subject: "Fwd: deck",
-            Fixture.plain("Deck https://a.com/x\n", path: "1"),
-            Fixture.plain("Deck https://a.com/x\n", path: "2", attached: true))
+            LinkFixture.plain("Deck https://a.com/x\n", path: "1"),
+            LinkFixture.plain("Deck https://a.com/x\n", path: "2", attached: true))
         #expect(LinkExtractor().links(in: message).map(\.region) == [.newText, .forwarded])
     }
 
     @Test func resultIsInPartThenByteOrder() {
-        let message = Fixture.message(
+        let message = LinkFixture.message(
             subject: nil,
-            Fixture.html(#"<a href="https://a.com/2">b</a> <a href="https://a.com/1">a</a>"#, path: "1"),
-            Fixture.plain("https://a.com/0", path: "2"))
+            LinkFixture.html(#"<a href="https://a.com/2">b</a> <a href="https://a.com/1">a</a>"#, path: "1"),
+            LinkFixture.plain("https://a.com/0", path: "2"))
         #expect(
             LinkExtractor().links(in: message).map(\.url) == ["https://a.com/2", "https://a.com/1", "https://a.com/0"])
     }

@@ -61,11 +61,11 @@ import Testing
 
     @Test(arguments: linkifyTable)
     func linkifyRules(text: String, expected: [String]) {
-        #expect(Fixture.urls(plain: text) == expected)
+        #expect(LinkFixture.urls(plain: text) == expected)
     }
 
     @Test func bareURLsHaveNoAnchorTextAndPartInfo() throws {
-        let part = Fixture.plain("héllo https://a.com/x", path: "1.1")
+        let part = LinkFixture.plain("héllo https://a.com/x", path: "1.1")
         let link = try #require(LinkExtractor().links(in: part, subject: nil).first)
         #expect(link.anchorText == nil)
         #expect(link.partPath == "1.1")
@@ -76,24 +76,24 @@ import Testing
     }
 
     @Test func plainTextIsNotEntityDecoded() {
-        #expect(Fixture.urls(plain: "https://a.com/?a=1&amp;b=2 x") == ["https://a.com/?a=1&amp;b=2"])
+        #expect(LinkFixture.urls(plain: "https://a.com/?a=1&amp;b=2 x") == ["https://a.com/?a=1&amp;b=2"])
     }
 
     @Test func repeatedURLKeptOncePerRegion() {
         let text = "https://a.com/x and again https://a.com/x\n> https://a.com/x\n> https://a.com/x\n"
-        let links = Fixture.links(plain: text)
+        let links = LinkFixture.links(plain: text)
         #expect(links.map(\.region) == [.newText, .quoted])
         #expect(links.map(\.byteOffset) == [0, 44])
     }
 
     @Test func urlAtEndOfPartWithoutNewline() {
-        #expect(Fixture.urls(plain: "x https://a.com/end") == ["https://a.com/end"])
-        #expect(Fixture.urls(plain: "https://a.com/end\r\n") == ["https://a.com/end"])
+        #expect(LinkFixture.urls(plain: "x https://a.com/end") == ["https://a.com/end"])
+        #expect(LinkFixture.urls(plain: "https://a.com/end\r\n") == ["https://a.com/end"])
     }
 
     @Test func crlfLines() {
         let text = "new https://a.com/1\r\n\r\nOn Mon, Bob wrote:\r\n\r\n> https://a.com/2\r\n"
-        let regions = Fixture.regions(Fixture.links(plain: text))
+        let regions = LinkFixture.regions(LinkFixture.links(plain: text))
         #expect(regions["https://a.com/1"] == .newText)
         #expect(regions["https://a.com/2"] == .quoted)
     }

@@ -4,7 +4,7 @@ import Testing
 @testable import ShareDetection
 
 /// Helpers shared by the link extractor and region tests.
-enum Fixture {
+enum LinkFixture {
     static func plain(_ text: String, path: String = "1", attached: Bool = false) -> BodyPart {
         BodyPart(kind: .plain, path: path, charset: "utf-8", utf8: Array(text.utf8), isInAttachedMessage: attached)
     }
@@ -40,7 +40,7 @@ enum Fixture {
 
 @Suite struct LinkExtractorSupportTests {
     @Test func fixturesBuildParts() {
-        #expect(Fixture.plain("x").kind == .plain)
-        #expect(Fixture.html("x").kind == .html)
+        #expect(LinkFixture.plain("x").kind == .plain)
+        #expect(LinkFixture.html("x").kind == .html)
     }
 }

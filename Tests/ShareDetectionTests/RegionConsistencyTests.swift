@@ -68,10 +68,10 @@ import Testing
     @Test(arguments: cases)
     func plainAndHTMLAgree(testCase: Case) {
         let extractor = LinkExtractor()
-        let plain = extractor.links(in: Fixture.plain(testCase.plain), subject: testCase.subject)
-        let html = extractor.links(in: Fixture.html(testCase.html), subject: testCase.subject)
-        #expect(Fixture.regions(plain) == testCase.expected, "text/plain")
-        #expect(Fixture.regions(html) == testCase.expected, "text/html")
+        let plain = extractor.links(in: LinkFixture.plain(testCase.plain), subject: testCase.subject)
+        let html = extractor.links(in: LinkFixture.html(testCase.html), subject: testCase.subject)
+        #expect(LinkFixture.regions(plain) == testCase.expected, "text/plain")
+        #expect(LinkFixture.regions(html) == testCase.expected, "text/html")
     }
 }
 

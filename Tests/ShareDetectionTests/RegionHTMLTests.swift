@@ -5,11 +5,11 @@ import Testing
 
 @Suite struct RegionHTMLTests {
     private func regions(_ html: String, subject: String? = "Re: deck") -> [String: LinkRegion] {
-        Fixture.regions(Fixture.links(html: html, subject: subject))
+        LinkFixture.regions(LinkFixture.links(html: html, subject: subject))
     }
 
     private func reason(of url: String, in html: String, subject: String? = "Re: deck") -> String? {
-        Fixture.links(html: html, subject: subject).first { $0.url == url }?.regionReason
+        LinkFixture.links(html: html, subject: subject).first { $0.url == url }?.regionReason
     }
 
     static let gmailReply = """

@@ -5,11 +5,11 @@ import Testing
 
 @Suite struct RegionPlainTextTests {
     private func regions(_ text: String, subject: String? = "Re: deck") -> [String: LinkRegion] {
-        Fixture.regions(Fixture.links(plain: text, subject: subject))
+        LinkFixture.regions(LinkFixture.links(plain: text, subject: subject))
     }
 
     private func reason(of url: String, in text: String, subject: String? = "Re: deck") -> String? {
-        Fixture.links(plain: text, subject: subject).first { $0.url == url }?.regionReason
+        LinkFixture.links(plain: text, subject: subject).first { $0.url == url }?.regionReason
     }
 
     @Test func quotePrefixLines() {
@@ -211,9 +211,9 @@ import Testing
             To unsubscribe from this group and stop receiving emails from it, send an email to x+unsubscribe@googlegroups.com.
             To view this discussion visit https://groups.google.com/d/msgid/x/abc.
             """
-        let links = Fixture.links(plain: text)
+        let links = LinkFixture.links(plain: text)
         #expect(
-            Fixture.regions(links) == [
+            LinkFixture.regions(links) == [
                 "https://a.com/new": .newText, "https://groups.google.com/d/msgid/x/abc": .boilerplate,
             ])
     }
