@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "ShareDetectorKit",
             dependencies: [
-                "MailParsing", "MailFetching", "ShareDetection", "GongEngagement", "ShareLedger", "GongSandbox",
+                "MailParsing", "MailFetching", "ShareDetection", "GongEngagement", "ShareLedger",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "share-detector",
             dependencies: [
-                "ShareDetectorKit",
+                "ShareDetectorKit", "GongSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
