@@ -1,0 +1,153 @@
+import CCurl
+import Foundation
+
+/// A libcurl easy handle with its response sink: the thin, unsafe layer under `GongClient`.
+///
+/// Not thread-safe (a libcurl easy handle may be used by one thread at a time). The sink is owned here and
+/// handed to libcurl's callbacks through an unretained `Unmanaged` pointer, so it lives as long as the handle.
+final class CurlEasy {
+    /// The raw handle, or `nil` when `curl_easy_init` failed.
+    let handle: UnsafeMutableRawPointer?
+    /// Where the callbacks put the response.
+    let sink = CurlResponseSink()
+    /// libcurl writes its human-readable error text here.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    /// Creates a handle with the callbacks and the error buffer wired.
+    init() {
+        _ = CurlEasy.globalInit
+        handle = curl_easy_init()
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        guard let handle else { return }
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        _ = ccurl_setopt_write_cb(handle, CURLOPT_WRITEFUNCTION, curlBodyCallback)
+        _ = ccurl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
+        _ = ccurl_setopt_write_cb(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+        _ = ccurl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
+        _ = ccurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
+    }
+
+    deinit {
+        if let handle { curl_easy_cleanup(handle) }
+        errorBuffer.deallocate()
+    }
+
+    /// `curl_global_init`, once per process (Swift runs a static initializer exactly once, thread-safely).
+    private static let globalInit: Void = {
+        _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+
+    /// Sets a `long` option.
+    func set(_ option: CURLoption, _ value: Int) {
+        guard let handle else { return }
+        _ = ccurl_setopt_long(handle, option, value)
+    }
+
+    /// Sets a string option (libcurl copies it).
+    func set(_ option: CURLoption, _ value: String) {
+        guard let handle else { return }
+        _ = ccurl_setopt_str(handle, option, value)
+    }
+
+    /// Sets a header list; the list must outlive every transfer that uses it.
+    func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) {
+        guard let handle else { return }
+        _ = ccurl_setopt_slist(handle, option, list)
+    }
+
+    /// Sets the request body with `CURLOPT_COPYPOSTFIELDS`, so libcurl keeps its own copy.
+    func setCopiedBody(_ body: [UInt8]) {
+        guard let handle else { return }
+        _ = ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+        if body.isEmpty {
+            _ = ccurl_setopt_str(handle, CURLOPT_COPYPOSTFIELDS, "")
+        } else {
+            body.withUnsafeBytes { bytes in
+                _ = ccurl_setopt_ptr(
+                    handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            }
+        }
+    }
+
+    /// Runs one transfer: returns libcurl's code and, for `CURLE_OK`, the response status.
+    func perform() -> (code: Int, status: Int) {
+        guard let handle else { return (Int(CURLE_FAILED_INIT.rawValue), 0) }
+        sink.reset()
+        errorBuffer[0] = 0
+        let code = curl_easy_perform(handle)
+        var status = 0
+        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return (Int(code.rawValue), status)
+    }
+
+    /// The number of new connections the last transfer opened (0 when it reused a kept-alive one).
+    var newConnections: Int {
+        guard let handle else { return 0 }
+        var count = 0
+        _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &count)
+        return count
+    }
+
+    /// libcurl's text for the last failure: the error buffer when filled, else `curl_easy_strerror`.
+    func errorText(code: Int) -> String {
+        let detail = String(cString: errorBuffer)
+        if !detail.isEmpty { return detail }
+        guard let text = curl_easy_strerror(CURLcode(UInt32(code))) else { return "libcurl error" }
+        return String(cString: text)
+    }
+}
+
+/// What libcurl's callbacks collect for one transfer.
+final class CurlResponseSink {
+    /// Larger bodies abort the transfer (`CURLE_WRITE_ERROR`): Gong's answers are small JSON objects.
+    static let maxBodyBytes = 1 << 20
+    /// The response body.
+    var body: [UInt8] = []
+    /// Header lines of the last response (a `100 Continue` or proxy `CONNECT` response is discarded), without
+    /// line endings.
+    var headerLines: [String] = []
+
+    /// Clears everything before a transfer.
+    func reset() {
+        body.removeAll(keepingCapacity: true)
+        headerLines.removeAll(keepingCapacity: true)
+    }
+
+    /// The value of the first header named `name` (case-insensitive), trimmed.
+    func header(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        for line in headerLines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == wanted {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+}
+
+/// Appends body bytes to the sink passed as userdata.
+private let curlBodyCallback: curl_write_callback = { pointer, size, count, userdata in
+    let total = size * count
+    guard let pointer, let userdata else { return 0 }
+    let sink = Unmanaged<CurlResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    guard sink.body.count + total <= CurlResponseSink.maxBodyBytes else { return 0 }
+    sink.body.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: total))
+    return total
+}
+
+/// Collects header lines; a new status line starts a new response (after `100 Continue` or a proxy tunnel).
+private let curlHeaderCallback: curl_write_callback = { pointer, size, count, userdata in
+    let total = size * count
+    guard let pointer, let userdata else { return 0 }
+    let sink = Unmanaged<CurlResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    var bytes = UnsafeRawBufferPointer(start: pointer, count: total)[...]
+    while let last = bytes.last, last == 10 || last == 13 { bytes = bytes.dropLast() }
+    let line = String(decoding: bytes, as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+        sink.headerLines.removeAll(keepingCapacity: true)
+    }
+    if !line.isEmpty, sink.headerLines.count < 200 { sink.headerLines.append(line) }
+    return total
+}
