@@ -1,1 +1,152 @@
-// Filled in by the sandbox work.
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A local, Gong-compatible server for `PUT /v2/customer-engagement/content/shared`, with a timeline page.
+///
+/// It enforces the documented contract: Basic or Bearer auth (401), schema validation with `EventValidator`
+/// (400 with Gong's `{requestId, errors[]}` and one `path: message` line per issue), 409 for an already accepted
+/// `(reportingSystem, eventId)`, and 429 with `Retry-After` above the call rate. It can inject 500s, resets after
+/// storing (accept-then-drop) and latency, from a seed. Routes:
+///
+/// | route | does |
+/// |---|---|
+/// | `PUT /v2/customer-engagement/content/shared` | Gong's endpoint |
+/// | `GET /` | the timeline page (`?sharer=EMAIL&domain=DOMAIN`) |
+/// | `GET /api/events` | stored events as a JSON array of `StoredEvent` |
+/// | `GET /api/stats` | `SandboxStats` as JSON |
+/// | `GET /healthz` | `ok` |
+///
+/// In a test: `let server = try await GongSandbox.start(GongSandboxConfiguration(...))`, use
+/// `server.baseURL`, then `await server.stop()`. For route tests without a socket, use `makeApplication()` with
+/// HummingbirdTesting.
+public struct GongSandbox: Sendable {
+    /// The configuration it was created with.
+    public let configuration: GongSandboxConfiguration
+    let state: SandboxState
+
+    /// Creates a sandbox, loading the events persisted in `configuration.dataDirectory`.
+    ///
+    /// - Throws: `SandboxError` when the data directory or its `events.jsonl` cannot be opened.
+    public init(configuration: GongSandboxConfiguration = GongSandboxConfiguration()) throws {
+        self.configuration = configuration
+        state = try SandboxState(configuration: configuration)
+    }
+
+    /// Lines of `events.jsonl` skipped at load because they were not a complete event (a torn write).
+    public var skippedLines: Int { state.skippedLines }
+
+    /// The Hummingbird application: bind it with `run`, or test its routes in process with HummingbirdTesting.
+    ///
+    /// - Parameter onReady: called with the bound port once the server listens.
+    public func makeApplication(
+        onReady: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        var logger = Logger(label: "gong-sandbox")
+        logger.logLevel = configuration.logging ? .info : .critical
+        return Application(
+            router: SandboxRoutes(state: state, configuration: configuration).router(),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "gong-sandbox"),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// Runs the server until SIGINT or SIGTERM (when `handleSignals`) or until the task is cancelled.
+    ///
+    /// - Parameters:
+    ///   - handleSignals: shut down gracefully on SIGINT and SIGTERM.
+    ///   - onReady: called with the bound port once the server listens.
+    public func run(handleSignals: Bool, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = makeApplication(onReady: onReady)
+        if handleSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
+    }
+
+    /// Starts a sandbox in this process on `configuration.port` (0 = any free port) and returns once it listens.
+    ///
+    /// - Throws: `SandboxError` when the data directory cannot be used or the port cannot be bound.
+    public static func start(
+        _ configuration: GongSandboxConfiguration = GongSandboxConfiguration()
+    ) async throws -> RunningGongSandbox {
+        let sandbox = try GongSandbox(configuration: configuration)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = sandbox.makeApplication { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        var logger = Logger(label: "gong-sandbox")
+        logger.logLevel = .critical
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var bound: Int?
+        for await port in ports { bound = port }
+        guard let bound, bound > 0 else {
+            let reason: String
+            do {
+                try await task.value
+                reason = "the server stopped before listening"
+            } catch {
+                reason = "\(error)"
+            }
+            throw SandboxError(
+                message: "cannot start the sandbox on \(configuration.host):\(configuration.port): \(reason)")
+        }
+        return RunningGongSandbox(sandbox: sandbox, host: configuration.host, port: bound, group: group, task: task)
+    }
+
+    /// Every stored event, in the order accepted.
+    public func storedEvents() async -> [StoredEvent] { await state.allEvents() }
+
+    /// The response counters so far.
+    public func stats() async -> SandboxStats { await state.stats() }
+}
+
+/// A sandbox started in this process by `GongSandbox.start`; stop it with `stop()`.
+public struct RunningGongSandbox: Sendable {
+    /// The sandbox (for its events and stats).
+    public let sandbox: GongSandbox
+    /// The address it listens on.
+    public let host: String
+    /// The bound port.
+    public let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    init(sandbox: GongSandbox, host: String, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.sandbox = sandbox
+        self.host = host
+        self.port = port
+        self.group = group
+        self.task = task
+    }
+
+    /// `http://HOST:PORT`: the base URL for `GongClient`.
+    public var baseURL: String { "http://\(host):\(port)" }
+
+    /// Every stored event, in the order accepted.
+    public func storedEvents() async -> [StoredEvent] { await sandbox.storedEvents() }
+
+    /// The response counters so far.
+    public func stats() async -> SandboxStats { await sandbox.stats() }
+
+    /// Shuts the server down gracefully (cancelling it after 5 s) and waits until the port is closed.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(5))
+            task.cancel()
+        }
+        _ = try? await task.value
+        watchdog.cancel()
+    }
+}

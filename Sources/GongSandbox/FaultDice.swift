@@ -1,0 +1,27 @@
+/// A seeded SplitMix64 generator: the sandbox's deterministic source of injected faults.
+struct FaultDice: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform value in `0..<1`.
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+/// What the dice decided for one valid request.
+enum FaultDecision: Sendable, Equatable {
+    /// Process normally.
+    case none
+    /// Answer 500 without storing.
+    case fail
+    /// Store, then reset the connection without a response.
+    case drop
+}

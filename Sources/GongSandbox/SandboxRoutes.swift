@@ -1,0 +1,142 @@
+import Foundation
+import GongEngagement
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The sandbox's HTTP routes over a shared `SandboxState`.
+struct SandboxRoutes: Sendable {
+    let state: SandboxState
+    let configuration: GongSandboxConfiguration
+
+    /// Builds the router with every route.
+    func router() -> Router<SandboxRequestContext> {
+        let router = Router(context: SandboxRequestContext.self)
+        router.put("/v2/customer-engagement/content/shared") { request, context in
+            try await self.contentShared(request, context: context)
+        }
+        router.get("/") { request, _ in
+            let query = request.uri.queryParameters
+            let filter = TimelineFilter(
+                sharer: query["sharer"].map(String.init) ?? "", recipientDomain: query["domain"].map(String.init) ?? "")
+            let html = TimelinePage.render(events: await self.state.allEvents(), filter: filter)
+            return Self.response(.ok, contentType: "text/html; charset=utf-8", body: Array(html.utf8))
+        }
+        router.get("/api/events") { _, _ in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let body = try encoder.encode(await self.state.allEvents())
+            return Self.response(.ok, contentType: "application/json", body: Array(body))
+        }
+        router.get("/api/stats") { _, _ in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let body = try encoder.encode(await self.state.stats())
+            return Self.response(.ok, contentType: "application/json", body: Array(body))
+        }
+        router.get("/healthz") { _, _ in
+            Self.response(.ok, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8))
+        }
+        return router
+    }
+
+    /// `PUT /v2/customer-engagement/content/shared`: auth → rate limit → latency → decode → validate → faults →
+    /// dedup → store.
+    func contentShared(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        let requestId = Self.newRequestId()
+        guard SandboxAuth.isAuthorized(request.headers[.authorization], configuration.credentials) else {
+            await state.count(\.unauthorized)
+            return Self.gongError(.unauthorized, requestId: requestId, errors: ["Access denied"])
+        }
+        if let retryAfter = await state.admit() {
+            await state.count(\.rateLimited)
+            var response = Self.gongError(
+                .tooManyRequests, requestId: requestId, errors: ["API request limit exceeded"])
+            response.headers[HTTPField.Name("Retry-After")!] = String(retryAfter)
+            return response
+        }
+        if configuration.faults.latencyMilliseconds > 0 {
+            try? await Task.sleep(for: .milliseconds(configuration.faults.latencyMilliseconds))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch {
+            await state.count(\.badRequest)
+            return Self.gongError(
+                .badRequest, requestId: requestId,
+                errors: ["Request body is larger than \(configuration.maxBodyBytes) bytes"])
+        }
+        let event: ContentSharedEvent
+        do {
+            event = try JSONDecoder().decode(ContentSharedEvent.self, from: Data(body.readableBytesView))
+        } catch {
+            await state.count(\.badRequest)
+            return Self.gongError(.badRequest, requestId: requestId, errors: [DecodingIssue.describe(error)])
+        }
+        let issues = EventValidator.validate(event)
+        guard issues.isEmpty else {
+            await state.count(\.badRequest)
+            return Self.gongError(.badRequest, requestId: requestId, errors: issues.map(\.description))
+        }
+        let fault = await state.rollFault()
+        if fault == .fail {
+            await state.count(\.serverError)
+            return Self.gongError(
+                .internalServerError, requestId: requestId,
+                errors: ["The operation failed because of an unexpected error (injected by the sandbox)"])
+        }
+        let outcome = try await state.accept(event, requestId: requestId)
+        if fault == .drop {
+            await state.count(\.dropped)
+            await Self.reset(context.channel)
+            return Self.response(.ok, contentType: "application/json", body: [])
+        }
+        switch outcome {
+        case .stored:
+            await state.count(\.ok)
+            return Self.json(.ok, ["requestId": requestId])
+        case .duplicate:
+            await state.count(\.conflict)
+            let key = "reportingSystem=\(event.reportingSystem), eventId=\(event.eventId ?? "")"
+            return Self.gongError(
+                .conflict, requestId: requestId, errors: ["The event was already reported in the past (\(key))"])
+        }
+    }
+
+    /// Closes the connection with a TCP reset (`SO_LINGER` 0), so the client sees no response at all.
+    static func reset(_ channel: any Channel) async {
+        if let provider = channel as? any SocketOptionProvider {
+            try? await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        }
+        try? await channel.close().get()
+    }
+
+    /// A Gong-shaped error: `{"requestId": "...", "errors": [...]}`.
+    static func gongError(_ status: HTTPResponse.Status, requestId: String, errors: [String]) -> Response {
+        let object: [String: Any] = ["requestId": requestId, "errors": errors]
+        return json(status, object)
+    }
+
+    /// A JSON response from a `JSONSerialization`-compatible object.
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return response(status, contentType: "application/json", body: Array(data))
+    }
+
+    /// A response with a body and a content type.
+    static func response(_ status: HTTPResponse.Status, contentType: String, body: [UInt8]) -> Response {
+        Response(
+            status: status, headers: [.contentType: contentType, .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// A Gong-like request id: 19 characters of `[0-9a-z]`.
+    static func newRequestId() -> String {
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<19).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+    }
+}

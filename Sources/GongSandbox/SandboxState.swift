@@ -1,0 +1,140 @@
+import Foundation
+import GongEngagement
+
+/// The sandbox's mutable state behind one actor: stored events, the dedup keys, the rate limiter, the fault dice
+/// and the stats. Accepted events are appended to `events.jsonl` (and `fsync`ed) before the 200 is sent.
+actor SandboxState {
+    private var events: [StoredEvent] = []
+    private var keys: Set<DedupKey> = []
+    private var limiter: RateLimiter
+    private var dice: FaultDice
+    private var counters = SandboxStats()
+    private let faults: SandboxFaults
+    private let logFile: Int32?
+    /// Lines of `events.jsonl` that could not be read at start (a torn last line after a crash).
+    let skippedLines: Int
+
+    struct DedupKey: Hashable {
+        let reportingSystem: String
+        let eventId: String
+    }
+
+    /// Loads `events.jsonl` from `dataDirectory` (creating the directory) or starts empty in memory.
+    init(configuration: GongSandboxConfiguration) throws {
+        limiter = RateLimiter(perSecond: configuration.callsPerSecond, perDay: configuration.callsPerDay)
+        dice = FaultDice(seed: configuration.seed)
+        faults = configuration.faults
+        guard let directory = configuration.dataDirectory else {
+            logFile = nil
+            skippedLines = 0
+            return
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("events.jsonl")
+        var loaded: [StoredEvent] = []
+        var skipped = 0
+        if let data = FileManager.default.contents(atPath: path) {
+            let decoder = JSONDecoder()
+            for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+                if let stored = try? decoder.decode(StoredEvent.self, from: Data(line)) {
+                    loaded.append(stored)
+                } else {
+                    skipped += 1
+                }
+            }
+        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw SandboxError(message: "cannot open \(path) for appending (errno \(errno))")
+        }
+        // A torn last line (crash mid-write) must not glue itself to the next event.
+        if let data = FileManager.default.contents(atPath: path), let last = data.last, last != UInt8(ascii: "\n") {
+            _ = write(descriptor, "\n", 1)
+        }
+        logFile = descriptor
+        skippedLines = skipped
+        events = loaded
+        keys = Set(
+            loaded.compactMap { stored in
+                stored.event.eventId.map { DedupKey(reportingSystem: stored.event.reportingSystem, eventId: $0) }
+            })
+        counters.events = loaded.count
+    }
+
+    deinit {
+        if let logFile { close(logFile) }
+    }
+
+    private func remember(_ stored: StoredEvent) {
+        events.append(stored)
+        if let eventId = stored.event.eventId {
+            keys.insert(DedupKey(reportingSystem: stored.event.reportingSystem, eventId: eventId))
+        }
+    }
+
+    /// Applies the rate limits to one call: `nil` admits it, else the `Retry-After` seconds.
+    func admit() -> Int? {
+        limiter.admit(now: Date().timeIntervalSince1970)
+    }
+
+    /// Rolls the fault dice once for a valid request.
+    func rollFault() -> FaultDecision {
+        guard faults.failRate > 0 || faults.dropRate > 0 else { return .none }
+        let roll = dice.unit()
+        if roll < faults.failRate { return .fail }
+        if roll < faults.failRate + faults.dropRate { return .drop }
+        return .none
+    }
+
+    /// The outcome of `accept`.
+    enum Outcome: Sendable {
+        /// Stored under this request id.
+        case stored(StoredEvent)
+        /// `(reportingSystem, eventId)` was already accepted.
+        case duplicate
+    }
+
+    /// Stores `event` unless its `(reportingSystem, eventId)` was accepted before; events without an `eventId`
+    /// are never duplicates (Gong documents no dedup rule for them).
+    func accept(_ event: ContentSharedEvent, requestId: String) throws -> Outcome {
+        if let eventId = event.eventId,
+            keys.contains(DedupKey(reportingSystem: event.reportingSystem, eventId: eventId))
+        {
+            return .duplicate
+        }
+        let stored = StoredEvent(
+            requestId: requestId, receivedAt: EventTime.isoUTC(Date().timeIntervalSince1970), event: event)
+        if let logFile {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var line = Array(try encoder.encode(stored))
+            line.append(UInt8(ascii: "\n"))
+            try line.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(logFile, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw SandboxError(message: "cannot append to events.jsonl (errno \(errno))")
+                    }
+                    offset += written
+                }
+            }
+            fsync(logFile)
+        }
+        remember(stored)
+        counters.events = events.count
+        return .stored(stored)
+    }
+
+    /// Counts one answer.
+    func count(_ keyPath: WritableKeyPath<SandboxStats, Int>) {
+        counters[keyPath: keyPath] += 1
+    }
+
+    /// Every stored event, in the order accepted.
+    func allEvents() -> [StoredEvent] { events }
+
+    /// The counters so far.
+    func stats() -> SandboxStats { counters }
+}
