@@ -1,0 +1,85 @@
+/// One unwrapping step: which wrapper was removed, and the URL before and after.
+public struct UnwrapStep: Sendable, Hashable {
+    /// The id of the wrapper rule that matched (`outlook-safelinks`, `proofpoint-v3`, …).
+    public var wrapper: String
+    /// The URL before the step.
+    public var from: String
+    /// The URL after the step.
+    public var to: String
+
+    /// Creates a step.
+    public init(wrapper: String, from: String, to: String) {
+        self.wrapper = wrapper
+        self.from = from
+        self.to = to
+    }
+}
+
+/// What unwrapping a link produced.
+public struct UnwrapResult: Sendable, Hashable {
+    /// The innermost URL recovered (the input itself when nothing was unwrapped).
+    public var url: String
+    /// The steps taken, outermost first.
+    public var chain: [UnwrapStep]
+    /// The id of a wrapper that `url` still sits behind and that cannot be decoded offline
+    /// (`mimecast`), or whose decoding failed; `nil` when `url` is not wrapped.
+    public var undecodableWrapper: String?
+    /// `true` when unwrapping stopped at the depth limit with `url` still wrapped.
+    public var depthLimitReached: Bool
+
+    /// Creates a result.
+    public init(url: String, chain: [UnwrapStep], undecodableWrapper: String?, depthLimitReached: Bool = false) {
+        self.url = url
+        self.chain = chain
+        self.undecodableWrapper = undecodableWrapper
+        self.depthLimitReached = depthLimitReached
+    }
+}
+
+/// Removes link-protection wrappers (Safe Links, Proofpoint, Google redirects, …) with data-driven rules,
+/// iteratively, so a Proofpoint link inside a Safe Link comes out as the original URL.
+public struct URLUnwrapper: Sendable {
+    /// The wrapper rules, in priority order.
+    public let rules: [WrapperRule]
+    /// The most wrappers removed from one link (5 by default).
+    public let maxDepth: Int
+    private let index: HostIndex
+
+    /// Creates an unwrapper from `rules`; the first rule that applies to a URL wins.
+    public init(rules: [WrapperRule], maxDepth: Int = 5) {
+        self.rules = rules
+        self.maxDepth = maxDepth
+        var index = HostIndex()
+        for (number, rule) in rules.enumerated() { index.add(rule.hosts, ruleIndex: number) }
+        self.index = index
+    }
+
+    /// The wrapper rule that applies to `url`, if any.
+    public func wrapperRule(for url: String) -> WrapperRule? {
+        guard let parsed = NormalizedURL(url) else { return nil }
+        return wrapperRule(for: parsed)
+    }
+
+    private func wrapperRule(for url: NormalizedURL) -> WrapperRule? {
+        index.candidates(for: url.host).lazy.map { rules[$0] }.first { $0.applies(to: url) }
+    }
+
+    /// Unwraps `url` until it is no longer wrapped, a wrapper cannot be decoded, or `maxDepth` steps
+    /// were taken. Never touches the network.
+    public func unwrap(_ url: String) -> UnwrapResult {
+        var current = url.trimmingCharacters(in: .whitespacesAndNewlines)
+        var chain: [UnwrapStep] = []
+        while let parsed = NormalizedURL(current), let rule = wrapperRule(for: parsed) {
+            if chain.count >= maxDepth {
+                return UnwrapResult(url: current, chain: chain, undecodableWrapper: rule.id, depthLimitReached: true)
+            }
+            let raw = current.replacingOccurrences(of: "&amp;", with: "&")
+            guard !rule.undecodable, let next = rule.unwrap(parsed, raw: raw), next != current else {
+                return UnwrapResult(url: current, chain: chain, undecodableWrapper: rule.id)
+            }
+            chain.append(UnwrapStep(wrapper: rule.id, from: current, to: next))
+            current = next
+        }
+        return UnwrapResult(url: current, chain: chain, undecodableWrapper: nil)
+    }
+}
