@@ -42,4 +42,20 @@ struct RuleEmbeddingTests {
         #expect(fromDisk.providerRules.map(\.id) == builtIn.providerRules.map(\.id))
         #expect(fromDisk.wrapperRules.map(\.id) == builtIn.wrapperRules.map(\.id))
     }
+
+    @Test("The example rule file in docs/rules.md loads and works")
+    func documentedExample() throws {
+        let doc = try String(contentsOf: packageRoot.appendingPathComponent("docs/rules.md"), encoding: .utf8)
+        let section = try #require(doc.range(of: "## Example: a team's own rules"))
+        let start = try #require(doc.range(of: "```yaml\n", range: section.upperBound..<doc.endIndex))
+        let end = try #require(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
+        let rules = try RuleSet.parse(files: [("docs/rules.md", String(doc[start.upperBound..<end.lowerBound]))])
+        let merged = RuleSet.builtIn().merged(with: rules)
+        let room = merged.classify(
+            "https://click.northwind.example/r/https%3A%2F%2Facme.rooms.northwind.example%2Froom%2Fq3-renewal%3Finvite%3DX9"
+        )
+        #expect(room.contentMatch?.contentId == "dealroom:acme:q3-renewal")
+        #expect(merged.classify("https://cms.northwind.example/deck/12/Q3-Deck").contentMatch?.kind == "presentation")
+        #expect(merged.exclusions.excludes(address: "noreply@northwind.example"))
+    }
 }
