@@ -227,12 +227,16 @@ public enum EventValidator {
         let bytes = Array(text.utf8)
         let expected = "must be a plain address like name@example.com"
         guard !bytes.isEmpty else { return "must not be empty" }
-        if bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
-            return "must not contain whitespace or control characters"
+        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            return "must not contain control characters"
         }
         guard let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return expected }
         let local = bytes[..<at]
         let domain = bytes[(at + 1)...]
+        // A space is allowed only inside a quoted local part ("odd person"@example.com).
+        if domain.contains(0x20) || (local.first != UInt8(ascii: "\"") && local.contains(0x20)) {
+            return "must not contain whitespace"
+        }
         guard !local.isEmpty, local.count <= 64 else { return expected }
         if local.first == UInt8(ascii: "\"") {
             guard local.count >= 2, local.last == UInt8(ascii: "\"") else { return expected }
