@@ -7,9 +7,15 @@ import Foundation
 /// kept-alive connection (see `connectionsOpened`). Retrying, pacing and the 409-means-delivered rule belong to
 /// the caller.
 ///
+/// **Re-sends.** libcurl itself re-sends a request once, on a fresh connection, when a kept-alive connection
+/// turns out dead before any response byte arrives (the server closed it while idle, or reset it after reading
+/// the request). For this endpoint that is safe: if the first copy was stored, the second gets 409, which the
+/// caller counts as delivered. A reset on a fresh connection is returned as `connectionReset`.
+///
 /// **Threads.** A `GongClient` is *not* `Sendable` and has no lock: a libcurl easy handle must be used by one
 /// thread at a time, and `putContentShared` blocks its thread for up to `totalTimeout`. Create one client per
-/// sending loop and call it from one task (for example inside a dedicated thread or a `Task` that owns it).
+/// sending loop and call it from one task. From async code prefer `putContentSharedOnThread`, which runs the
+/// blocking transfer on its own thread instead of one of the few threads of Swift's cooperative pool.
 ///
 /// **Transport.** TLS peer and host verification are on, against the system CA store or `caFile`. Redirects are
 /// not followed (so the `Authorization` header never goes anywhere but `baseURL`). Only `http` and `https` are
@@ -41,7 +47,7 @@ public final class GongClient {
     ///
     /// - Parameters:
     ///   - baseURL: Gong's customer-specific API base, e.g. `https://us-55616.api.gong.io`, or the sandbox's
-    ///     `http://127.0.0.1:PORT`.
+    ///     `http://127.0.0.1:PORT`. A `user:password@` part is removed (never sent, never shown).
     ///   - credentials: the access key pair or a Bearer token.
     ///   - connectTimeout: seconds allowed for DNS, TCP and TLS setup.
     ///   - totalTimeout: seconds allowed for the whole call.
@@ -55,7 +61,7 @@ public final class GongClient {
         userAgent: String = "share-detector",
         caFile: String? = nil
     ) {
-        var base = baseURL
+        var base = GongClient.removingUserInfo(baseURL)
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.credentials = credentials
@@ -117,9 +123,33 @@ public final class GongClient {
         )
     }
 
+    /// `putContentShared` on a dedicated thread, awaited: the blocking transfer never occupies a thread of
+    /// Swift's cooperative pool (which an in-process server, such as `GongSandbox`, needs to answer).
+    ///
+    /// The same rule holds as for the blocking call: one call at a time per client; await it before the next.
+    public func putContentSharedOnThread(_ body: [UInt8]) async -> GongCallResult {
+        let box = UncheckedClient(client: self)
+        return await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: box.client.putContentShared(body)) }
+            thread.name = "GongClient"
+            thread.start()
+        }
+    }
+
     /// How many TCP connections this client has opened so far (1 for any number of calls on a kept-alive
     /// connection).
     public var connectionsOpened: Int { totalConnections }
+
+    /// `url` without a `user:password@` part: credentials go only in the `Authorization` header, and a URL may
+    /// be printed.
+    static func removingUserInfo(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let authorityEnd =
+            url[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" }
+            ?? url.endIndex
+        guard let at = url[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + String(url[url.index(after: at)...])
+    }
 
     /// Seconds to whole milliseconds, at least 1.
     private static func milliseconds(_ seconds: Double) -> Int {
@@ -188,4 +218,10 @@ public final class GongClient {
 extension GongClient: CustomStringConvertible {
     /// `GongClient(<baseURL>)`; never the credentials.
     public var description: String { "GongClient(\(credentials.redact(baseURL)))" }
+}
+
+/// Hands a client to the thread of `putContentSharedOnThread`; safe because the caller awaits that thread and
+/// uses the client from nowhere else meanwhile.
+private struct UncheckedClient: @unchecked Sendable {
+    let client: GongClient
 }
