@@ -74,7 +74,9 @@ let package = Package(
         .testTarget(
             name: "ShareDetectionTests", dependencies: ["ShareDetection", "MailParsing"], swiftSettings: strict
         ),
-        .testTarget(name: "GongEngagementTests", dependencies: ["GongEngagement"], swiftSettings: strict),
+        .testTarget(
+            name: "GongEngagementTests", dependencies: ["GongEngagement", "GongSandbox"], swiftSettings: strict
+        ),
         .testTarget(name: "ShareLedgerTests", dependencies: ["ShareLedger"], swiftSettings: strict),
         .testTarget(
             name: "GongSandboxTests",
