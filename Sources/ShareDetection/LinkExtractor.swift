@@ -79,7 +79,10 @@ public struct LinkExtractor: Sendable {
     /// All links of a message, deduplicated across the `text/plain` and `text/html` alternatives.
     ///
     /// The same URL in both alternatives is one link: the HTML occurrence is preferred (it has
-    /// anchor text), and if the URL is in new text in either alternative it counts as new. A URL
+    /// anchor text). When the alternatives disagree between new text and a region found by a marker
+    /// (quoted, signature, boilerplate, forwarded), the marker wins: "new" is only the absence of
+    /// evidence, and each format hides some markers (HTML quoting with `&gt;`, plain signatures
+    /// without `-- `) that the other shows. A URL
     /// that occurs in several regions is kept once per region. Parts inside an attached
     /// `message/rfc822` are deduplicated among themselves, apart from the outer message's parts.
     /// The result is in part order, then byte order.
@@ -129,15 +132,15 @@ public struct LinkExtractor: Sendable {
             result += html.filter { agreed.contains($0.link.region) }
             html.removeAll { agreed.contains($0.link.region) }
             plain.removeAll { agreed.contains($0.link.region) }
-            // The rest pair up in order: one link per pair, new if either says new.
+            // The rest pair up in order: one link per pair; a region found by a marker beats "new".
             while !html.isEmpty, !plain.isEmpty {
                 var (part, link) = html.removeFirst()
                 let other = plain.removeFirst().link
-                if other.region == .newText, link.region != .newText {
+                if link.region == .newText, other.region != .newText {
                     link.regionReason =
-                        "new text in the text/plain alternative (part \(other.partPath)): \(other.regionReason); "
-                        + "HTML said \(link.region.rawValue): \(link.regionReason)"
-                    link.region = .newText
+                        "\(other.region.rawValue) in the text/plain alternative (part \(other.partPath)): "
+                        + "\(other.regionReason); HTML said new: \(link.regionReason)"
+                    link.region = other.region
                 }
                 result.append((part, link))
             }

@@ -23,9 +23,10 @@ public enum SenderContentBoundary {
         var lastSenderEnd = 0
         var start = 0
         while start < buf.count {
-            let stop = memchr(base + start, 0x0A, buf.count - start).map {
-                UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base
-            } ?? buf.count
+            let stop =
+                memchr(base + start, 0x0A, buf.count - start).map {
+                    UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base
+                } ?? buf.count
             let blank = LineMarkers.trimEnd(buf, start, stop) == start
             if !blank, classifier.region(at: start).0.isSenderContent { lastSenderEnd = Swift.min(stop + 1, buf.count) }
             start = stop + 1
@@ -46,9 +47,10 @@ public enum SenderContentBoundary {
         var index = 0
         while index < buf.count, let hit = memchr(base + index, 0x3C, buf.count - index) {
             let lt = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
-            let close = memchr(base + lt, 0x3E, Swift.min(buf.count - lt, 2048)).map {
-                UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base
-            } ?? Swift.min(buf.count, lt + 2048)
+            let close =
+                memchr(base + lt, 0x3E, Swift.min(buf.count - lt, 2048)).map {
+                    UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base
+                } ?? Swift.min(buf.count, lt + 2048)
             if historyMarkers.contains(where: { contains(buf, lt, close, $0) }) {
                 earliest = lt
                 break
@@ -58,12 +60,14 @@ public enum SenderContentBoundary {
         return earliest
     }
 
-    private static func contains(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ needle: [UInt8]) -> Bool {
+    private static func contains(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ needle: [UInt8]) -> Bool
+    {
         guard end - start >= needle.count else { return false }
         var i = start
         while i + needle.count <= end {
             var matched = true
-            for (offset, byte) in needle.enumerated() where buf[i + offset] | (buf[i + offset] >= 0x41 && buf[i + offset] <= 0x5A ? 0x20 : 0) != byte {
+            for (offset, byte) in needle.enumerated()
+            where buf[i + offset] | (buf[i + offset] >= 0x41 && buf[i + offset] <= 0x5A ? 0x20 : 0) != byte {
                 matched = false
                 break
             }

@@ -1,3 +1,4 @@
+import Foundation
 import MailParsing
 
 /// Finds the shares in a parsed message: links the sender put there, that a rule classifies as content, sent to at
@@ -11,7 +12,8 @@ public struct ShareDetector: Sendable {
     public var extractor: LinkExtractor
 
     /// Creates a detector.
-    public init(rules: RuleSet, policy: DetectionPolicy = DetectionPolicy(), extractor: LinkExtractor = LinkExtractor()) {
+    public init(rules: RuleSet, policy: DetectionPolicy = DetectionPolicy(), extractor: LinkExtractor = LinkExtractor())
+    {
         self.rules = rules
         self.policy = policy
         self.extractor = extractor
@@ -19,9 +21,10 @@ public struct ShareDetector: Sendable {
 
     /// Detects the shares of `message`.
     public func detect(_ message: MailMessage) -> DetectionResult {
-        let sharer = message.from.first
+        let sharer = Self.effectiveSharer(message)
         let internalDomains =
-            policy.internalDomains.isEmpty ? (sharer.map { [$0.domain] }.flatMap { $0 == [""] ? nil : $0 } ?? [])
+            policy.internalDomains.isEmpty
+            ? (sharer.map { [$0.domain] }.flatMap { $0 == [""] ? nil : $0 } ?? [])
             : policy.internalDomains
         var seenRecipients: Set<String> = []
         var external: [MailAddress] = []
@@ -36,9 +39,10 @@ public struct ShareDetector: Sendable {
         }
 
         var messageSkipReason: String?
-        if let sharer, policy.excludedAddresses.contains(sharer.address.lowercased())
-            || rules.exclusions.excludes(address: sharer.address)
-            || DetectionPolicy.domain(sharer.domain, isIn: policy.excludedDomains)
+        if let sharer,
+            policy.excludedAddresses.contains(sharer.address.lowercased())
+                || rules.exclusions.excludes(address: sharer.address)
+                || DetectionPolicy.domain(sharer.domain, isIn: policy.excludedDomains)
         {
             messageSkipReason = "the sender \(sharer.address) is excluded"
         } else if external.isEmpty {
@@ -63,7 +67,8 @@ public struct ShareDetector: Sendable {
                 } else if let index = indexByContent[match.contentId] {
                     outcome = .sameContentAs(contentId: match.contentId)
                     // A later occurrence with meaningful anchor text gives the share a better title.
-                    if shares[index].titleSource != .anchorText, let anchor = ContentTitle.meaningfulAnchor(link.anchorText)
+                    if shares[index].titleSource != .anchorText,
+                        let anchor = ContentTitle.meaningfulAnchor(link.anchorText)
                     {
                         shares[index].title = anchor
                         shares[index].titleSource = .anchorText
@@ -90,5 +95,33 @@ public struct ShareDetector: Sendable {
             sharer: sharer, externalRecipients: messageSkipReason == nil ? external : [],
             messageSkipReason: messageSkipReason, shares: messageSkipReason == nil ? shares : [],
             decisions: decisions, internalDomains: internalDomains)
+    }
+
+    /// The person who shared: `From:`, unless the message was sent on someone's behalf.
+    ///
+    /// Mailing lists that rewrite `From:` for DMARC (`"Ann via Cake" <cake@lists.example>`) and services that send
+    /// on a person's behalf (`"Ann (via Google Docs)" <drive-shares-noreply@google.com>`) put the person in
+    /// `Reply-To:`. When `From:`'s name says "via …", or its address is one of the recipients (the list itself),
+    /// and `Reply-To:` names someone else, that person is the sharer.
+    public static func effectiveSharer(_ message: MailMessage) -> MailAddress? {
+        guard let from = message.from.first else { return message.sender.first }
+        guard let replyTo = message.replyTo.first, replyTo.address.lowercased() != from.address.lowercased() else {
+            return from
+        }
+        let name = from.name ?? ""
+        let saysVia = name.range(of: #"\bvia\b"#, options: [.regularExpression, .caseInsensitive]) != nil
+        let fromIsARecipient = message.recipients.contains { $0.address.lowercased() == from.address.lowercased() }
+        guard saysVia || fromIsARecipient else { return from }
+        return MailAddress(name: replyTo.name ?? personName(fromVia: name), address: replyTo.address)
+    }
+
+    /// `'Ann Lee (via Google Docs)' via List` → `Ann Lee`.
+    static func personName(fromVia name: String) -> String? {
+        var text = name
+        if let via = text.range(of: #"\s*\(?\bvia\b.*$"#, options: [.regularExpression, .caseInsensitive]) {
+            text.removeSubrange(via)
+        }
+        text = text.trimmingCharacters(in: CharacterSet(charactersIn: " '\"()"))
+        return text.isEmpty ? nil : text
     }
 }

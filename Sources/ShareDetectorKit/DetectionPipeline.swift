@@ -37,7 +37,8 @@ public struct DetectionPipeline: Sendable {
     public func process(_ raw: RawMessage) throws(MailParsingError) -> Outcome {
         let message = try parser.parse(raw.bytes)
         let detection = detector.detect(message)
-        return Outcome(message: message, detection: detection, events: builder.events(for: detection, message: message, raw: raw))
+        return Outcome(
+            message: message, detection: detection, events: builder.events(for: detection, message: message, raw: raw))
     }
 
     /// Loads the rules a config names: the built-in rules (unless disabled), the config's rule paths and extra paths.

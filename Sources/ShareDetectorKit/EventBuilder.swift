@@ -39,11 +39,11 @@ public struct EventBuilder: Sendable {
     /// The events of one message: one per detected share.
     ///
     /// - Returns: no events when the message has no usable date (neither `Date:` nor an envelope date).
-    public func events(for detection: DetectionResult, message: MailMessage, raw: RawMessage) -> [ContentSharedEvent]
-    {
+    public func events(for detection: DetectionResult, message: MailMessage, raw: RawMessage) -> [ContentSharedEvent] {
         guard !detection.shares.isEmpty, let date = message.date ?? raw.envelopeDate else { return [] }
         let key = Self.messageKey(message)
-        let body = config.gong.includeMessageBody ? SharingMessageBody.make(message, maxBytes: config.gong.maxBodyBytes) : nil
+        let body =
+            config.gong.includeMessageBody ? SharingMessageBody.make(message, maxBytes: config.gong.maxBodyBytes) : nil
         let recipients = detection.externalRecipients.map { Actor(email: $0.address, name: $0.name) }
         let crm = crmContext(detection.externalRecipients)
         return detection.shares.map { share in
@@ -77,6 +77,8 @@ public struct EventBuilder: Sendable {
         }
         guard let first = ids.first else { return nil }
         // Gong supports one account per event: the first external recipient's.
-        return [CallUploadContext(system: "Salesforce", objects: [ExternalObject(objectType: "Account", objectId: first)])]
+        return [
+            CallUploadContext(system: "Salesforce", objects: [ExternalObject(objectType: "Account", objectId: first)])
+        ]
     }
 }

@@ -113,7 +113,9 @@ public struct FixtureRunner {
         }
         for (index, (expected, actual)) in zip(expectation.events, events).enumerated() {
             func check(_ name: String, _ want: String?, _ got: String?) {
-                if let want, want != got { failures.append("event \(index + 1) \(name): expected \"\(want)\", got \"\(got ?? "nil")\"") }
+                if let want, want != got {
+                    failures.append("event \(index + 1) \(name): expected \"\(want)\", got \"\(got ?? "nil")\"")
+                }
             }
             check("contentId", expected.contentId, actual.contentId)
             check("contentUrl", expected.contentUrl, actual.contentUrl)

@@ -51,7 +51,8 @@ public struct RuleTestRunner {
                     if case .unreadable(let position, let reason) = item {
                         summary.skipped += 1
                         diagnostics.line(
-                            "skipped: \(position.file) message \(position.index) at byte \(position.byteOffset): \(reason)")
+                            "skipped: \(position.file) message \(position.index) at byte \(position.byteOffset): \(reason)"
+                        )
                     }
                     continue
                 }
@@ -59,7 +60,8 @@ public struct RuleTestRunner {
                 do { outcome = try pipeline.process(raw) } catch {
                     summary.skipped += 1
                     diagnostics.line(
-                        "skipped: \(raw.position.file) message \(raw.position.index) at byte \(raw.position.byteOffset): \(error)")
+                        "skipped: \(raw.position.file) message \(raw.position.index) at byte \(raw.position.byteOffset): \(error)"
+                    )
                     continue
                 }
                 summary.messages += 1
@@ -67,7 +69,8 @@ public struct RuleTestRunner {
                 switch mode {
                 case .json:
                     for event in outcome.events {
-                        output.line(bytes: (try? encoder.encode(EventLine(event: event, source: raw.position))) ?? Data())
+                        output.line(
+                            bytes: (try? encoder.encode(EventLine(event: event, source: raw.position))) ?? Data())
                     }
                 case .events:
                     for event in outcome.events { output.line(EventTextView.render(event, source: raw.position)) }
@@ -140,7 +143,9 @@ public enum ExplainView {
             if let anchor = link.anchorText, !anchor.isEmpty { lines.append("     anchor    \"\(anchor)\"") }
             let unwrap = decision.classification.unwrap
             for step in unwrap.chain { lines.append("     unwrap    \(step.wrapper) → \(step.to)") }
-            if let wrapper = unwrap.undecodableWrapper { lines.append("     unwrap    \(wrapper): cannot be decoded offline") }
+            if let wrapper = unwrap.undecodableWrapper {
+                lines.append("     unwrap    \(wrapper): cannot be decoded offline")
+            }
             switch decision.classification {
             case .content(let match, _):
                 lines.append(
@@ -163,7 +168,9 @@ public enum ExplainView {
             }
         }
         for (index, event) in outcome.events.enumerated() {
-            lines.append("   event \(index + 1)   \(event.contentId)  eventId \(event.eventId ?? "")  at \(event.eventTimestamp)")
+            lines.append(
+                "   event \(index + 1)   \(event.contentId)  eventId \(event.eventId ?? "")  at \(event.eventTimestamp)"
+            )
         }
         if !detection.shares.isEmpty && outcome.events.isEmpty {
             lines.append("   events    none: the message has no usable date")
@@ -199,7 +206,9 @@ struct RuleStats {
     /// Groups skip reasons into a handful of classes.
     static func reasonClass(_ decision: LinkDecision, _ reason: String) -> String {
         switch decision.classification {
-        case .content: return decision.link.region.isSenderContent ? "message: \(reason.prefix(40))" : "content link in \(decision.link.region.rawValue)"
+        case .content:
+            return decision.link.region.isSenderContent
+                ? "message: \(reason.prefix(40))" : "content link in \(decision.link.region.rawValue)"
         case .notContent: return decision.link.url.contains("://") ? "not content (no rule matched)" : "not a URL"
         case .excluded: return "excluded by a rule"
         case .undecodableWrapper(let wrapper, _): return "undecodable wrapper \(wrapper)"

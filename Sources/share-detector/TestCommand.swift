@@ -8,7 +8,8 @@ import ShareDetectorKit
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Run the rules on sample mail and print the events that would be posted; with no INPUT, run the rule fixtures.",
+        abstract:
+            "Run the rules on sample mail and print the events that would be posted; with no INPUT, run the rule fixtures.",
         discussion: """
             Nothing is sent and nothing is recorded. INPUT is an mbox file, an .eml file or a folder of them.
 
@@ -67,7 +68,8 @@ struct TestCommand: ParsableCommand {
         let summary = RuleTestRunner(pipeline: DetectionPipeline(config: teamConfig, rules: ruleSet), mode: mode)
             .run(sources: sources, output: output, diagnostics: diagnostics)
         output.flush()
-        diagnostics.line("test: \(summary.messages) messages read, \(summary.skipped) skipped, \(summary.events) events")
+        diagnostics.line(
+            "test: \(summary.messages) messages read, \(summary.skipped) skipped, \(summary.events) events")
         diagnostics.flush()
         if summary.skipped > 0 { throw ExitCode(1) }
     }

@@ -26,7 +26,8 @@ struct ValidateCommand: ParsableCommand {
         for warning in ConfigWarnings.check(teamConfig) {
             FileHandle.standardError.write(Data("share-detector: warning: \(warning)\n".utf8))
         }
-        print("\(config): team \(teamConfig.team), \(teamConfig.mailboxes.count) mailbox(es), "
-            + "\(rules.providerRules.count) provider rules, \(rules.wrapperRules.count) wrapper rules: OK")
+        print(
+            "\(config): team \(teamConfig.team), \(teamConfig.mailboxes.count) mailbox(es), "
+                + "\(rules.providerRules.count) provider rules, \(rules.wrapperRules.count) wrapper rules: OK")
     }
 }

@@ -18,20 +18,28 @@ import Testing
         #expect(link.region == .newText)
     }
 
-    @Test func newInEitherAlternativeCountsAsNew() throws {
-        // The HTML has the link inside an unrecognised quote-like block that we do recognise as quoted,
-        // the plain text has it as new text: one link, new, HTML anchor text kept.
-        let message = LinkFixture.message(
+    @Test func aMarkerInEitherAlternativeBeatsNewText() throws {
+        // The HTML quotes the link (blockquote type=cite), the plain text shows it unmarked: one link, quoted,
+        // HTML anchor text kept.
+        let quotedInHTML = LinkFixture.message(
             subject: "deck",
             LinkFixture.plain("Deck: https://a.com/deck\n", path: "1.1"),
             LinkFixture.html(
                 #"<blockquote type="cite"><a href="https://a.com/deck">Deck</a></blockquote>"#, path: "1.2"))
-        let links = LinkExtractor().links(in: message)
+        let links = LinkExtractor().links(in: quotedInHTML)
         #expect(links.count == 1)
         let link = try #require(links.first)
-        #expect(link.region == .newText)
+        #expect(link.region == .quoted)
         #expect(link.anchorText == "Deck")
-        #expect(link.regionReason.hasPrefix("new text in the text/plain alternative (part 1.1)"))
+        // The reverse: HTML quoting with "&gt;" text (no quote element) but '>' lines in the plain text.
+        let quotedInPlain = LinkFixture.message(
+            subject: "Re: deck",
+            LinkFixture.plain("Thanks!\n\n> see https://a.com/deck\n", path: "1.1"),
+            LinkFixture.html(#"<p>Thanks!</p><p>&gt; see <a href="https://a.com/deck">deck</a></p>"#, path: "1.2"))
+        let reverse = try #require(LinkExtractor().links(in: quotedInPlain).first)
+        #expect(reverse.region == .quoted)
+        #expect(reverse.regionReason.hasPrefix("quoted in the text/plain alternative (part 1.1)"))
+        #expect(reverse.anchorText == "deck")
     }
 
     @Test func oncePerRegionAcrossAlternatives() {

@@ -9,7 +9,8 @@ import Testing
 enum SharedCorpus {
     static let root = CLI.packageRoot.appendingPathComponent("../shared/corpus").standardizedFileURL
     static var isPresent: Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent("links").path) }
-    static let absentMessage: Comment = "../shared/corpus is absent: corpus scoring skipped (the rule fixtures still run)"
+    static let absentMessage: Comment =
+        "../shared/corpus is absent: corpus scoring skipped (the rule fixtures still run)"
 }
 
 /// Detection scored on real mail: hand-labelled mailing-list shares, and Enron sent mail with no shares at all.
@@ -29,7 +30,8 @@ struct CorpusDetectionTests {
             for line in text.split(separator: "\n").dropFirst() {
                 let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 guard columns.count >= 4 else { continue }
-                labels["links/\(list)/\(columns[0])", default: []].append(Label(verdict: columns[1], contentID: columns[3]))
+                labels["links/\(list)/\(columns[0])", default: []].append(
+                    Label(verdict: columns[1], contentID: columns[3]))
             }
         }
         return labels
@@ -66,7 +68,9 @@ struct CorpusDetectionTests {
                 }
             }
         }
-        let shareLabels = labels.flatMap { file, rows in rows.filter { $0.verdict == "share" }.map { "\(file)|\($0.contentID)" } }
+        let shareLabels = labels.flatMap { file, rows in
+            rows.filter { $0.verdict == "share" }.map { "\(file)|\($0.contentID)" }
+        }
         let missed = Set(shareLabels).subtracting(found).sorted()
         let precision = Double(truePositives) / Double(max(truePositives + falsePositives.count, 1))
         let recall = Double(Set(shareLabels).count - missed.count) / Double(max(Set(shareLabels).count, 1))

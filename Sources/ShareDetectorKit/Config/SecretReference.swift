@@ -79,7 +79,9 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
                     reference: description, reason: "the command exited with status \(process.terminationStatus)")
             }
             let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-            guard !value.isEmpty else { throw SecretError(reference: description, reason: "the command printed nothing") }
+            guard !value.isEmpty else {
+                throw SecretError(reference: description, reason: "the command printed nothing")
+            }
             return value
         }
     }

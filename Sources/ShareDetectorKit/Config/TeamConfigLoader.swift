@@ -92,8 +92,10 @@ struct ConfigNodeReader {
     func path(_ node: Node, _ key: String, directory: String) throws(ConfigError) -> String {
         let value = try string(node, key)
         guard !value.isEmpty else { throw error(.invalidValue, node, key, "expected a path") }
-        return value.hasPrefix("/") ? value : ((directory as NSString).appendingPathComponent(value) as NSString)
-            .standardizingPath
+        return value.hasPrefix("/")
+            ? value
+            : ((directory as NSString).appendingPathComponent(value) as NSString)
+                .standardizingPath
     }
 
     mutating func read(_ root: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
@@ -153,8 +155,7 @@ struct ConfigNodeReader {
         return reference
     }
 
-    private mutating func readGong(_ node: Node, directory: String, into config: inout TeamConfig) throws(ConfigError)
-    {
+    private mutating func readGong(_ node: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
         let keys = [
             "baseURL", "accessKey", "accessKeySecret", "bearerToken", "reportingSystem", "workspaceId",
             "callsPerSecond", "callsPerDay", "includeMessageBody", "maxBodyBytes", "connectTimeoutSeconds",
@@ -192,7 +193,8 @@ struct ConfigNodeReader {
                 "accessKey and accessKeySecret go together")
         }
         if gong.bearerToken != nil && gong.accessKey != nil {
-            throw error(.invalidValue, node, "gong.bearerToken", "use either bearerToken or the access key pair, not both")
+            throw error(
+                .invalidValue, node, "gong.bearerToken", "use either bearerToken or the access key pair, not both")
         }
         config.gong = gong
     }
@@ -223,7 +225,9 @@ struct ConfigNodeReader {
             guard let source else {
                 throw error(.missingKey, item, base, "a mailbox needs one of mbox, eml or imap")
             }
-            guard let name, !name.isEmpty else { throw error(.missingKey, item, "\(base).name", "a mailbox needs a name") }
+            guard let name, !name.isEmpty else {
+                throw error(.missingKey, item, "\(base).name", "a mailbox needs a name")
+            }
             guard names.insert(name).inserted else {
                 throw error(.invalidValue, item, "\(base).name", "mailbox name '\(name)' is used twice")
             }
