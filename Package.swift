@@ -30,7 +30,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "MailParsing", dependencies: ["CGMime"], swiftSettings: strict),
-        .target(name: "MailFetching", dependencies: ["MailParsing"], swiftSettings: strict),
+        .target(name: "MailFetching", dependencies: ["MailParsing", "CCurl"], swiftSettings: strict),
         .target(
             name: "ShareDetection",
             dependencies: ["MailParsing", .product(name: "Yams", package: "Yams")],
