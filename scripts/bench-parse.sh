@@ -93,7 +93,7 @@ for file in files:
             continue
         msg_s, seconds = float(r["msg_per_s"]), float(r["seconds"])
         vs_bare = f"{msg_s / float(bare['msg_per_s']):.0%}" if bare else ""
-        vs_python = f"{msg_s / float(python['msg_per_s']):.1f}x" if python else ""
+        vs_python = f"{msg_s / float(python['msg_per_s']):.1f}x" if python and r is not python else ""
         repeats = sum(1 for x in rows if x["file"] == file and x["mode"] == r["mode"])
         print(f"| {name} | {label} | {int(r['messages']):,} | {int(r['bytes']) / 1e6:.1f} | {seconds:.2f}"
               f"{' (1 run)' if repeats == 1 else ''} | {float(r['cpu_seconds']):.2f} | {msg_s:,.0f} | "
