@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "share-detector", targets: ["share-detector"]),
         .library(name: "MailParsing", targets: ["MailParsing"]),
         .library(name: "ShareDetection", targets: ["ShareDetection"]),
+        .library(name: "MailFetching", targets: ["MailFetching"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
