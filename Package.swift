@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShareDetectorKitTests",
-            dependencies: ["ShareDetectorKit", "share-detector"],
+            dependencies: ["ShareDetectorKit", "ShareLedger", "share-detector"],
             swiftSettings: strict
         ),
     ],

@@ -119,6 +119,14 @@ extension ShareLedger {
         }
     }
 
+    /// When the earliest `retry` row falls due, or `nil` when none waits.
+    public func nextRetryAt() throws -> Date? {
+        try read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'retry'")
+                .map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     /// Moves every dead row back to `pending` with its attempts reset (after an operator fixed the cause);
     /// returns how many.
     @discardableResult

@@ -10,6 +10,9 @@ struct ShareDetectorCommand: ParsableCommand {
             Exit status: 0 all went well; 1 the run finished but something needs attention (skipped messages, \
             dead events); 2 usage, input, config or rule error; 3 a server could not be reached or refused the login.
             """,
-        subcommands: [TestCommand.self, InspectCommand.self, ValidateCommand.self, SandboxCommand.self]
+        subcommands: [
+            ScanCommand.self, SendCommand.self, StatusCommand.self, TestCommand.self, InspectCommand.self,
+            ValidateCommand.self, SandboxCommand.self,
+        ]
     )
 }

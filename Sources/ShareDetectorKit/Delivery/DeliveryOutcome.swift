@@ -1,0 +1,57 @@
+import GongEngagement
+import ShareLedger
+
+/// Maps the HTTP client's answer onto the delivery state machine's input, and its transition onto the ledger.
+public enum DeliveryOutcome {
+    /// Classifies one call's result per the product's response handling.
+    public static func input(for result: GongCallResult) -> DeliveryInput {
+        switch result {
+        case .response(let status, let requestId, let errors, let retryAfter):
+            switch status {
+            case 200...299: return .ok(requestId: requestId)
+            case 409: return .conflict(requestId: requestId)
+            case 429: return .rateLimited(retryAfterSeconds: retryAfter, requestId: requestId)
+            case 400: return .badRequest(errors: errors, requestId: requestId)
+            case 401, 403: return .unauthorized(status: status, requestId: requestId)
+            case 408, 500...599: return .serverError(status: status, requestId: requestId)
+            default: return .unexpectedStatus(status: status, requestId: requestId)
+            }
+        case .transportError(let kind, _):
+            switch kind {
+            case .timeout: return .transportError(.timeout)
+            case .connectionRefused: return .transportError(.connectionFailed)
+            case .connectionReset: return .transportError(.connectionReset)
+            case .dnsFailure: return .transportError(.dnsFailure)
+            case .tls: return .transportError(.tlsFailure)
+            case .other: return .transportError(.other)
+            }
+        }
+    }
+
+    /// The ledger update for a transition.
+    public static func update(for transition: DeliveryTransition) -> OutboxUpdate {
+        let record = transition.attempt
+        let attempt = record.map {
+            AttemptEntry(at: $0.at, status: $0.status, gongRequestId: $0.requestId, error: $0.error)
+        }
+        switch transition.state {
+        case .delivered(let requestId):
+            return OutboxUpdate(
+                state: .delivered, attempts: transition.attemptsUsed, gongRequestId: requestId,
+                lastStatus: record?.status, attempt: attempt)
+        case .retry(let at, _):
+            return OutboxUpdate(
+                state: .retry, attempts: transition.attemptsUsed, nextAttemptAt: at, lastStatus: record?.status,
+                lastError: record?.error, attempt: attempt)
+        case .dead(let letter):
+            return OutboxUpdate(
+                state: .dead, attempts: transition.attemptsUsed, gongRequestId: letter.requestId,
+                lastStatus: letter.status,
+                lastError: ([letter.reason.rawValue] + letter.errors).joined(separator: "; "), attempt: attempt)
+        case .pending, .sending:
+            return OutboxUpdate(
+                state: .pending, attempts: transition.attemptsUsed, lastStatus: record?.status,
+                lastError: record?.error, attempt: attempt)
+        }
+    }
+}

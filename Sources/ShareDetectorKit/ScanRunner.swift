@@ -1,0 +1,443 @@
+import Foundation
+import GongEngagement
+import MailFetching
+import MailParsing
+import ShareDetection
+import ShareLedger
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs `scan`: reads each mailbox from its checkpoint, records new events in the ledger (each event before any
+/// send, each checkpoint only after the events before it), then delivers what is due.
+public final class ScanRunner {
+    /// Options from the command line.
+    public struct Options: Sendable {
+        /// Print the events and change nothing.
+        public var dryRun = false
+        /// JSON output (dry-run events, summaries).
+        public var json = false
+        /// Only errors on standard error.
+        public var quiet = false
+        /// Ignore checkpoints and the first-run window: read everything.
+        public var backfill = false
+        /// How long to wait for another run's lock, in seconds.
+        public var lockTimeout: TimeInterval = 0
+
+        /// Defaults.
+        public init() {}
+    }
+
+    /// Per-mailbox counts.
+    public struct MailboxSummary: Sendable, Codable, Equatable {
+        /// Mailbox name.
+        public var mailbox: String
+        /// Messages read from the source.
+        public var fetched = 0
+        /// Messages parsed.
+        public var parsed = 0
+        /// Messages skipped (unreadable, invalid event).
+        public var skipped = 0
+        /// Shares found.
+        public var shares = 0
+        /// Events new to the ledger.
+        public var newEvents = 0
+        /// Of those, delivered in this run.
+        public var delivered = 0
+        /// Why the whole mailbox could not be read, if so.
+        public var error: String?
+    }
+
+    /// The whole run's outcome.
+    public struct Summary: Sendable {
+        /// Per mailbox.
+        public var mailboxes: [MailboxSummary] = []
+        /// The delivery pass (nil in dry-run).
+        public var delivery: Deliverer.Report?
+        /// The exit status per the product's contract.
+        public var exitCode: Int32 = 0
+    }
+
+    let config: TeamConfig
+    let pipeline: DetectionPipeline
+    let options: Options
+    let output: OutputSink
+    let diagnostics: OutputSink
+    /// Messages per ledger transaction.
+    let batchSize = 200
+
+    /// Creates a runner.
+    public init(config: TeamConfig, rules: RuleSet, options: Options, output: OutputSink, diagnostics: OutputSink) {
+        self.config = config
+        self.pipeline = DetectionPipeline(config: config, rules: rules)
+        self.options = options
+        self.output = output
+        self.diagnostics = diagnostics
+    }
+
+    /// Runs the scan and the delivery.
+    public func run() throws(RunFailure) -> Summary {
+        if options.dryRun { return dryRun() }
+        let ledger: ShareLedger
+        do { ledger = try ShareLedger(path: config.statePath) } catch {
+            throw RunFailure(exitCode: 2, message: "cannot open the ledger: \(error)")
+        }
+        let lock: RunLock
+        do { lock = try ledger.lock(waitingUpTo: options.lockTimeout) } catch {
+            throw RunFailure(exitCode: 1, message: "\(error)")
+        }
+        defer { lock.release() }
+        let client = try makeClient()
+        var summary = Summary()
+        var mailboxOfEvent: [String: Int] = [:]
+        for mailbox in config.mailboxes {
+            var counts = MailboxSummary(mailbox: mailbox.name)
+            do {
+                try scan(mailbox, ledger: ledger, counts: &counts) { eventId in
+                    mailboxOfEvent[eventId] = summary.mailboxes.count
+                }
+            } catch {
+                counts.error = error.message
+                summary.exitCode = max(summary.exitCode, error.exitCode)
+                diagnostics.line("share-detector: \(mailbox.name): \(error.message)")
+            }
+            summary.mailboxes.append(counts)
+        }
+        let report: Deliverer.Report
+        do {
+            report = try Deliverer(ledger: ledger, client: client, settings: config.gong, diagnostics: diagnostics)
+                .run()
+        } catch { throw RunFailure(exitCode: 1, message: "delivery stopped: \(error)") }
+        for eventId in report.deliveredIDs {
+            if let index = mailboxOfEvent[eventId] { summary.mailboxes[index].delivered += 1 }
+        }
+        summary.delivery = report
+        summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
+        printSummary(summary)
+        return summary
+    }
+
+    static func exitCode(_ summary: Summary) -> Int32 {
+        var code: Int32 = 0
+        if summary.mailboxes.contains(where: { $0.skipped > 0 || $0.error != nil }) { code = 1 }
+        if let delivery = summary.delivery {
+            if delivery.dead > 0 || delivery.budgetExhausted { code = max(code, 1) }
+            if delivery.stopReason != nil { code = 3 }
+            if delivery.calls > 0 && delivery.transportFailures == delivery.calls { code = 3 }
+        }
+        return code
+    }
+
+    func makeClient() throws(RunFailure) -> GongClient {
+        let gong = config.gong
+        let credentials: GongCredentials
+        do {
+            if let token = gong.bearerToken {
+                credentials = .bearer(token: try token.resolve())
+            } else if let key = gong.accessKey, let secret = gong.accessKeySecret {
+                credentials = .basic(accessKey: try key.resolve(), secret: try secret.resolve())
+            } else {
+                throw RunFailure(
+                    exitCode: 2,
+                    message:
+                        "\(config.file): gong: no credentials: set gong.accessKey and gong.accessKeySecret, or gong.bearerToken"
+                )
+            }
+        } catch let error as SecretError {
+            throw RunFailure(exitCode: 2, message: "\(config.file): gong credentials: \(error)")
+        } catch let error as RunFailure {
+            throw error
+        } catch {
+            throw RunFailure(exitCode: 2, message: "\(config.file): gong credentials cannot be read")
+        }
+        return GongClient(
+            baseURL: gong.baseURL, credentials: credentials, connectTimeout: Double(gong.connectTimeoutSeconds),
+            totalTimeout: Double(gong.requestTimeoutSeconds), userAgent: "share-detector")
+    }
+
+    // MARK: Scanning
+
+    /// Reads one mailbox from its checkpoint and commits its events in batches.
+    func scan(
+        _ mailbox: MailboxConfig, ledger: ShareLedger, counts: inout MailboxSummary, noteEvent: (String) -> Void
+    ) throws(RunFailure) {
+        switch mailbox.source {
+        case .mbox(let path):
+            try scanMbox(path: path, mailbox: mailbox.name, ledger: ledger, counts: &counts, noteEvent: noteEvent)
+        case .emlFolder(let folder):
+            let sources: [any MessageSource]
+            do { sources = try MailInputs.open([folder]) } catch {
+                throw RunFailure(exitCode: 1, message: error.description)
+            }
+            var batch = Batch()
+            for var source in sources {
+                while let item = source.next() {
+                    handle(item, mailbox: mailbox.name, batch: &batch, counts: &counts)
+                    if batch.messages >= batchSize {
+                        try flush(&batch, checkpoint: nil, key: "", ledger, &counts, noteEvent)
+                    }
+                }
+            }
+            try flush(&batch, checkpoint: nil, key: "", ledger, &counts, noteEvent)
+        case .imap:
+            try scanIMAP(mailbox, ledger: ledger, counts: &counts, noteEvent: noteEvent)
+        }
+    }
+
+    /// The identity of a file: device, inode, size.
+    static func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64, size: Int64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino), Int64(info.st_size))
+    }
+
+    func scanMbox(
+        path: String, mailbox: String, ledger: ShareLedger, counts: inout MailboxSummary, noteEvent: (String) -> Void
+    ) throws(RunFailure) {
+        guard let identity = Self.fileIdentity(path) else {
+            throw RunFailure(exitCode: 1, message: "\(path): cannot read the mbox file")
+        }
+        let key = "mbox:" + path
+        var startOffset: UInt64 = 0
+        var firstIndex = 0
+        if !options.backfill, case .mbox(let checkpoint)? = try? ledger.checkpoint(for: key) {
+            if checkpoint.device == identity.device && checkpoint.inode == identity.inode
+                && identity.size >= checkpoint.size && identity.size >= checkpoint.offset
+            {
+                startOffset = UInt64(checkpoint.offset)
+                firstIndex = checkpoint.nextIndex
+            } else if !options.quiet {
+                diagnostics.line("\(mailbox): \(path) was replaced or shrank: reading it again from the start")
+            }
+        }
+        var source: MboxSource
+        do { source = try MboxSource(path: path, startOffset: startOffset, firstIndex: firstIndex) } catch {
+            throw RunFailure(exitCode: 1, message: error.description)
+        }
+        var batch = Batch()
+        var checkpoint = MboxCheckpoint(
+            device: identity.device, inode: identity.inode, size: identity.size, offset: Int64(startOffset),
+            nextIndex: firstIndex)
+        let progress = Progress(
+            enabled: !options.quiet && isatty(STDERR_FILENO) == 1, mailbox: mailbox, sink: diagnostics)
+        while let item = source.next() {
+            handle(item, mailbox: mailbox, batch: &batch, counts: &counts)
+            // The checkpoint points at the start of the latest message read: the last message of a file may still
+            // be being appended to, so it is read again next time (its events are then known: no duplicates).
+            switch item {
+            case .message(let raw):
+                checkpoint.offset = Int64(raw.position.byteOffset)
+                checkpoint.nextIndex = raw.position.index
+            case .unreadable(let position, _):
+                checkpoint.offset = Int64(position.byteOffset)
+                checkpoint.nextIndex = position.index
+            }
+            progress.tick(counts.fetched)
+            if batch.messages >= batchSize {
+                try flush(&batch, checkpoint: .mbox(checkpoint), key: key, ledger, &counts, noteEvent)
+            }
+        }
+        try flush(&batch, checkpoint: .mbox(checkpoint), key: key, ledger, &counts, noteEvent)
+        progress.done()
+    }
+
+    /// Events of messages read since the last commit.
+    struct Batch {
+        var events: [LedgerEvent] = []
+        var messages = 0
+    }
+
+    /// Parses, detects and validates one message into the batch; a bad message is skipped with its reason.
+    func handle(_ item: SourceItem, mailbox: String, batch: inout Batch, counts: inout MailboxSummary) {
+        counts.fetched += 1
+        batch.messages += 1
+        let raw: RawMessage
+        switch item {
+        case .unreadable(let position, let reason):
+            skip(position, reason, &counts)
+            return
+        case .message(let message):
+            raw = message
+        }
+        let outcome: DetectionPipeline.Outcome
+        do { outcome = try pipeline.process(raw) } catch {
+            skip(raw.position, error.description, &counts)
+            return
+        }
+        counts.parsed += 1
+        counts.shares += outcome.detection.shares.count
+        var events: [LedgerEvent] = []
+        for event in outcome.events {
+            let issues = EventValidator.validate(event)
+            guard issues.isEmpty else {
+                skip(
+                    raw.position,
+                    "the event for \(event.contentId) is invalid: \(issues.map(\.description).joined(separator: "; "))",
+                    &counts)
+                return
+            }
+            guard let body = try? Self.encoder.encode(event) else {
+                skip(raw.position, "the event for \(event.contentId) cannot be encoded", &counts)
+                return
+            }
+            events.append(
+                LedgerEvent(
+                    eventId: event.eventId ?? "", contentId: event.contentId,
+                    messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
+                    position: Self.ledgerPosition(raw.position, mailbox: mailbox), body: body))
+        }
+        batch.events += events
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func ledgerPosition(_ position: MessagePosition, mailbox: String) -> SourcePosition {
+        if position.file.hasPrefix("imap://") {
+            return .imap(folder: position.file, uidValidity: 0, uid: UInt32(clamping: position.index))
+        }
+        return position.byteOffset == 0 && position.index == 0
+            ? .file(path: position.file)
+            : .mbox(file: position.file, index: position.index, offset: Int64(position.byteOffset))
+    }
+
+    func skip(_ position: MessagePosition, _ reason: String, _ counts: inout MailboxSummary) {
+        counts.skipped += 1
+        diagnostics.line(
+            "skipped: \(position.file) message \(position.index) at byte \(position.byteOffset): \(reason)")
+    }
+
+    /// Commits the batch's events and the checkpoint in one transaction.
+    func flush(
+        _ batch: inout Batch, checkpoint: Checkpoint?, key: String, _ ledger: ShareLedger,
+        _ counts: inout MailboxSummary, _ noteEvent: (String) -> Void
+    ) throws(RunFailure) {
+        do {
+            let result = try ledger.commit(events: batch.events, checkpoint: checkpoint, for: key)
+            counts.newEvents += result.inserted.count
+            result.inserted.forEach(noteEvent)
+        } catch {
+            throw RunFailure(exitCode: 1, message: "cannot record events in the ledger: \(error)")
+        }
+        batch = Batch()
+    }
+
+    // MARK: Dry run
+
+    /// Prints the events a scan would record, marking those the ledger already has; writes nothing.
+    func dryRun() -> Summary {
+        var summary = Summary()
+        let ledger: ShareLedger? =
+            FileManager.default.fileExists(atPath: config.statePath) ? try? ShareLedger(path: config.statePath) : nil
+        for mailbox in config.mailboxes {
+            var counts = MailboxSummary(mailbox: mailbox.name)
+            let sources: [any MessageSource]
+            switch mailbox.source {
+            case .mbox(let path), .emlFolder(let path):
+                do { sources = try MailInputs.open([path]) } catch {
+                    counts.error = error.description
+                    summary.mailboxes.append(counts)
+                    diagnostics.line("share-detector: \(mailbox.name): \(error.description)")
+                    continue
+                }
+            case .imap:
+                counts.error = "dry-run reads IMAP mailboxes only in a real scan"
+                summary.mailboxes.append(counts)
+                continue
+            }
+            for var source in sources {
+                while let item = source.next() {
+                    var batch = Batch()
+                    handle(item, mailbox: mailbox.name, batch: &batch, counts: &counts)
+                    guard case .message(let raw) = item else { continue }
+                    for event in batch.events {
+                        let known = (try? ledger?.contains(eventId: event.eventId)) == true
+                        if !known { counts.newEvents += 1 }
+                        if options.json {
+                            output.line(
+                                bytes: event.body.dropLast(1) + Array(",\"source\":".utf8)
+                                    + ((try? Self.encoder.encode(raw.position)) ?? Data()) + Array("}".utf8))
+                        } else if let decoded = try? JSONDecoder().decode(ContentSharedEvent.self, from: event.body) {
+                            output.line(
+                                EventTextView.render(decoded, source: raw.position)
+                                    + (known ? "            (already in the ledger)\n" : ""))
+                        }
+                    }
+                }
+            }
+            summary.mailboxes.append(counts)
+        }
+        summary.exitCode = Self.exitCode(summary)
+        printSummary(summary)
+        return summary
+    }
+
+    // MARK: Reporting
+
+    func printSummary(_ summary: Summary) {
+        if options.json && !options.dryRun {
+            for mailbox in summary.mailboxes { output.line(bytes: (try? Self.encoder.encode(mailbox)) ?? Data()) }
+            return
+        }
+        let sink = options.dryRun ? diagnostics : output
+        for mailbox in summary.mailboxes {
+            if let error = mailbox.error {
+                sink.line("\(mailbox.mailbox): not scanned: \(error)")
+                continue
+            }
+            if options.quiet { continue }
+            sink.line(
+                "\(mailbox.mailbox): \(mailbox.fetched) fetched, \(mailbox.parsed) parsed, \(mailbox.skipped) skipped, "
+                    + "\(mailbox.shares) shares, \(mailbox.newEvents) new events"
+                    + (options.dryRun ? " (dry run: nothing recorded or sent)" : ", \(mailbox.delivered) delivered"))
+        }
+        if let delivery = summary.delivery {
+            if let reason = delivery.stopReason {
+                diagnostics.line("share-detector: delivery stopped: \(reason) (config \(config.file): gong)")
+            }
+            if delivery.budgetExhausted { diagnostics.line("share-detector: today's Gong call budget is spent") }
+            if !options.quiet {
+                sink.line(
+                    "delivery: \(delivery.calls) calls, \(delivery.delivered) delivered, "
+                        + "\(delivery.alreadyDelivered) already delivered, \(delivery.retrying) to retry, \(delivery.dead) dead"
+                )
+            }
+        }
+    }
+}
+
+/// A failure that ends a run, with the exit status it maps to.
+public struct RunFailure: Error, Sendable, CustomStringConvertible {
+    /// The exit status: 1 attention, 2 config, 3 server.
+    public var exitCode: Int32
+    /// What happened; never a secret.
+    public var message: String
+
+    /// Creates a failure.
+    public init(exitCode: Int32, message: String) {
+        self.exitCode = exitCode
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+}
+
+/// A one-line progress counter on a terminal.
+struct Progress {
+    let enabled: Bool
+    let mailbox: String
+    let sink: OutputSink
+
+    func tick(_ count: Int) {
+        guard enabled, count % 500 == 0 else { return }
+        sink.line("\(mailbox): \(count) messages read…")
+        sink.flush()
+    }
+
+    func done() {}
+}

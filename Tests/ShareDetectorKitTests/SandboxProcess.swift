@@ -1,0 +1,104 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The built binary's `sandbox` subcommand running as a child process on a free loopback port.
+final class SandboxProcess: @unchecked Sendable {
+    let process = Process()
+    let dataDirectory: URL
+    private(set) var baseURL = ""
+
+    /// Starts `share-detector sandbox --port 0 …` and waits until it listens.
+    init(arguments: [String] = [], accessKey: String = "sandbox-key", secret: String = "sandbox-secret-value") throws {
+        dataDirectory = try CLI.temporaryFolder()
+        process.executableURL = CLI.binary
+        process.arguments = ["sandbox", "--port", "0", "--data", dataDirectory.path] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SANDBOX_ACCESS_KEY"] = accessKey
+        environment["SANDBOX_ACCESS_KEY_SECRET"] = secret
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Read the first line: "gong-sandbox: listening on http://127.0.0.1:PORT".
+        var line = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            if byte == Data([0x0A]) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "http://") else {
+            process.terminate()
+            throw SandboxStartError(output: text)
+        }
+        baseURL = String(text[range.lowerBound...])
+    }
+
+    struct SandboxStartError: Error { var output: String }
+
+    /// GET a path and decode JSON.
+    func get(_ path: String) throws -> Any {
+        let url = URL(string: baseURL + path)!
+        nonisolated(unsafe) var result: Data?
+        let semaphore = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: url) { data, _, _ in
+            result = data
+            semaphore.signal()
+        }.resume()
+        _ = semaphore.wait(timeout: .now() + 20)
+        return try JSONSerialization.jsonObject(with: result ?? Data())
+    }
+
+    /// The eventIds the sandbox accepted, in order (duplicates kept, to catch them).
+    func storedEventIDs() throws -> [String] {
+        let stored = try get("/api/events") as? [[String: Any]] ?? []
+        return stored.compactMap { ($0["event"] as? [String: Any])?["eventId"] as? String }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+
+    deinit { stop() }
+}
+
+/// A team config in a temp folder pointing at a sandbox.
+struct TeamFolder {
+    let url: URL
+    var configPath: String { url.appendingPathComponent("team.yml").path }
+    var statePath: String { url.appendingPathComponent("state/ledger.sqlite").path }
+
+    init(mailbox: URL, sandboxURL: String, callsPerSecond: Int = 3, extra: String = "") throws {
+        url = try CLI.temporaryFolder()
+        let config = """
+            team: test-team
+            internalDomains: [northwind.example]
+            state: state/ledger.sqlite
+            gong:
+              baseURL: \(sandboxURL)
+              accessKey: env:TEST_GONG_KEY
+              accessKeySecret: env:TEST_GONG_SECRET
+              reportingSystem: share-detector-test
+              callsPerSecond: \(callsPerSecond)
+              requestTimeoutSeconds: 5
+            mailboxes:
+              - name: alice
+                mbox: \(mailbox.path)
+            \(extra)
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
