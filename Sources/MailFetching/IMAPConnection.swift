@@ -1,0 +1,367 @@
+import CCurl
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// How to log in: a password (SASL PLAIN or LOGIN, whichever the server offers) or an OAuth 2 token (XOAUTH2).
+public enum IMAPCredential: Sendable, Hashable, CustomStringConvertible {
+    /// A password.
+    case password(String)
+    /// An OAuth 2 access token, sent with SASL XOAUTH2.
+    case oauth2Token(String)
+
+    /// The secret itself, for scrubbing texts.
+    var secret: String {
+        switch self {
+        case .password(let value), .oauth2Token(let value): value
+        }
+    }
+
+    /// `password(***)` or `oauth2Token(***)`: never the secret.
+    public var description: String {
+        switch self {
+        case .password: "password(***)"
+        case .oauth2Token: "oauth2Token(***)"
+        }
+    }
+}
+
+/// Where and how to connect: the account part of `IMAPSettings`, with the secret already resolved.
+public struct IMAPAccount: Sendable {
+    /// `imaps://host[:port][/folder]` or `imap://host[:port][/folder]` (STARTTLS is then required).
+    public var url: String
+    /// Login name.
+    public var username: String
+    /// Password or token.
+    public var credential: IMAPCredential
+    /// Extra CA certificates in PEM (a self-signed server certificate, a company CA); `nil`: the system CAs.
+    public var caFile: String?
+    /// Allow `imap://` to go on in clear when the server offers no STARTTLS (a loud warning is logged).
+    public var allowInsecure: Bool
+    /// Seconds allowed for connecting, TLS and login together.
+    public var connectTimeout: Double
+    /// Seconds without any byte from the server, while waiting for one, before the connection counts as lost.
+    public var idleTimeout: Double
+
+    /// Creates an account.
+    public init(
+        url: String, username: String, credential: IMAPCredential, caFile: String? = nil, allowInsecure: Bool = false,
+        connectTimeout: Double = 30, idleTimeout: Double = 120
+    ) {
+        self.url = url
+        self.username = username
+        self.credential = credential
+        self.caFile = caFile
+        self.allowInsecure = allowInsecure
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+    }
+}
+
+/// The parts of an IMAP URL.
+struct IMAPServerURL: Sendable, Equatable {
+    var isTLS: Bool
+    var host: String
+    var port: Int
+    /// The folder in the URL path (percent-decoded), if any.
+    var folder: String?
+
+    /// `host` or `host:port` when the port is not the scheme's default.
+    var displayHost: String {
+        port == (isTLS ? 993 : 143) ? host : "\(host):\(port)"
+    }
+
+    /// The URL libcurl connects to: no user, no path.
+    var connectURL: String { "\(isTLS ? "imaps" : "imap")://\(host):\(port)/" }
+
+    init(_ url: String) throws(IMAPError) {
+        let lower = url.lowercased()
+        let rest: Substring
+        if lower.hasPrefix("imaps://") {
+            isTLS = true
+            rest = url.dropFirst(8)
+        } else if lower.hasPrefix("imap://") {
+            isTLS = false
+            rest = url.dropFirst(7)
+        } else {
+            throw IMAPError(.invalidConfiguration, host: "", detail: "the URL must start with imaps:// or imap://")
+        }
+        var authority = rest.prefix { $0 != "/" }
+        let path = rest.dropFirst(authority.count).dropFirst()
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var hostPart = authority
+        var portNumber = isTLS ? 993 : 143
+        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
+            hostPart = authority[..<colon]
+            guard let value = Int(authority[authority.index(after: colon)...]), (1...65535).contains(value) else {
+                throw IMAPError(.invalidConfiguration, host: String(hostPart), detail: "the URL has a bad port")
+            }
+            portNumber = value
+        }
+        guard !hostPart.isEmpty, !hostPart.contains(where: { $0 == " " || $0 == "?" || $0 == "#" }) else {
+            throw IMAPError(.invalidConfiguration, host: "", detail: "the URL has no valid host")
+        }
+        host = String(hostPart)
+        port = portNumber
+        let decoded = Self.percentDecode(path.prefix { $0 != ";" && $0 != "?" })
+        folder = decoded.isEmpty ? nil : decoded
+    }
+
+    private static func percentDecode(_ text: Substring) -> String {
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let value = UInt8(String(decoding: bytes[index + 1...index + 2], as: UTF8.self), radix: 16)
+            {
+                output.append(value)
+                index += 3
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// What libcurl's debug callback kept of the login dialogue: the server's lines only (never ours, which carry the
+/// credential), bounded.
+final class IMAPLoginTrace {
+    var serverLines: [String] = []
+    var capabilities: [String]?
+
+    func record(_ line: String) {
+        if serverLines.count >= 40 { serverLines.removeFirst() }
+        serverLines.append(String(line.prefix(400)))
+        // The tagged OK that ends AUTHENTICATE usually carries the post-login capabilities.
+        if !line.hasPrefix("*"), !line.hasPrefix("+"), let range = line.range(of: "[CAPABILITY ") {
+            let rest = line[range.upperBound...].prefix { $0 != "]" }
+            capabilities = rest.split(separator: " ").map { $0.uppercased() }
+        }
+    }
+}
+
+/// Logs the server's protocol lines (CURLINFO_HEADER_IN) into the trace; everything else, including our own
+/// AUTHENTICATE line, is ignored.
+private let imapDebugCallback: curl_debug_callback = { _, type, data, size, userdata in
+    guard type == CURLINFO_HEADER_IN, let data, let userdata, size > 0 else { return 0 }
+    let trace = Unmanaged<IMAPLoginTrace>.fromOpaque(userdata).takeUnretainedValue()
+    var bytes = UnsafeRawBufferPointer(start: data, count: size)[...]
+    while let last = bytes.last, last == 10 || last == 13 { bytes = bytes.dropLast() }
+    trace.record(String(decoding: bytes, as: UTF8.self))
+    return 0
+}
+
+/// One logged-in IMAP connection: libcurl connects, does TLS or STARTTLS and SASL (`CURLOPT_CONNECT_ONLY`), then
+/// this class moves raw bytes with `curl_easy_send`/`curl_easy_recv`, waiting with `poll` on the socket.
+///
+/// Not thread-safe; one owner at a time.
+final class IMAPConnection {
+    let server: IMAPServerURL
+    private let handle: UnsafeMutableRawPointer
+    private let trace = IMAPLoginTrace()
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var socket: curl_socket_t = -1
+    private let idleTimeoutMilliseconds: Int32
+    private let secret: String
+    private var closed = false
+    /// Bytes received since login.
+    private(set) var bytesReceived: UInt64 = 0
+
+    /// Capabilities announced with the login's tagged OK, when the server sent them there.
+    var loginCapabilities: [String]? { trace.capabilities }
+
+    private static let globalInit: Void = {
+        _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+
+    /// Connects and logs in; throws a classified ``IMAPError`` (never containing the secret).
+    init(account: IMAPAccount, warn: (String) -> Void) throws(IMAPError) {
+        _ = Self.globalInit
+        server = try IMAPServerURL(account.url)
+        secret = account.credential.secret
+        idleTimeoutMilliseconds = Int32(clamping: Int((account.idleTimeout * 1000).rounded()))
+        guard let created = curl_easy_init() else {
+            throw IMAPError(.unreachable, host: server.displayHost, detail: "libcurl could not create a handle")
+        }
+        handle = created
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        if !server.isTLS {
+            if account.allowInsecure {
+                warn(
+                    "WARNING: allowInsecure is set for imap://\(server.displayHost): if the server offers no "
+                        + "STARTTLS, the login and all mail cross the network UNENCRYPTED")
+            }
+        }
+        _ = ccurl_setopt_str(handle, CURLOPT_URL, server.connectURL)
+        _ = ccurl_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)
+        _ = ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        let connectMilliseconds = Int((account.connectTimeout * 1000).rounded())
+        _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectMilliseconds)
+        _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, connectMilliseconds + Int(idleTimeoutMilliseconds))
+        _ = ccurl_setopt_str(handle, CURLOPT_PROTOCOLS_STR, "imap,imaps")
+        _ = ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if !server.isTLS {
+            let level = account.allowInsecure ? CURLUSESSL_TRY : CURLUSESSL_ALL
+            _ = ccurl_setopt_long(handle, CURLOPT_USE_SSL, Int(level.rawValue))
+        }
+        if let caFile = account.caFile {
+            _ = ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile)
+        }
+        _ = ccurl_setopt_str(handle, CURLOPT_USERNAME, account.username)
+        switch account.credential {
+        case .password(let password):
+            _ = ccurl_setopt_str(handle, CURLOPT_PASSWORD, password)
+        case .oauth2Token(let token):
+            _ = ccurl_setopt_str(handle, CURLOPT_XOAUTH2_BEARER, token)
+            _ = ccurl_setopt_str(handle, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2")
+        }
+        _ = ccurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
+        _ = ccurl_setopt_long(handle, CURLOPT_VERBOSE, 1)
+        _ = ccurl_setopt_debug_cb(handle, CURLOPT_DEBUGFUNCTION, imapDebugCallback)
+        _ = ccurl_setopt_ptr(handle, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(trace).toOpaque())
+
+        let code = curl_easy_perform(handle)
+        _ = ccurl_setopt_long(handle, CURLOPT_VERBOSE, 0)
+        // The options held the secret; libcurl keeps its own copies, wipe them now the login is done.
+        _ = ccurl_setopt_ptr(handle, CURLOPT_PASSWORD, nil)
+        _ = ccurl_setopt_ptr(handle, CURLOPT_XOAUTH2_BEARER, nil)
+        guard code == CURLE_OK else {
+            let error = classify(code)
+            closeHandle()
+            throw error
+        }
+        var activeSocket: curl_socket_t = -1
+        _ = ccurl_getinfo_sock(handle, CURLINFO_ACTIVESOCKET, &activeSocket)
+        guard activeSocket >= 0 else {
+            closeHandle()
+            throw IMAPError(.connectionLost, host: server.displayHost, detail: "libcurl gave no socket after login")
+        }
+        socket = activeSocket
+    }
+
+    deinit {
+        closeHandle()
+        errorBuffer.deallocate()
+    }
+
+    /// Closes the connection without waiting for anything (libcurl's own LOGOUT at cleanup then fails at once).
+    func close() { closeHandle() }
+
+    private func closeHandle() {
+        guard !closed else { return }
+        closed = true
+        if socket >= 0 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+        curl_easy_cleanup(handle)
+    }
+
+    /// Sends all of `bytes`, waiting for the socket to take them.
+    func send(_ bytes: [UInt8]) throws(IMAPError) {
+        var offset = 0
+        while offset < bytes.count {
+            var sent = 0
+            let code = bytes.withUnsafeBytes { raw in
+                curl_easy_send(handle, raw.baseAddress! + offset, raw.count - offset, &sent)
+            }
+            if code == CURLE_AGAIN {
+                try wait(for: Int16(POLLOUT))
+                continue
+            }
+            guard code == CURLE_OK else { throw lost(code, doing: "sending") }
+            offset += sent
+        }
+    }
+
+    /// Receives at least one byte into `buffer`; throws ``IMAPError/Code-swift.enum/connectionLost`` on end of
+    /// stream, an error, or no byte within the idle timeout.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(IMAPError) -> Int {
+        while true {
+            var received = 0
+            let code = curl_easy_recv(handle, buffer.baseAddress!, buffer.count, &received)
+            if code == CURLE_AGAIN {
+                try wait(for: Int16(POLLIN))
+                continue
+            }
+            guard code == CURLE_OK else { throw lost(code, doing: "receiving") }
+            guard received > 0 else {
+                throw IMAPError(.connectionLost, host: server.displayHost, detail: "the server closed the connection")
+            }
+            bytesReceived += UInt64(received)
+            return received
+        }
+    }
+
+    private func wait(for events: Int16) throws(IMAPError) {
+        var descriptor = pollfd(fd: socket, events: events, revents: 0)
+        let ready = poll(&descriptor, 1, idleTimeoutMilliseconds)
+        if ready == 0 {
+            throw IMAPError(
+                .connectionLost, host: server.displayHost,
+                detail: "no data from the server for \(idleTimeoutMilliseconds / 1000) s")
+        }
+        if ready < 0, errno != EINTR {
+            throw IMAPError(.connectionLost, host: server.displayHost, detail: "poll failed (errno \(errno))")
+        }
+    }
+
+    private func lost(_ code: CURLcode, doing action: String) -> IMAPError {
+        IMAPError(
+            .connectionLost, host: server.displayHost, detail: "\(action) failed: \(curlText(code))",
+            curlCode: Int(code.rawValue))
+    }
+
+    private func curlText(_ code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        if !detail.isEmpty { return IMAPError.scrub(detail, secret: secret) }
+        guard let text = curl_easy_strerror(code) else { return "libcurl error" }
+        return String(cString: text)
+    }
+
+    /// Maps a failed login perform to an error code, reading the server's own words where libcurl is ambiguous
+    /// (67 is both "wrong password" and "authentication service down").
+    private func classify(_ code: CURLcode) -> IMAPError {
+        let host = server.displayHost
+        let curlCode = Int(code.rawValue)
+        let lastServerLine = trace.serverLines.last { !$0.hasPrefix("* CAPABILITY") && !$0.hasPrefix("+") }
+        let serverSaid = lastServerLine.map { IMAPError.scrub($0, secret: secret) }
+        let unavailable = trace.serverLines.contains { $0.uppercased().contains("[UNAVAILABLE]") }
+        func make(_ kind: IMAPError.Code, _ detail: String) -> IMAPError {
+            IMAPError(kind, host: host, detail: detail, curlCode: curlCode)
+        }
+        switch code {
+        case CURLE_LOGIN_DENIED:
+            if unavailable {
+                return make(
+                    .unavailable, "the server could not check the login now: \(serverSaid ?? "no reason given")")
+            }
+            return make(.authenticationFailed, "login refused: \(serverSaid ?? curlText(code))")
+        case CURLE_USE_SSL_FAILED:
+            return make(
+                .plaintextRefused,
+                "the server offers no STARTTLS; nothing was sent (use imaps://, or allowInsecure to permit plaintext)")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ISSUER_ERROR,
+            CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE,
+            CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CLIENTCERT:
+            return make(.tlsFailure, curlText(code))
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
+            CURLE_COULDNT_RESOLVE_PROXY:
+            return make(.unreachable, curlText(code))
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+            return make(.invalidConfiguration, curlText(code))
+        default:
+            if unavailable || trace.serverLines.contains(where: { $0.uppercased().hasPrefix("* BYE") }) {
+                return make(.unavailable, "the server said: \(serverSaid ?? curlText(code))")
+            }
+            return make(.unreachable, "\(curlText(code))\(serverSaid.map { "; the server said: \($0)" } ?? "")")
+        }
+    }
+}
