@@ -329,6 +329,7 @@ enum BuiltInRules {
                         drawings: drawing}
                 contentId: 'gdoc:{kind}:{id}'
                 properties:
+                  fileId: '{id}'        # a rule's own properties replace the file defaults, so repeat it
                   googleApp: '{type}'
                 examples:
                   - https://docs.google.com/document/d/1Se36svYE1Uzpppe1HWnEyat_sAGghB3kE285LElJBW4/edit
@@ -571,10 +572,10 @@ enum BuiltInRules {
             rules:
               - id: notion-page
                 match:
-                  - '^/(?:.*[/-])?(?<id>[0-9a-fA-F]{32})/?$'
-                  - '^/(?:.*/)?(?:[^/]*-)?(?<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/?$'
+                  - '^/(?:.*/)?(?:(?<name>[^/]*)-)?(?<id>[0-9a-fA-F]{32})/?$'
+                  - '^/(?:.*/)?(?:(?<name>[^/]*)-)?(?<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/?$'
                 contentId: 'notion:{id|uuid}'
-                title: '{path|basename|slug}'
+                title: '{name|url_decode|slug}'
                 examples:
                   - https://www.notion.so/northwind/Q3-Launch-Plan-0123456789abcdef0123456789abcdef
                   - https://www.notion.so/0123456789abcdef0123456789abcdef?v=fedcba98765432100123456789abcdef
