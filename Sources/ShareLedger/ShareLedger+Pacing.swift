@@ -14,10 +14,17 @@ extension ShareLedger {
     /// 3. otherwise the call is reserved (counted in both) and the answer is `.go`.
     ///
     /// A reserved call counts even if it then fails: Gong counts it too.
-    public func reserveCallSlot(now: Date, callsPerSecond: Int, callsPerDay: Int) throws -> Reservation {
+    ///
+    /// `safetyMargin` widens the window (default 25 ms: at most `callsPerSecond` calls in any 1.025 s), so the
+    /// few milliseconds between reserving a slot and the request reaching Gong never let a server-side
+    /// 1-second window see one call too many.
+    public func reserveCallSlot(
+        now: Date, callsPerSecond: Int, callsPerDay: Int, safetyMargin: TimeInterval = 0.025
+    ) throws -> Reservation {
         let nowMicros = Self.micros(now)
         let day = Self.utcDay(now)
         let perSecond = max(1, callsPerSecond)
+        let windowMicros = Self.windowMicros + Int64(max(0, safetyMargin) * 1_000_000)
         return try writeImmediate { db in
             let used = try Int.fetchOne(db, sql: "SELECT calls FROM daily_quota WHERE day = ?", arguments: [day]) ?? 0
             if used >= callsPerDay {
@@ -25,10 +32,10 @@ extension ShareLedger {
             }
             let recent = try Int64.fetchAll(
                 db, sql: "SELECT at FROM call_slots WHERE at > ? ORDER BY at",
-                arguments: [nowMicros - Self.windowMicros])
+                arguments: [nowMicros - windowMicros])
             if recent.count >= perSecond {
                 let leaving = recent[recent.count - perSecond]
-                return .waitUntil(Self.pacingDate(micros: leaving + Self.windowMicros))
+                return .waitUntil(Self.pacingDate(micros: leaving + windowMicros))
             }
             try db.execute(sql: "INSERT INTO call_slots (at) VALUES (?)", arguments: [nowMicros])
             try db.execute(

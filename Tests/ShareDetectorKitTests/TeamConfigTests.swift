@@ -152,3 +152,38 @@ struct TeamConfigTests {
         }
     }
 }
+
+@Suite("share-detector validate (end to end)")
+struct ValidateCommandTests {
+    @Test func aGoodConfigPassesWithASummary() throws {
+        let result = try CLI.run(["validate", "--config", "examples/config.yml"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("team example, 1 mailbox(es)"))
+        #expect(result.stdout.contains("OK"))
+    }
+
+    @Test func aBadConfigNamesFileLineAndKeyWithStatus2() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("team.yml")
+        try Data("team: x\ngong:\n  reportingSystem: r\n  callsPerSecnd: 3\n".utf8).write(to: file)
+        let result = try CLI.run(["validate", "--config", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(file.path):4: unknown-key: gong.callsPerSecnd"))
+    }
+
+    @Test func aBrokenTeamRuleNamesItsFileLineAndKey() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        try Data("rules:\n  - id: cms\n    hots: [cms.example]\n".utf8)
+            .write(to: folder.appendingPathComponent("rules/cms.yml"))
+        let file = folder.appendingPathComponent("team.yml")
+        try Data("rules: [rules]\n".utf8).write(to: file)
+        let result = try CLI.run(["validate", "--config", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("rules/cms.yml:3"))
+        #expect(result.stderr.contains("hots"))
+    }
+}

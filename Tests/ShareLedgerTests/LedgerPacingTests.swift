@@ -27,7 +27,7 @@ struct LedgerPacingTests {
         while clock < t0.addingTimeInterval(10) {
             let ledger = turn % 2 == 0 ? a : b
             turn += 1
-            switch try ledger.reserveCallSlot(now: clock, callsPerSecond: 3, callsPerDay: 10_000) {
+            switch try ledger.reserveCallSlot(now: clock, callsPerSecond: 3, callsPerDay: 10_000, safetyMargin: 0) {
             case .go:
                 granted.append(Int64((clock.timeIntervalSince1970 * 1_000_000).rounded()))
             case .waitUntil(let until):
@@ -53,7 +53,7 @@ struct LedgerPacingTests {
         for call in 0..<40 {
             let ledger = call % 3 == 0 ? a : b
             while true {
-                switch try ledger.reserveCallSlot(now: clock, callsPerSecond: 3, callsPerDay: 1_000) {
+                switch try ledger.reserveCallSlot(now: clock, callsPerSecond: 3, callsPerDay: 1_000, safetyMargin: 0) {
                 case .go:
                     granted.append(Int64((clock.timeIntervalSince1970 * 1_000_000).rounded()))
                 case .waitUntil(let until):
@@ -81,7 +81,9 @@ struct LedgerPacingTests {
         let results = try await withThrowingTaskGroup(of: Reservation.self) { group in
             for index in 0..<20 {
                 let ledger = index.isMultiple(of: 2) ? a : b
-                group.addTask { try ledger.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 10_000) }
+                group.addTask {
+                    try ledger.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 10_000, safetyMargin: 0)
+                }
             }
             var all: [Reservation] = []
             for try await result in group { all.append(result) }
@@ -101,17 +103,21 @@ struct LedgerPacingTests {
         var clock = lateEvening
         for index in 0..<5 {
             let ledger = index.isMultiple(of: 2) ? a : b
-            #expect(try ledger.reserveCallSlot(now: clock, callsPerSecond: 100, callsPerDay: 5) == .go)
+            #expect(try ledger.reserveCallSlot(now: clock, callsPerSecond: 100, callsPerDay: 5, safetyMargin: 0) == .go)
             clock = clock.addingTimeInterval(0.5)
         }
-        #expect(try a.reserveCallSlot(now: clock, callsPerSecond: 100, callsPerDay: 5) == .dailyBudgetExhausted)
-        #expect(try b.reserveCallSlot(now: clock, callsPerSecond: 100, callsPerDay: 5) == .dailyBudgetExhausted)
+        #expect(
+            try a.reserveCallSlot(now: clock, callsPerSecond: 100, callsPerDay: 5, safetyMargin: 0)
+                == .dailyBudgetExhausted)
+        #expect(
+            try b.reserveCallSlot(now: clock, callsPerSecond: 100, callsPerDay: 5, safetyMargin: 0)
+                == .dailyBudgetExhausted)
         #expect(try a.callsToday(now: clock) == 5)
         #expect(try a.status(now: clock).callsToday == 5)
         #expect(try a.status(now: clock).day == "2025-06-15")
 
         let nextDay = lateEvening.addingTimeInterval(10)  // 2025-06-16T00:00:00Z
-        #expect(try b.reserveCallSlot(now: nextDay, callsPerSecond: 100, callsPerDay: 5) == .go)
+        #expect(try b.reserveCallSlot(now: nextDay, callsPerSecond: 100, callsPerDay: 5, safetyMargin: 0) == .go)
         #expect(try a.callsToday(now: nextDay) == 1)
         #expect(try a.status(now: nextDay).day == "2025-06-16")
     }
@@ -120,7 +126,9 @@ struct LedgerPacingTests {
     func zeroBudget() throws {
         let temp = TemporaryLedger()
         let ledger = try temp.open()
-        #expect(try ledger.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 0) == .dailyBudgetExhausted)
+        #expect(
+            try ledger.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 0, safetyMargin: 0)
+                == .dailyBudgetExhausted)
     }
 
     @Test("old call times are pruned")

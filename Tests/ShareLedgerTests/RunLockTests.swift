@@ -45,7 +45,7 @@ struct RunLockTests {
     }
 
     @Test("lock(waitingUpTo:) gives up after the timeout, and succeeds when the holder releases in time")
-    func waiting() async throws {
+    func waiting() throws {
         let temp = TemporaryLedger()
         let ledger = try temp.open()
         let held = try ledger.tryLock()
@@ -53,13 +53,15 @@ struct RunLockTests {
         #expect(throws: LedgerError.self) { _ = try ledger.lock(waitingUpTo: 0.3) }
         #expect(Date().timeIntervalSince(start) >= 0.3)
 
-        let releaser = Task.detached {
-            try await Task.sleep(for: .milliseconds(200))
+        // A real thread, not a Task: lock(waitingUpTo:) blocks this thread, and on a small machine the cooperative
+        // pool may have no other thread free to run a Task.
+        let releaser = Thread {
+            Thread.sleep(forTimeInterval: 0.2)
             held.release()
         }
+        releaser.start()
         let acquired = try ledger.lock(waitingUpTo: 5)
         #expect(acquired.isHeld)
-        try await releaser.value
     }
 
     @Test(

@@ -59,12 +59,15 @@ public final class Deliverer {
         var report = Report()
         var generator = SystemRandomNumberGenerator()
         let perSecond = max(1, Int(settings.callsPerSecond.rounded(.down)))
-        let waitUntil = Date().addingTimeInterval(retryWindow)
+        var waitUntil: Date?
         while report.stopReason == nil && !report.budgetExhausted {
             let claims = try ledger.claimDue(now: Date(), limit: 20, staleAfter: 0)
             if claims.isEmpty {
-                // Retries due soon are worth waiting for; later ones are left for the next run.
-                guard let next = try ledger.nextRetryAt(), next <= waitUntil else { break }
+                // Once nothing is due, retries falling due within the window are waited for; later ones are left
+                // for the next run.
+                let deadline = waitUntil ?? Date().addingTimeInterval(retryWindow)
+                waitUntil = deadline
+                guard let next = try ledger.nextRetryAt(), next <= deadline else { break }
                 Thread.sleep(forTimeInterval: min(max(next.timeIntervalSinceNow, 0.05), 5))
                 continue
             }

@@ -1,0 +1,138 @@
+import Foundation
+import GongEngagement
+import MailFetching
+import MailParsing
+import ShareDetection
+import Testing
+
+@testable import ShareDetectorKit
+
+@Suite("Event mapping")
+struct EventBuilderTests {
+    static let raw = """
+        Message-ID: <deal-1@northwind.example>
+        Date: Tue, 03 Nov 2026 16:02:00 +0100
+        From: Alice Martin <alice@northwind.example>
+        To: Bob <bob@contoso.example>, carol@northwind.example
+        Cc: dana@fabrikam.example
+        Bcc: Bob <BOB@contoso.example>
+        Subject: =?UTF-8?Q?Proposal_=E2=80=93_Contoso?=
+        Content-Type: text/plain; charset=utf-8
+
+        Hi Bob, the proposal: https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit
+        See you <soon> & thanks.
+
+        On Mon, Nov 2, 2026 at 5:11 PM Bob <bob@contoso.example> wrote:
+        > an older message quoting https://example.com/old
+
+        """
+
+    static func events(_ text: String = raw, config: TeamConfig = TeamConfig(), envelope: MailDate? = nil) throws
+        -> [ContentSharedEvent]
+    {
+        let pipeline = DetectionPipeline(config: config, rules: RuleSet.builtIn())
+        let message = RawMessage(
+            bytes: Array(text.utf8), position: MessagePosition(file: "t.eml", index: 0, byteOffset: 0),
+            envelopeDate: envelope, resumeOffset: 0)
+        return try pipeline.process(message).events
+    }
+
+    @Test func mapsEveryFieldPerTheProductMapping() throws {
+        var config = TeamConfig()
+        config.gong.reportingSystem = "sd-emea"
+        config.gong.workspaceId = "623457276584334"
+        config.sharers = ["alice@northwind.example": "234599484848423"]
+        config.crmAccounts = ["contoso.example": "0013601230sV7grAAC"]
+        let events = try Self.events(config: config)
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.reportingSystem == "sd-emea")
+        #expect(event.eventTimestamp == "2026-11-03T16:02:00+01:00")
+        #expect(event.contentId == "gdoc:document:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789")
+        #expect(event.contentUrl == "https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit")
+        #expect(event.contentTitle == "Proposal – Contoso")
+        #expect(event.actionName == "Document Shared")
+        #expect(event.sharer == Sharer(id: "234599484848423", email: "alice@northwind.example", name: "Alice Martin"))
+        #expect(event.recipients?.map(\.email) == ["bob@contoso.example", "dana@fabrikam.example"])
+        #expect(event.sharingMessageSubject == "Proposal – Contoso")
+        #expect(event.workspaceId == "623457276584334")
+        #expect(event.crmContext?.first?.objects?.first?.objectId == "0013601230sV7grAAC")
+        #expect(event.contentProperties?.contains(GenericProperty(name: "provider", value: "Google Docs")) == true)
+        #expect(EventValidator.validate(event).isEmpty)
+    }
+
+    @Test func idsAreDeterministicPerMessageAndContent() throws {
+        let first = try #require(try Self.events().first)
+        let again = try #require(try Self.events().first)
+        #expect(first.eventId == again.eventId && first.shareId == again.shareId)
+        #expect(first.eventId != first.shareId)
+        let otherMessage = try #require(
+            try Self.events(Self.raw.replacingOccurrences(of: "deal-1@", with: "deal-2@")).first)
+        #expect(otherMessage.eventId != first.eventId)
+        #expect(
+            first.eventId
+                == EventBuilder.eventID(
+                    messageKey: "mid:deal-1@northwind.example",
+                    contentId: "gdoc:document:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"))
+    }
+
+    @Test func aMessageWithoutMessageIDGetsAStableFingerprint() throws {
+        let text = Self.raw.replacingOccurrences(of: "Message-ID: <deal-1@northwind.example>\n", with: "")
+        let first = try #require(try Self.events(text).first)
+        let second = try #require(try Self.events(text).first)
+        #expect(first.eventId == second.eventId)
+        let changed = try #require(try Self.events(text.replacingOccurrences(of: "Hi Bob", with: "Hello Bob")).first)
+        #expect(changed.eventId != first.eventId)
+    }
+
+    @Test func theEnvelopeDateStandsInForAMissingDateHeader() throws {
+        let text = Self.raw.replacingOccurrences(of: "Date: Tue, 03 Nov 2026 16:02:00 +0100\n", with: "")
+        let event = try #require(
+            try Self.events(text, envelope: MailDate(unixTime: 1_794_000_000, utcOffsetSeconds: 0)).first)
+        #expect(event.eventTimestamp == "2026-11-06T21:20:00+00:00")
+        #expect(try Self.events(text).isEmpty, "no date at all: no event rather than a made-up time")
+    }
+
+    @Test func bodyIsEscapedTrimmedOfQuotedHistoryCappedOrLeftOut() throws {
+        let event = try #require(try Self.events().first)
+        let body = try #require(event.sharingMessageBody)
+        #expect(body.contains("See you &lt;soon&gt; &amp; thanks."))
+        #expect(!body.contains("an older message"), "quoted history is trimmed")
+        #expect(!body.contains("wrote:"))
+        var small = TeamConfig()
+        small.gong.maxBodyBytes = 40
+        let capped = try #require(try Self.events(config: small).first?.sharingMessageBody)
+        #expect(capped.utf8.count <= 40)
+        var privateConfig = TeamConfig()
+        privateConfig.gong.includeMessageBody = false
+        #expect(try Self.events(config: privateConfig).first?.sharingMessageBody == nil)
+    }
+
+    @Test func cappingNeverSplitsAUTF8Sequence() {
+        let bytes = Array("aé€😀".utf8)
+        for cap in 0...bytes.count {
+            let cut = SharingMessageBody.capped(bytes[...], maxBytes: cap)
+            #expect(String(validating: Array(cut), as: UTF8.self) != nil)
+            #expect(cut.count <= cap)
+        }
+    }
+
+    @Test func htmlBodyDropsTheGmailQuoteButKeepsAForward() throws {
+        let html = """
+            Message-ID: <h@northwind.example>
+            Date: Tue, 03 Nov 2026 16:02:00 +0100
+            From: alice@northwind.example
+            To: bob@contoso.example
+            Subject: SUBJECT
+            Content-Type: text/html; charset=utf-8
+
+            <div>New <a href="https://www.loom.com/share/0123456789abcdef0123456789abcdef">demo</a></div>\
+            <div class="gmail_quote">On Mon Bob wrote:<blockquote>old text</blockquote></div>
+            """
+        let reply = try #require(try Self.events(html.replacingOccurrences(of: "SUBJECT", with: "Re: demo")).first)
+        #expect(reply.sharingMessageBody?.contains("old text") == false)
+        #expect(reply.sharingMessageBody?.contains("demo") == true)
+        let forward = try #require(try Self.events(html.replacingOccurrences(of: "SUBJECT", with: "Fwd: demo")).first)
+        #expect(forward.sharingMessageBody?.contains("old text") == true)
+    }
+}
