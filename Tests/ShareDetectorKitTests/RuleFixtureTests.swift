@@ -1,0 +1,126 @@
+import Foundation
+import ShareDetection
+import Testing
+import Yams
+
+@testable import ShareDetectorKit
+
+/// The rule fixtures under `rules/tests`: every `.eml` must produce exactly the events of its sidecar, and every
+/// provider folder must keep enough positives and negatives to make a rule change reviewable.
+@Suite("Rule fixtures (rules/tests)")
+struct RuleFixtureTests {
+    /// `rules/tests` of this package, found from this file's path.
+    static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("rules/tests").path
+
+    /// The fixtures, relative to ``folder`` (shorter names in the test report).
+    static let fixtures: [String] = FixtureRunner.fixtures(in: folder).map { String($0.dropFirst(folder.count + 1)) }
+
+    /// The provider folders every built-in rule file needs fixtures in.
+    static let providerFolders = [
+        "adobe", "box", "canva", "docsend", "docusign", "dropbox", "figma", "google-docs", "google-drive", "loom",
+        "notion", "onedrive", "pandadoc", "sharepoint",
+    ]
+
+    static func expectation(of fixture: String) throws -> FixtureRunner.Expectation {
+        let sidecar = FixtureRunner.sidecar(of: (folder as NSString).appendingPathComponent(fixture))
+        let text = try String(contentsOfFile: sidecar, encoding: .utf8)
+        return try YAMLDecoder().decode(FixtureRunner.Expectation.self, from: text)
+    }
+
+    @Test(arguments: fixtures)
+    func fixtureProducesExactlyItsExpectedEvents(_ fixture: String) {
+        let runner = FixtureRunner(config: TeamConfig(), rules: RuleSet.builtIn())
+        let result = runner.run(fixture: (Self.folder as NSString).appendingPathComponent(fixture))
+        #expect(result.passed, "\(result.failures)")
+    }
+
+    @Test func everyProviderFolderHasThreePositivesAndTwoNegatives() throws {
+        #expect(Self.fixtures.count >= 90, "only \(Self.fixtures.count) fixtures")
+        var counts: [String: (positives: Int, negatives: Int)] = [:]
+        for fixture in Self.fixtures {
+            guard let slash = fixture.firstIndex(of: "/") else {
+                Issue.record("\(fixture) is not inside a provider folder")
+                continue
+            }
+            let provider = String(fixture[..<slash])
+            let expectation = try Self.expectation(of: fixture)
+            #expect(expectation.description?.isEmpty == false, "\(fixture): no description")
+            var count = counts[provider] ?? (0, 0)
+            if expectation.events.isEmpty { count.negatives += 1 } else { count.positives += 1 }
+            counts[provider] = count
+        }
+        for provider in Set(Self.providerFolders).union(counts.keys).sorted() {
+            let count = counts[provider] ?? (0, 0)
+            #expect(count.positives >= 3, "\(provider): \(count.positives) fixtures with events, need 3")
+            #expect(count.negatives >= 2, "\(provider): \(count.negatives) fixtures with `events: []`, need 2")
+        }
+    }
+
+    @Test func everyGoogleKindHasItsOwnPositives() throws {
+        var kinds: [String: Int] = [:]
+        for fixture in Self.fixtures where fixture.hasPrefix("google-") {
+            let events = try Self.expectation(of: fixture).events
+            let fixtureKinds = Set(events.compactMap { $0.contentProperties?["contentType"] })
+            for kind in fixtureKinds { kinds[kind, default: 0] += 1 }
+        }
+        for kind in ["document", "spreadsheet", "presentation", "form", "drawing", "file", "folder"] {
+            #expect(kinds[kind, default: 0] >= 3, "Google \(kind): \(kinds[kind, default: 0]) fixtures, need 3")
+        }
+    }
+
+    @Test func everyFixtureHasASidecarAndHeaders() throws {
+        for fixture in Self.fixtures {
+            let path = (Self.folder as NSString).appendingPathComponent(fixture)
+            #expect(FileManager.default.fileExists(atPath: FixtureRunner.sidecar(of: path)), "\(fixture): no sidecar")
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+            let head = text.components(separatedBy: text.contains("\r\n\r\n") ? "\r\n\r\n" : "\n\n")[0].lowercased()
+            for header in ["message-id:", "date:", "from:", "to:", "subject:", "mime-version:", "content-type:"] {
+                #expect(head.contains("\n" + header) || head.hasPrefix(header), "\(fixture): no \(header) header")
+            }
+        }
+    }
+}
+
+@Suite("share-detector test (fixtures, end to end)")
+struct FixtureCommandTests {
+    @Test func noInputRunsTheRuleFixturesAndPasses() throws {
+        let result = try CLI.run(["test"])
+        #expect(result.status == 0, "\(result.stdout.split(separator: "\n").filter { !$0.hasPrefix("PASS") })")
+        #expect(result.stdout.contains("fixtures: \(RuleFixtureTests.fixtures.count) passed, 0 failed"))
+    }
+
+    @Test func aBrokenFixtureFailsTheRunAndIsNamed() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let message = """
+            Message-ID: <broken-1@northwind.example>
+            Date: Mon, 02 Nov 2026 09:14:00 +0100
+            From: Alice Martin <alice@northwind.example>
+            To: bob@contoso.example
+            Subject: Proposal
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=utf-8
+
+            Hi Bob, the proposal: https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit
+
+            """
+        try Data(message.utf8).write(to: folder.appendingPathComponent("ok.eml"))
+        try Data(
+            "description: expects the share\nevents:\n  - contentId: gdoc:document:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n"
+                .utf8
+        )
+        .write(to: folder.appendingPathComponent("ok.expected.yml"))
+        try Data(message.utf8).write(to: folder.appendingPathComponent("wrongly-negative.eml"))
+        try Data("description: wrongly claims no share\nevents: []\n".utf8)
+            .write(to: folder.appendingPathComponent("wrongly-negative.expected.yml"))
+
+        let result = try CLI.run(["test", "--fixtures", folder.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("PASS  \(folder.appendingPathComponent("ok.eml").path)"))
+        #expect(result.stdout.contains("FAIL  \(folder.appendingPathComponent("wrongly-negative.eml").path)"))
+        #expect(result.stdout.contains("expected 0 event(s), got 1"))
+        #expect(result.stdout.contains("fixtures: 1 passed, 1 failed"))
+    }
+}
