@@ -354,6 +354,22 @@ enum BuiltInRules {
                 nonExamples:
                   - https://docs.google.com/forms/u/0/
 
+              - id: google-forms-short
+                description: The short link Google Forms offers by default, forms.gle/<code> (it redirects to a published form)
+                provider: Google Forms
+                hosts: [forms.gle]
+                match:
+                  - '^/(?<code>[A-Za-z0-9]{8,40})/?$'
+                kind: form
+                contentId: 'gform:short:{code}'
+                actionName: Form Shared
+                properties:
+                  shortCode: '{code}'
+                examples:
+                  - https://forms.gle/7xPMe9aWQ2Ud4ZrBA
+                nonExamples:
+                  - https://forms.gle/
+
               - id: google-drive-file
                 description: A Drive file by /file/d/<id> (drive.google.com, or docs.google.com for old links)
                 provider: Google Drive

@@ -18,7 +18,8 @@ public struct LinkExtractor: Sendable {
         self.maxCandidatesPerPart = 50_000
     }
 
-    /// The links in one part, in order, each URL kept once per region (the first occurrence).
+    /// The links in one part, in order, each URL kept once per region (the first occurrence; when that one has no
+    /// anchor text, or only the URL itself as its text, a later occurrence's anchor text is taken).
     ///
     /// - Parameters:
     ///   - part: a decoded text or HTML part.
@@ -35,7 +36,7 @@ public struct LinkExtractor: Sendable {
                 return scanner.candidates
             }
         }
-        var seen = Set<SeenKey>()
+        var seen: [SeenKey: Int] = [:]
         var result: [ExtractedLink] = []
         for candidate in candidates {
             var region = candidate.region
@@ -48,7 +49,16 @@ public struct LinkExtractor: Sendable {
                     reason += " in attached message/rfc822"
                 }
             }
-            guard seen.insert(SeenKey(url: candidate.url, region: region)).inserted else { continue }
+            let key = SeenKey(url: candidate.url, region: region)
+            if let index = seen[key] {
+                if Self.isBareAnchor(result[index].anchorText),
+                    let anchor = candidate.anchorRaw.flatMap(HTMLScanner.anchorText), !Self.isBareAnchor(anchor)
+                {
+                    result[index].anchorText = anchor
+                }
+                continue
+            }
+            seen[key] = result.count
             result.append(
                 ExtractedLink(
                     url: candidate.url, anchorText: candidate.anchorRaw.flatMap(HTMLScanner.anchorText),
@@ -57,6 +67,12 @@ public struct LinkExtractor: Sendable {
             if result.count >= maxLinksPerPart { break }
         }
         return result
+    }
+
+    /// True for no anchor text, or anchor text that is just a URL.
+    static func isBareAnchor(_ anchor: String?) -> Bool {
+        guard let anchor, !anchor.isEmpty else { return true }
+        return anchor.contains("://") || anchor.lowercased().hasPrefix("www.")
     }
 
     private struct SeenKey: Hashable {

@@ -42,6 +42,17 @@ import Testing
         #expect(reverse.anchorText == "deck")
     }
 
+    @Test func aLaterMeaningfulAnchorNamesARepeatedLink() throws {
+        let html = #"""
+            <p><a href="https://a.com/doc">https://a.com/doc</a> and again the <a href="https://a.com/doc">Q3 deck</a></p>
+            """#
+        let links = LinkExtractor().links(in: LinkFixture.html(html, path: "1"), subject: nil)
+        #expect(links.count == 1)
+        #expect(links.first?.anchorText == "Q3 deck")
+        let again = try #require(html.utf8.firstRange(of: "again".utf8))
+        #expect((links.first?.byteOffset ?? .max) < html.utf8.distance(from: html.utf8.startIndex, to: again.lowerBound))
+    }
+
     @Test func oncePerRegionAcrossAlternatives() {
         let plain = "New https://a.com/x\n\nOn Mon, Bob wrote:\n> https://a.com/x\n> https://a.com/y\n"
         let html = """
