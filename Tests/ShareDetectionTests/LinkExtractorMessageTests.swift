@@ -50,7 +50,8 @@ import Testing
         #expect(links.count == 1)
         #expect(links.first?.anchorText == "Q3 deck")
         let again = try #require(html.utf8.firstRange(of: "again".utf8))
-        #expect((links.first?.byteOffset ?? .max) < html.utf8.distance(from: html.utf8.startIndex, to: again.lowerBound))
+        #expect(
+            (links.first?.byteOffset ?? .max) < html.utf8.distance(from: html.utf8.startIndex, to: again.lowerBound))
     }
 
     @Test func oncePerRegionAcrossAlternatives() {
