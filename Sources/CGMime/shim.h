@@ -2,6 +2,7 @@
 #define CGMIME_SHIM_H
 /* Small inline shims for the GObject macros Swift cannot import. */
 #include <gmime/gmime.h>
+#include <string.h>
 
 static inline gboolean cgm_is_text_part(GMimeObject *o) { return GMIME_IS_TEXT_PART(o); }
 static inline gboolean cgm_is_part(GMimeObject *o) { return GMIME_IS_PART(o); }
@@ -54,6 +55,71 @@ static inline GMimeStream *cgm_stream_mem_copy(const void *bytes, size_t len) {
 static inline char *cgm_sha256_hex(const void *bytes, size_t len) {
     return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)bytes, len);
 }
+
+/* The still transfer-encoded bytes of a part's content, read in place: when GMime parses from memory, a part's content
+   is a memory (sub)stream over the message buffer. Returns FALSE (and nothing) when the content is held any other way;
+   the caller then goes through g_mime_data_wrapper_write_to_stream. The bytes live as long as the part. */
+static inline gboolean cgm_part_encoded_content(GMimeObject *o, const unsigned char **bytes, size_t *length,
+                                                GMimeContentEncoding *encoding) {
+    if (!GMIME_IS_PART(o)) return FALSE;
+    GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(o));
+    if (content == NULL || content->stream == NULL || !GMIME_IS_STREAM_MEM(content->stream)) return FALSE;
+    GMimeStream *stream = content->stream;
+    GByteArray *buffer = GMIME_STREAM_MEM(stream)->buffer;
+    if (buffer == NULL) return FALSE;
+    gint64 end = stream->bound_end != -1 ? stream->bound_end : (gint64)buffer->len;
+    if (stream->bound_start < 0 || end < stream->bound_start || end > (gint64)buffer->len) return FALSE;
+    *bytes = buffer->data + stream->bound_start;
+    *length = (size_t)(end - stream->bound_start);
+    *encoding = content->encoding;
+    return TRUE;
+}
+
+/* 1 when c is in the base64 alphabet. */
+static inline unsigned char cgm_is_base64_alphabet(unsigned char c) {
+    return ((unsigned char)(c - 'A') < 26) | ((unsigned char)(c - 'a') < 26) | ((unsigned char)(c - '0') < 10) |
+           (c == '+') | (c == '/');
+}
+
+/* For base64 content: how many bytes are in the base64 alphabet, how many are '=', and how many alphabet bytes come
+   after the first '='. The counts run in blocks of byte-sized counters so that the compiler vectorises the loop
+   16 bytes at a time. */
+static inline void cgm_base64_census(const unsigned char *bytes, size_t length, size_t *alphabet, size_t *padding,
+                                     size_t *alphabetAfterPadding) {
+    size_t a = 0, p = 0;
+    for (size_t i = 0; i < length; i += 240) {
+        size_t block = length - i < 240 ? length - i : 240;
+        unsigned char blockAlphabet = 0, blockPadding = 0;
+        for (size_t j = 0; j < block; j++) {
+            unsigned char c = bytes[i + j];
+            blockAlphabet += cgm_is_base64_alphabet(c);
+            blockPadding += c == '=';
+        }
+        a += blockAlphabet;
+        p += blockPadding;
+    }
+    size_t after = 0;
+    if (p > 0) {
+        const unsigned char *first = memchr(bytes, '=', length);
+        for (const unsigned char *q = first + 1; q < bytes + length; q++) after += cgm_is_base64_alphabet(*q);
+    }
+    *alphabet = a;
+    *padding = p;
+    *alphabetAfterPadding = after;
+}
+
+/* A memory stream over a GByteArray that the stream does not own; cgm_byte_array_lend points the array at bytes the
+   caller keeps alive (no copy), cgm_byte_array_lend(array, NULL, 0) detaches it again. */
+static inline GMimeStream *cgm_stream_mem_over(GByteArray *array) {
+    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(array);
+    if (stream != NULL) g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+    return stream;
+}
+static inline void cgm_byte_array_lend(GByteArray *array, const void *bytes, guint len) {
+    array->data = (guint8 *)bytes;
+    array->len = len;
+}
+static inline GMimeParser *cgm_parser_new(void) { return g_mime_parser_new(); }
 
 static inline void cgm_unref(void *object) { if (object) g_object_unref(object); }
 

@@ -5,13 +5,21 @@ import Foundation
 struct Extractor {
     let options: OpaquePointer?
     let measuresAttachments: Bool
+    /// The warnings GMime reported while constructing the message (and, through the same callback, while extracting).
+    let collector: DefectCollector
+    /// See ``MailParser/usesFastPaths``.
+    let usesFastPaths: Bool
     var defects: [ParseDefect] = []
     /// Attached messages nest at most this deep; deeper ones are listed, not read.
     static let maxAttachedMessageDepth = 8
+    /// Headers read per message; more are ignored.
+    static let maxHeaders: Int32 = 10_000
 
-    init(options: OpaquePointer?, measuresAttachments: Bool) {
+    init(options: OpaquePointer?, measuresAttachments: Bool, collector: DefectCollector, usesFastPaths: Bool) {
         self.options = options
         self.measuresAttachments = measuresAttachments
+        self.collector = collector
+        self.usesFastPaths = usesFastPaths
     }
 
     mutating func fill(_ message: inout MailMessage, from gmessage: UnsafeMutablePointer<GMimeMessage>) {
@@ -22,7 +30,22 @@ struct Extractor {
         var sawReferences = false
         var sawInReplyTo = false
         if let headers = g_mime_object_get_header_list(object) {
-            let count = min(g_mime_header_list_get_count(headers), 10_000)
+            let total = g_mime_header_list_get_count(headers)
+            let count = min(total, Self.maxHeaders)
+            let occurrences = usesFastPaths && total <= Self.maxHeaders ? addressHeaderCounts(headers, count) : nil
+            // GMime's own list for an address header, when it is exactly what parsing this header again would give.
+            func parsed(_ type: GMimeAddressType, _ header: UnsafeMutablePointer<GMimeHeader>) -> UnsafeMutablePointer<
+                InternetAddressList
+            >? {
+                guard let occurrences, occurrences[Int(type.rawValue)] == 1 else { return nil }
+                // Parsing again also repeats any warning GMime gave for the header (at the header's offset); keep
+                // doing so where there was one, so the defects stay the same.
+                let offset = Int64(g_mime_header_get_offset(header))
+                guard offset >= 0, !collector.defects.contains(where: { $0.offset == .some(offset) }) else {
+                    return nil
+                }
+                return g_mime_message_get_addresses(gmessage, type)
+            }
             for index in 0..<max(count, 0) {
                 guard let header = g_mime_header_list_get_header_at(headers, index),
                     let name = g_mime_header_get_name(header),
@@ -30,12 +53,12 @@ struct Extractor {
                 else { continue }
                 // First occurrence wins for single-valued headers; address headers accumulate.
                 switch HeaderName(name) {
-                case .from: message.from += addresses(rawValue)
-                case .sender: message.sender += addresses(rawValue)
-                case .replyTo: message.replyTo += addresses(rawValue)
-                case .to: message.to += addresses(rawValue)
-                case .cc: message.cc += addresses(rawValue)
-                case .bcc: message.bcc += addresses(rawValue)
+                case .from: message.from += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_FROM, header))
+                case .sender: message.sender += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_SENDER, header))
+                case .replyTo: message.replyTo += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_REPLY_TO, header))
+                case .to: message.to += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_TO, header))
+                case .cc: message.cc += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_CC, header))
+                case .bcc: message.bcc += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_BCC, header))
                 case .subject where !sawSubject:
                     sawSubject = true
                     message.subject = decodedText(rawValue)
@@ -62,6 +85,26 @@ struct Extractor {
         if let body = g_mime_message_get_mime_part(gmessage) {
             walk(body, path: "", attachedDepth: 0, into: &message)
         }
+    }
+
+    /// How many headers of each address type (indexed by `GMimeAddressType`) the message has.
+    private func addressHeaderCounts(_ headers: UnsafeMutablePointer<GMimeHeaderList>, _ count: Int32) -> [Int] {
+        var counts = [Int](repeating: 0, count: 6)
+        for index in 0..<max(count, 0) {
+            guard let header = g_mime_header_list_get_header_at(headers, index),
+                let name = g_mime_header_get_name(header)
+            else { continue }
+            switch HeaderName(name) {
+            case .sender: counts[Int(GMIME_ADDRESS_TYPE_SENDER.rawValue)] += 1
+            case .from: counts[Int(GMIME_ADDRESS_TYPE_FROM.rawValue)] += 1
+            case .replyTo: counts[Int(GMIME_ADDRESS_TYPE_REPLY_TO.rawValue)] += 1
+            case .to: counts[Int(GMIME_ADDRESS_TYPE_TO.rawValue)] += 1
+            case .cc: counts[Int(GMIME_ADDRESS_TYPE_CC.rawValue)] += 1
+            case .bcc: counts[Int(GMIME_ADDRESS_TYPE_BCC.rawValue)] += 1
+            default: break
+            }
+        }
+        return counts
     }
 
     /// The headers the extractor reads.
@@ -179,10 +222,15 @@ struct Extractor {
     }
 
     /// GMime's parse of an address header; where GMime drops addresses it rejects (such as `k..allen@enron.com`),
-    /// the lenient parser's reading is used instead.
-    private func addresses(_ raw: UnsafePointer<CChar>) -> [MailAddress] {
+    /// the lenient parser's reading is used instead. `parsed` is GMime's list from constructing the message when it
+    /// is this header's alone; otherwise the header is parsed here.
+    private func addresses(
+        _ raw: UnsafePointer<CChar>, _ parsed: UnsafeMutablePointer<InternetAddressList>?
+    ) -> [MailAddress] {
         var strict: [MailAddress] = []
-        if let list = internet_address_list_parse(options, raw) {
+        if let parsed {
+            appendAddresses(parsed, into: &strict, depth: 0)
+        } else if let list = internet_address_list_parse(options, raw) {
             appendAddresses(list, into: &strict, depth: 0)
             cgm_unref(list)
         }
@@ -273,7 +321,7 @@ struct Extractor {
             message.attachments.append(
                 AttachmentInfo(
                     fileName: string(g_mime_part_get_filename(part)), contentType: mediaType,
-                    size: measuresAttachments ? Int64(cgm_decoded_size(object)) : -1, path: partPath))
+                    size: measuresAttachments ? decodedSize(object) : -1, path: partPath))
         }
     }
 
@@ -338,24 +386,20 @@ struct Extractor {
         guard cgm_is_text_part(object) != 0, let part = cgm_as_part(object) else { return nil }
         let conversion = charsetConversion(object)
         if conversion == .other { return nil }
-        guard let content = g_mime_part_get_content(part) else { return [] }
-        guard let stream = g_mime_stream_mem_new() else { return nil }
-        defer { cgm_unref(stream) }
-        _ = g_mime_data_wrapper_write_to_stream(content, stream)
-        let memory = UnsafeMutableRawPointer(stream).assumingMemoryBound(to: GMimeStreamMem.self)
-        guard let array = g_mime_stream_mem_get_byte_array(memory) else { return nil }
-        guard let data = array.pointee.data else { return [] }
-        var bytes = UnsafeRawBufferPointer(start: data, count: Int(array.pointee.len))
-        if let nul = memchr(data, 0, bytes.count) {
-            bytes = UnsafeRawBufferPointer(start: data, count: UnsafeRawPointer(data).distance(to: nul))
-        }
-        switch conversion {
-        case .none, .utf8:
-            return UTF8Validation.isValid(bytes) ? Array(bytes) : nil
-        case .asciiSuperset:
-            return UTF8Validation.isASCII(bytes) ? Array(bytes) : nil
-        case .other:
-            return nil
+        guard g_mime_part_get_content(part) != nil else { return [] }
+        return withDecodedContent(object) { decoded in
+            var bytes = decoded
+            if let data = decoded.baseAddress, let nul = memchr(data, 0, decoded.count) {
+                bytes = UnsafeRawBufferPointer(start: data, count: UnsafeRawPointer(data).distance(to: nul))
+            }
+            switch conversion {
+            case .none, .utf8:
+                return UTF8Validation.isValid(bytes) ? Array(bytes) : nil
+            case .asciiSuperset:
+                return UTF8Validation.isASCII(bytes) ? Array(bytes) : nil
+            case .other:
+                return nil
+            }
         }
     }
 }

@@ -1,14 +1,21 @@
 import CGMime
+import Foundation
 
 /// Parses raw RFC 5322 message bytes into a ``MailMessage`` with GMime.
 ///
 /// GMime handles transfer encodings, RFC 2047/2231 words, charsets and broken structure; this type only copies out the
-/// fields the tool needs. It is stateless: call it from any thread.
+/// fields the tool needs. Call it from any thread: each instance (and its copies) keeps one set of GMime objects for
+/// reuse, and a thread that finds them busy uses its own for that message.
 public struct MailParser: Sendable {
     /// The largest message accepted, in bytes; larger ones fail with ``MailParsingError/Code/tooLarge``.
     public var maxMessageBytes: Int
-    /// Whether to compute each attachment's decoded size (streams the attachment through the decoder once).
+    /// Whether to compute each attachment's decoded size (counted from the encoded bytes, or by the decoder).
     public var measuresAttachments: Bool
+
+    /// Whether to read content in place and measure encoded attachments by counting (the default); `false` streams
+    /// every part through GMime's decoder instead. Both give the same result; tests compare them.
+    var usesFastPaths = true
+    private let cache = GMimeSessionCache()
 
     /// Creates a parser.
     public init(maxMessageBytes: Int = 64 << 20, measuresAttachments: Bool = true) {
@@ -53,35 +60,108 @@ public struct MailParser: Sendable {
     }
 
     private func parseBuffer(_ raw: UnsafeRawBufferPointer) -> Result<MailMessage, MailParsingError> {
-        let collector = DefectCollector()
-        guard let options = g_mime_parser_options_new() else {
-            return .failure(MailParsingError(.notAMessage, "GMime could not allocate parser options"))
-        }
-        defer { g_mime_parser_options_free(options) }
-        g_mime_parser_options_set_warning_callback(
-            options, gmimeWarningCallback, Unmanaged.passUnretained(collector).toOpaque())
-
-        guard let stream = cgm_stream_mem_copy(raw.baseAddress, raw.count) else {
-            return .failure(MailParsingError(.notAMessage, "GMime could not open a memory stream"))
-        }
-        defer { cgm_unref(stream) }
-        guard let parser = g_mime_parser_new_with_stream(stream) else {
+        // One GMime parser, options and input stream per MailParser, reused message after message; a thread that
+        // finds them in use (another thread is parsing with the same MailParser) makes its own for this message.
+        guard let session = cache.take() ?? GMimeSession() else {
             return .failure(MailParsingError(.notAMessage, "GMime could not create a parser"))
         }
-        defer { cgm_unref(parser) }
-        g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE)
-        guard let gmessage = g_mime_parser_construct_message(parser, options) else {
+        defer { cache.put(session) }
+        let collector = DefectCollector()
+        let options = session.options
+        g_mime_parser_options_set_warning_callback(
+            options, gmimeWarningCallback, Unmanaged.passUnretained(collector).toOpaque())
+        defer { g_mime_parser_options_set_warning_callback(options, nil, nil) }
+
+        // The stream reads the caller's bytes in place (no copy); they are detached again before returning, after
+        // the message and every substream over them are gone.
+        guard let base = raw.baseAddress, let length = UInt32(exactly: raw.count) else {
+            return .failure(MailParsingError(.tooLarge, "message of \(raw.count) bytes is too large for GMime"))
+        }
+        cgm_byte_array_lend(session.array, base, length)
+        defer { cgm_byte_array_lend(session.array, nil, 0) }
+        _ = g_mime_stream_reset(session.stream)
+        g_mime_parser_init_with_stream(session.parser, session.stream)
+        g_mime_parser_set_format(session.parser, GMIME_FORMAT_MESSAGE)
+        defer { g_mime_parser_init_with_stream(session.parser, session.idleStream) }
+        guard let gmessage = g_mime_parser_construct_message(session.parser, options) else {
             return .failure(MailParsingError(.notAMessage, "no RFC 5322 message could be read from the bytes"))
         }
         defer { cgm_unref(gmessage) }
 
         var message = MailMessage()
         message.rawSize = raw.count
-        var extractor = Extractor(options: options, measuresAttachments: measuresAttachments)
+        var extractor = Extractor(
+            options: options, measuresAttachments: measuresAttachments, collector: collector,
+            usesFastPaths: usesFastPaths)
         extractor.fill(&message, from: gmessage)
         withExtendedLifetime(collector) {}
         message.defects = collector.defects + extractor.defects
         return .success(message)
+    }
+}
+
+/// The GMime objects one parse needs, kept between messages: creating and freeing them cost more than the parse of a
+/// short message. Only one thread uses a session at a time (``GMimeSessionCache`` hands it out).
+final class GMimeSession: @unchecked Sendable {
+    let options: OpaquePointer
+    let parser: UnsafeMutablePointer<GMimeParser>
+    /// The byte array behind ``stream``; it points at the message being parsed, and at nothing in between.
+    let array: UnsafeMutablePointer<GByteArray>
+    let stream: UnsafeMutablePointer<GMimeStream>
+    /// An empty stream the parser holds between messages, so that it keeps no reference to a caller's bytes.
+    let idleStream: UnsafeMutablePointer<GMimeStream>
+
+    init?() {
+        GMimeRuntime.ensureInitialized()
+        guard let options = g_mime_parser_options_new() else { return nil }
+        guard let array = g_byte_array_new() else {
+            g_mime_parser_options_free(options)
+            return nil
+        }
+        guard let stream = cgm_stream_mem_over(array), let idleStream = g_mime_stream_mem_new(),
+            let parser = cgm_parser_new()
+        else {
+            g_mime_parser_options_free(options)
+            g_byte_array_unref(array)
+            return nil
+        }
+        self.options = options
+        self.array = array
+        self.stream = stream
+        self.idleStream = idleStream
+        self.parser = parser
+        g_mime_parser_init_with_stream(parser, idleStream)
+    }
+
+    deinit {
+        cgm_unref(parser)
+        cgm_unref(stream)
+        cgm_unref(idleStream)
+        cgm_byte_array_lend(array, nil, 0)
+        g_byte_array_unref(array)
+        g_mime_parser_options_free(options)
+    }
+}
+
+/// Holds at most one idle ``GMimeSession`` for a ``MailParser`` and its copies.
+final class GMimeSessionCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: GMimeSession?
+
+    /// The idle session, or `nil` when there is none (first use, or another thread has it).
+    func take() -> GMimeSession? {
+        lock.lock()
+        defer { lock.unlock() }
+        let session = idle
+        idle = nil
+        return session
+    }
+
+    /// Returns a session for the next parse.
+    func put(_ session: GMimeSession) {
+        lock.lock()
+        defer { lock.unlock() }
+        if idle == nil { idle = session }
     }
 }
 
