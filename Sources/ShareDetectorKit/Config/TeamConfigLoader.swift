@@ -19,7 +19,11 @@ public enum TeamConfigLoader {
             throw ConfigError(code: .yamlSyntax, file: file, line: line, message: "not valid YAML")
         }
         var reader = ConfigNodeReader(file: file)
-        let directory = ((file as NSString).deletingLastPathComponent as NSString).standardizingPath
+        var directory = (file as NSString).deletingLastPathComponent
+        if !directory.hasPrefix("/") {
+            directory = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        }
+        directory = (directory as NSString).standardizingPath
         var config = TeamConfig()
         config.file = file
         guard let root = node else { throw ConfigError(code: .invalidValue, file: file, message: "the file is empty") }
