@@ -67,13 +67,13 @@ public struct URLUnwrapper: Sendable {
     /// Unwraps `url` until it is no longer wrapped, a wrapper cannot be decoded, or `maxDepth` steps
     /// were taken. Never touches the network.
     public func unwrap(_ url: String) -> UnwrapResult {
-        var current = url.trimmingCharacters(in: .whitespacesAndNewlines)
+        var current = ASCIIText.trimmingWhitespaceAndNewlines(url)
         var chain: [UnwrapStep] = []
         while let parsed = NormalizedURL(current), let rule = wrapperRule(for: parsed) {
             if chain.count >= maxDepth {
                 return UnwrapResult(url: current, chain: chain, undecodableWrapper: rule.id, depthLimitReached: true)
             }
-            let raw = current.replacingOccurrences(of: "&amp;", with: "&")
+            let raw = ASCIIText.replacingAmpersandEntities(current)
             guard !rule.undecodable, let next = rule.unwrap(parsed, raw: raw), next != current else {
                 return UnwrapResult(url: current, chain: chain, undecodableWrapper: rule.id)
             }
@@ -81,5 +81,27 @@ public struct URLUnwrapper: Sendable {
             current = next
         }
         return UnwrapResult(url: current, chain: chain, undecodableWrapper: nil)
+    }
+}
+
+/// Foundation's string calls that the URL code makes on every link, done on bytes when the text is ASCII (where they
+/// give the same result) and by Foundation otherwise.
+enum ASCIIText {
+    /// `text.trimmingCharacters(in: .whitespacesAndNewlines)`; for ASCII that set is tab, LF, VT, FF, CR and space.
+    static func trimmingWhitespaceAndNewlines(_ text: String) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let bytes = text.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = bytes.lastIndex(where: { !isSpace($0) })!
+        if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return text }
+        return String(text[first...last])
+    }
+
+    /// `text.replacingOccurrences(of: "&amp;", with: "&")`.
+    static func replacingAmpersandEntities(_ text: String) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.replacingOccurrences(of: "&amp;", with: "&") }
+        guard text.utf8.contains(UInt8(ascii: "&")), text.contains("&amp;") else { return text }
+        return text.replacingOccurrences(of: "&amp;", with: "&")
     }
 }
