@@ -66,7 +66,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "share-detector-bench",
-            dependencies: ["MailParsing", "MailFetching", "ShareDetection", "CGMime"],
+            dependencies: ["MailParsing", "MailFetching", "ShareDetection", "ShareDetectorKit", "CGMime"],
             path: "Benchmarks/share-detector-bench",
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Mail-reading benchmark: our extraction (MboxReader + MailParser) against GMime's bare mbox parser and CPython's
-# mailbox + email, on the small real-mail perf mbox and on a generated >= 200 MB sales-mail mbox.
+# mailbox + email, on the small real-mail perf mbox and on a generated >= 200 MB sales-mail mbox. Also measures
+# share detection on top of the same reading (`detect` mode), for the "Share detection" table.
 #
 #   scripts/bench-parse.sh [--quick]
 #
@@ -48,8 +49,8 @@ echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')" >>"$results"
 for file in "${files[@]}"; do
     echo "== $file" >&2
     for run in $(seq "$repetitions"); do
-        for mode in gmime-bare parse; do
-            line=$("$bench" "$mode" "$file")
+        for mode in gmime-bare parse detect; do
+            line=$("$bench" "$mode" "$file" 2>/dev/null)
             echo "   $line" >&2
             echo "file=$file run=$run $line" >>"$results"
         done
@@ -108,4 +109,21 @@ for file in files:
         print(f"- {file.rsplit('/', 1)[-1]}: parse/gmime-bare = {ratio:.0%} wall, {cpu_ratio:.0%} CPU "
               f"(target >= 70%); parse peak RSS {rss:.1f} MB (target <= 64 MB); "
               f"failures {ours['failures']}")
+print()
+print("Share detection (best of the runs; added = detect time over parse time, target <= 30%):")
+print()
+print("| file | mode | messages | best s | CPU s | msg/s | peak RSS MB | added wall | added CPU |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+for file in files:
+    ours, detect = best(file, "parse"), best(file, "detect")
+    if not (ours and detect):
+        continue
+    name = file.rsplit("/", 1)[-1]
+    for label, r in (("parse (MboxReader + MailParser)", ours), ("**detect** (+ ShareDetector + events)", detect)):
+        added = float(r["seconds"]) / float(ours["seconds"]) - 1
+        added_cpu = float(r["cpu_seconds"]) / float(ours["cpu_seconds"]) - 1
+        extra = (f"{added:+.0%} | {added_cpu:+.0%}") if r is detect else " | "
+        print(f"| {name} | {label} | {int(r['messages']):,} | {float(r['seconds']):.2f} | "
+              f"{float(r['cpu_seconds']):.2f} | {float(r['msg_per_s']):,.0f} | {int(r['peak_rss_kb']) / 1024:.1f} | "
+              f"{extra} |")
 PY

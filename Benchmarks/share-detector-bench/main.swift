@@ -2,11 +2,16 @@
 //
 //   share-detector-bench parse FILE        MboxReader over FILE + MailParser.parse of every message
 //   share-detector-bench gmime-bare FILE   GMime's own mbox stream parser, constructing and dropping each message
+//   share-detector-bench detect FILE       `parse`, then share detection (built-in rules, default policy) and the Gong
+//                                          event mapping of every message (ShareDetectorKit's DetectionPipeline)
 //
 // Each prints one `key=value` line; scripts/bench-parse.sh runs them and builds the table.
 import CGMime
 import Foundation
+import MailFetching
 import MailParsing
+import ShareDetection
+import ShareDetectorKit
 
 /// One measured run.
 struct Measurement {
@@ -85,6 +90,27 @@ func measure(_ mode: String, path: String, _ body: () -> (Int, Int, UInt64)) -> 
     return measurement
 }
 
+/// Reads every extracted field, so nothing can be optimised away.
+func touch(_ message: MailMessage) -> UInt64 {
+    var checksum: UInt64 = 0
+    checksum &+= UInt64(message.subject?.utf8.count ?? 0)
+    checksum &+= UInt64(message.messageID?.utf8.count ?? 0)
+    checksum &+= UInt64(truncatingIfNeeded: message.date?.unixTime ?? 0)
+    for list in [message.from, message.to, message.cc, message.bcc, message.replyTo, message.sender] {
+        for address in list {
+            checksum &+= UInt64(address.address.utf8.count + (address.name?.utf8.count ?? 0))
+        }
+    }
+    for part in message.bodyParts {
+        checksum &+= UInt64(part.utf8.count)
+    }
+    checksum &+= UInt64(message.attachments.count)
+    for attachment in message.attachments {
+        checksum &+= UInt64(attachment.fileName?.utf8.count ?? 0)
+    }
+    return checksum
+}
+
 /// Our extraction: every field the tool uses is read, so nothing can be optimised away.
 func runParse(_ path: String) -> Measurement {
     measure("parse", path: path) {
@@ -101,26 +127,53 @@ func runParse(_ path: String) -> Measurement {
                 continue
             }
             do {
-                let message = try parser.parse(entry.bytes)
-                checksum &+= UInt64(message.subject?.utf8.count ?? 0)
-                checksum &+= UInt64(message.messageID?.utf8.count ?? 0)
-                checksum &+= UInt64(truncatingIfNeeded: message.date?.unixTime ?? 0)
-                for list in [message.from, message.to, message.cc, message.bcc, message.replyTo, message.sender] {
-                    for address in list {
-                        checksum &+= UInt64(address.address.utf8.count + (address.name?.utf8.count ?? 0))
-                    }
+                checksum &+= touch(try parser.parse(entry.bytes))
+            } catch {
+                failures += 1
+            }
+        }
+        return (messages, failures, checksum)
+    }
+}
+
+/// `parse` plus detection: the same reading and field touching, then the built-in rules with the default policy and
+/// the Gong event mapping, through the pipeline every command uses. The rules load before the clock starts.
+func runDetect(_ path: String) -> Measurement {
+    let pipeline = DetectionPipeline(config: TeamConfig(), rules: RuleSet.builtIn())
+    return measure("detect", path: path) {
+        let reader: MboxReader
+        do { reader = try MboxReader(path: path) } catch { fail("\(error)") }
+        var messages = 0
+        var failures = 0
+        var checksum: UInt64 = 0
+        var shares = 0
+        var events = 0
+        for entry in reader {
+            messages += 1
+            if entry.oversizedSize != nil {
+                failures += 1
+                continue
+            }
+            let raw = RawMessage(
+                bytes: entry.bytes, position: MessagePosition(file: path, index: entry.index, byteOffset: entry.offset),
+                envelopeDate: entry.envelopeDate, resumeOffset: entry.endOffset)
+            do {
+                let outcome = try pipeline.process(raw)
+                checksum &+= touch(outcome.message)
+                checksum &+= UInt64(outcome.detection.decisions.count)
+                shares += outcome.detection.shares.count
+                for share in outcome.detection.shares {
+                    checksum &+= UInt64(share.content.contentId.utf8.count + share.title.utf8.count)
                 }
-                for part in message.bodyParts {
-                    checksum &+= UInt64(part.utf8.count)
-                }
-                checksum &+= UInt64(message.attachments.count)
-                for attachment in message.attachments {
-                    checksum &+= UInt64(attachment.fileName?.utf8.count ?? 0)
+                events += outcome.events.count
+                for event in outcome.events {
+                    checksum &+= UInt64(event.eventId?.utf8.count ?? 0)
                 }
             } catch {
                 failures += 1
             }
         }
+        FileHandle.standardError.write(Data("detect: \(shares) shares, \(events) events\n".utf8))
         return (messages, failures, checksum)
     }
 }
@@ -167,41 +220,70 @@ func runDigest(_ path: String, maxMessageBytes: Int) {
         var line =
             "\(entry.index) \(entry.offset) \(entry.endOffset) \(String(describing: entry.envelopeDate)) "
             + "\(String(describing: entry.oversizedSize)) \(entry.bytes.count) \(fnv(entry.bytes))"
-        do {
-            let message = try parser.parse(entry.bytes)
-            var text = "\(message.messageID as Any)|\(message.date as Any)|\(message.subject as Any)|"
-            text += "\(message.from)|\(message.sender)|\(message.replyTo)|\(message.to)|\(message.cc)|\(message.bcc)|"
-            text += "\(message.inReplyTo)|\(message.references)|\(message.attachments)|\(message.defects)|"
-            text += "\(message.rawSize)"
-            var hash = fnv(text.utf8)
-            for part in message.bodyParts {
-                hash = fnv(
-                    Array("\(part.kind) \(part.path) \(part.charset as Any) \(part.isInAttachedMessage)".utf8), hash)
-                hash = fnv(part.utf8, hash)
-            }
-            line += " parsed \(hash)"
-        } catch {
-            line += " error \(error)"
-        }
+        line += " " + digest(parser, entry.bytes)
         print(line)
     }
 }
 
+/// The digest of one parsed message: every extracted field, hashed.
+func digest(_ parser: MailParser, _ bytes: [UInt8]) -> String {
+    do {
+        let message = try parser.parse(bytes)
+        var text = "\(message.messageID as Any)|\(message.date as Any)|\(message.subject as Any)|"
+        text += "\(message.from)|\(message.sender)|\(message.replyTo)|\(message.to)|\(message.cc)|\(message.bcc)|"
+        text += "\(message.inReplyTo)|\(message.references)|\(message.attachments)|\(message.defects)|"
+        text += "\(message.rawSize)"
+        var hash = fnv(text.utf8)
+        for part in message.bodyParts {
+            hash = fnv(
+                Array("\(part.kind) \(part.path) \(part.charset as Any) \(part.isInAttachedMessage)".utf8), hash)
+            hash = fnv(part.utf8, hash)
+        }
+        return "parsed \(hash)"
+    } catch {
+        return "error \(error)"
+    }
+}
+
+/// `digest` for many files named on standard input, one path a line: `.mbox` files message by message, any other
+/// file as one message.
+func runDigestList(maxMessageBytes: Int) {
+    let parser = MailParser(maxMessageBytes: maxMessageBytes)
+    while let path = readLine() {
+        if path.hasSuffix(".mbox") {
+            let reader: MboxReader
+            do { reader = try MboxReader(path: path, maxMessageBytes: maxMessageBytes) } catch { fail("\(error)") }
+            for entry in reader {
+                print("\(path) \(entry.index) \(entry.oversizedSize as Any) \(digest(parser, entry.bytes))")
+            }
+        } else {
+            guard let data = FileManager.default.contents(atPath: path) else { fail("\(path): cannot read") }
+            print("\(path) \(digest(parser, Array(data)))")
+        }
+    }
+}
+
 let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "digest-list", let cap = Int(arguments[2]) {
+    runDigestList(maxMessageBytes: cap)
+    exit(0)
+}
 if arguments.count == 4, arguments[1] == "digest", let cap = Int(arguments[3]) {
     runDigest(arguments[2], maxMessageBytes: cap)
     exit(0)
 }
 guard arguments.count == 3 else {
-    fail("usage: share-detector-bench parse|gmime-bare|digest MBOX [MAX-MESSAGE-BYTES]")
+    fail("usage: share-detector-bench parse|detect|gmime-bare|digest MBOX [MAX-MESSAGE-BYTES] | digest-list CAP")
 }
 switch arguments[1] {
 case "parse":
     print(runParse(arguments[2]).report())
+case "detect":
+    print(runDetect(arguments[2]).report())
 case "digest":
     runDigest(arguments[2], maxMessageBytes: 64 << 20)
 case "gmime-bare":
     print(runGMimeBare(arguments[2]).report())
 default:
-    fail("unknown mode \(arguments[1]); use parse or gmime-bare")
+    fail("unknown mode \(arguments[1]); use parse, detect, gmime-bare, digest or digest-list")
 }
