@@ -23,11 +23,34 @@ public struct MailDate: Sendable, Hashable, Codable {
         gmtime_r(&local, &parts)
         let sign = utcOffsetSeconds < 0 ? "-" : "+"
         let magnitude = abs(utcOffsetSeconds)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d",
-            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec),
-            sign, magnitude / 3600, (magnitude % 3600) / 60)
+        let fields = [
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
+            Int(parts.tm_sec), magnitude / 3600, (magnitude % 3600) / 60,
+        ]
+        guard fields.allSatisfy({ $0 >= 0 }) else {
+            return String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", fields[0], fields[1], fields[2], fields[3],
+                fields[4], fields[5], sign, fields[6], fields[7])
+        }
+        // `String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", …)` for non-negative fields, without
+        // Foundation's formatter (the costliest step of building an event).
+        var text = ""
+        text.reserveCapacity(25)
+        func append(_ value: Int, width: Int) {
+            let digits = String(value)
+            if digits.utf8.count < width { text += String(repeating: "0", count: width - digits.utf8.count) }
+            text += digits
+        }
+        append(fields[0], width: 4)
+        for (index, separator) in ["-", "-", "T", ":", ":"].enumerated() {
+            text += separator
+            append(fields[index + 1], width: 2)
+        }
+        text += sign
+        append(fields[6], width: 2)
+        text += ":"
+        append(fields[7], width: 2)
+        return text
     }
 }
 

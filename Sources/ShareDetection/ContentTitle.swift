@@ -16,19 +16,23 @@ public enum ContentTitle {
         guard text.count >= 2, text.count <= 300, text.contains(where: { $0.isLetter }) else { return nil }
         let lowered = text.lowercased()
         if lowered.contains("://") || lowered.hasPrefix("www.") { return nil }
-        if genericAnchors.contains(lowered.trimmingCharacters(in: .punctuationCharacters)) { return nil }
+        if genericAnchors.contains(
+            ASCIIText.trimming(lowered, .punctuationCharacters, isMember: ASCIIText.isPunctuation))
+        {
+            return nil
+        }
         return text
     }
 
     /// The subject without reply and forward prefixes.
     public static func cleanSubject(_ subject: String?) -> String? {
-        guard var text = subject?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard var text = subject.map(ASCIIText.trimmingWhitespace), !text.isEmpty else { return nil }
         let prefixes = ["re:", "fw:", "fwd:", "aw:", "wg:", "tr:", "sv:", "vs:", "antw:", "r:", "rif:"]
         var changed = true
         while changed {
             changed = false
             for prefix in prefixes where text.lowercased().hasPrefix(prefix) {
-                text = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+                text = ASCIIText.trimmingWhitespace(String(text.dropFirst(prefix.count)))
                 changed = true
             }
         }
@@ -38,7 +42,7 @@ public enum ContentTitle {
     /// The title and where it came from.
     static func choose(anchor: String?, match: ContentMatch, subject: String?) -> (String, DetectedShare.TitleSource) {
         if let anchor = meaningfulAnchor(anchor) { return (anchor, .anchorText) }
-        if let fromURL = match.titleFromURL?.trimmingCharacters(in: .whitespaces), !fromURL.isEmpty {
+        if let fromURL = match.titleFromURL.map(ASCIIText.trimmingWhitespace), !fromURL.isEmpty {
             return (fromURL, .url)
         }
         if let subject = cleanSubject(subject) { return (subject, .subject) }

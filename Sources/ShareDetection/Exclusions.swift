@@ -21,7 +21,7 @@ public struct Exclusions: Sendable, Hashable {
 
     /// `true` when `address` (any case) is excluded.
     public func excludes(address: String) -> Bool {
-        addresses.contains(address.trimmingCharacters(in: .whitespaces).lowercased())
+        addresses.contains(ASCIIText.trimmingWhitespace(address).lowercased())
     }
 
     /// Why `url` is excluded, or `nil` when it is not.

@@ -126,7 +126,7 @@ public struct ProviderRule: Sendable, Hashable {
                 let value = template.render(values)
                 if !value.isEmpty { properties[key] = value }
             }
-            let title = title.map { $0.render(values).trimmingCharacters(in: .whitespacesAndNewlines) }
+            let title = title.map { ASCIIText.trimmingWhitespaceAndNewlines($0.render(values)) }
             let contentURL = contentUrl.map { $0.render(values) } ?? cleaned.string
             return ContentMatch(
                 ruleID: self.id, provider: provider, kind: kind, contentId: id, contentUrl: contentURL,

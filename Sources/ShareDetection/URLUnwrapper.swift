@@ -1,3 +1,5 @@
+import Foundation
+
 /// One unwrapping step: which wrapper was removed, and the URL before and after.
 public struct UnwrapStep: Sendable, Hashable {
     /// The id of the wrapper rule that matched (`outlook-safelinks`, `proofpoint-v3`, …).
@@ -89,14 +91,33 @@ public struct URLUnwrapper: Sendable {
 enum ASCIIText {
     /// `text.trimmingCharacters(in: .whitespacesAndNewlines)`; for ASCII that set is tab, LF, VT, FF, CR and space.
     static func trimmingWhitespaceAndNewlines(_ text: String) -> String {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        trimming(text, .whitespacesAndNewlines, isMember: isWhitespaceOrNewline)
+    }
+
+    /// `text.trimmingCharacters(in: set)` where `isMember` says which ASCII bytes `set` holds: on bytes for ASCII text.
+    static func trimming(_ text: String, _ set: CharacterSet, isMember: (UInt8) -> Bool) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.trimmingCharacters(in: set) }
         let bytes = text.utf8
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = bytes.lastIndex(where: { !isSpace($0) })!
+        guard let first = bytes.firstIndex(where: { !isMember($0) }) else { return "" }
+        let last = bytes.lastIndex(where: { !isMember($0) })!
         if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return text }
         return String(text[first...last])
     }
+
+    /// `.whitespaces` on ASCII: tab and space.
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+    /// `.whitespacesAndNewlines` on ASCII: tab, LF, VT, FF, CR and space.
+    static func isWhitespaceOrNewline(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+    /// `.punctuationCharacters` on ASCII (general category P): `!"#%&'()*,-./:;?@[\]_{}`.
+    static func isPunctuation(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x21...0x23, 0x25...0x2A, 0x2C...0x2F, 0x3A, 0x3B, 0x3F, 0x40, 0x5B...0x5D, 0x5F, 0x7B, 0x7D: true
+        default: false
+        }
+    }
+
+    /// `text.trimmingCharacters(in: .whitespaces)`.
+    static func trimmingWhitespace(_ text: String) -> String { trimming(text, .whitespaces, isMember: isWhitespace) }
 
     /// `text.replacingOccurrences(of: "&amp;", with: "&")`.
     static func replacingAmpersandEntities(_ text: String) -> String {

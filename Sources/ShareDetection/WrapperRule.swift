@@ -189,7 +189,7 @@ public struct WrapperRule: Sendable, Hashable {
             guard let next = transform.apply(result, captures: captures) else { return nil }
             result = next
         }
-        result = result.trimmingCharacters(in: .whitespacesAndNewlines)
+        result = ASCIIText.trimmingWhitespaceAndNewlines(result)
         guard NormalizedURL(result) != nil else { return nil }
         return result
     }

@@ -194,4 +194,22 @@ struct FastPathTests {
             for await result in group { #expect(result == expected) }
         }
     }
+
+    @Test func iso8601MatchesStringFormat() {
+        var random = Generator(state: 3)
+        for _ in 0..<20_000 {
+            let date = MailDate(
+                unixTime: Int64.random(in: -70_000_000_000...300_000_000_000, using: &random),
+                utcOffsetSeconds: Int.random(in: -100_000...100_000, using: &random))
+            var local = time_t(date.unixTime + Int64(date.utcOffsetSeconds))
+            var parts = tm()
+            gmtime_r(&local, &parts)
+            let magnitude = abs(date.utcOffsetSeconds)
+            let expected = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec),
+                date.utcOffsetSeconds < 0 ? "-" : "+", magnitude / 3600, (magnitude % 3600) / 60)
+            #expect(date.iso8601 == expected)
+        }
+    }
 }

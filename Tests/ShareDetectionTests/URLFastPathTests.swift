@@ -20,7 +20,8 @@ struct URLFastPathTests {
         "http", "https", "HTTP", "HtTpS", "ftp", "://", ":/", "/", "\\", "?", "#", "@", ":", "::", ".", "..", "[", "]",
         "&amp;", "&amp;amp;", "&", "amp;", "<", ">", " ", "\t", "\r\n", "\n", "\u{0B}", "\u{0C}", "443", "80", "+80",
         "-0", "65536", "99999999999999999999", "docs.google.com", "EXAMPLE.COM", "user:pw", "a", "Z", "%2F", "=", ";",
-        "é", "\u{301}", "\u{200B}", "\u{A0}", "\u{2028}", "😀",
+        "!", "$", "(", ")", "*", "+", "-", "_", "{", "}", "|", "~", "^", "`", "'", "\"", ",", "é", "\u{301}",
+        "\u{200B}", "\u{A0}", "\u{2028}", "😀",
     ]
 
     private func sample(_ random: inout Generator, ascii: Bool) -> String {
@@ -42,6 +43,17 @@ struct URLFastPathTests {
         }
     }
 
+    @Test func everyASCIIByteIsClassifiedAsFoundationDoes() {
+        for byte in UInt8(0)..<0x80 {
+            let scalar = Unicode.Scalar(byte)
+            #expect(ASCIIText.isWhitespace(byte) == CharacterSet.whitespaces.contains(scalar), "\(byte)")
+            #expect(
+                ASCIIText.isWhitespaceOrNewline(byte) == CharacterSet.whitespacesAndNewlines.contains(scalar), "\(byte)"
+            )
+            #expect(ASCIIText.isPunctuation(byte) == CharacterSet.punctuationCharacters.contains(scalar), "\(byte)")
+        }
+    }
+
     @Test func unwrapperTextHelpersMatchFoundation() {
         var random = Generator(state: 11)
         for _ in 0..<100_000 {
@@ -49,6 +61,10 @@ struct URLFastPathTests {
             #expect(
                 ASCIIText.trimmingWhitespaceAndNewlines(text) == text.trimmingCharacters(in: .whitespacesAndNewlines),
                 "\(text.debugDescription)")
+            #expect(ASCIIText.trimmingWhitespace(text) == text.trimmingCharacters(in: .whitespaces))
+            #expect(
+                ASCIIText.trimming(text, .punctuationCharacters, isMember: ASCIIText.isPunctuation)
+                    == text.trimmingCharacters(in: .punctuationCharacters), "\(text.debugDescription)")
             #expect(
                 ASCIIText.replacingAmpersandEntities(text) == text.replacingOccurrences(of: "&amp;", with: "&"),
                 "\(text.debugDescription)")
