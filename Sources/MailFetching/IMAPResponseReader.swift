@@ -95,9 +95,11 @@ public struct IMAPResponseReader: Sendable {
             guard end - start + text.count <= maxLineBytes else {
                 throw fail("a response line exceeds \(maxLineBytes) bytes")
             }
+            let partStart = text.count
             text.append(contentsOf: buffer[start..<end])
             start = newline + 1
-            if let size = Self.trailingLiteralSize(text) {
+            // Only the line just read can announce a literal (an empty line after a literal ends the response).
+            if let size = Self.trailingLiteralSize(text[partStart...]) {
                 guard literals.count < maxLiteralsPerResponse else {
                     throw fail("a response carries more than \(maxLiteralsPerResponse) literals")
                 }
@@ -123,11 +125,13 @@ public struct IMAPResponseReader: Sendable {
         literalKeep = size <= UInt64(maxLiteralBytes)
         literalRemaining = literalKeep ? Int(size) : 0
         skipRemaining = literalKeep ? 0 : size
+        skippedSize = size
         literalBytes = []
         if literalKeep { literalBytes.reserveCapacity(Int(size)) }
     }
 
     private var skipRemaining: UInt64 = 0
+    private var skippedSize: UInt64 = 0
 
     /// Moves literal bytes out of the buffer; true when the literal is complete.
     private mutating func advanceLiteral() -> Bool {
@@ -147,7 +151,7 @@ public struct IMAPResponseReader: Sendable {
             start += take
             skipRemaining -= UInt64(take)
             guard skipRemaining == 0 else { return false }
-            literals.append(PlacedLiteral(end: text.count, value: .skipped(Self.trailingLiteralSize(text) ?? 0)))
+            literals.append(PlacedLiteral(end: text.count, value: .skipped(skippedSize)))
         }
         if start >= buffer.count {
             buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
@@ -158,21 +162,22 @@ public struct IMAPResponseReader: Sendable {
     }
 
     /// The size in a trailing `{n}` or `{n+}`, when the text ends with one.
-    static func trailingLiteralSize(_ text: [UInt8]) -> UInt64? {
+    static func trailingLiteralSize(_ text: ArraySlice<UInt8>) -> UInt64? {
         guard let last = text.last, last == UInt8(ascii: "}") else { return nil }
-        var index = text.count - 2
-        if index >= 0, text[index] == UInt8(ascii: "+") { index -= 1 }
+        let first = text.startIndex
+        var index = text.endIndex - 2
+        if index >= first, text[index] == UInt8(ascii: "+") { index -= 1 }
         var value: UInt64 = 0
         var multiplier: UInt64 = 1
         var digits = 0
-        while index >= 0, text[index] >= 0x30, text[index] <= 0x39 {
+        while index >= first, text[index] >= 0x30, text[index] <= 0x39 {
             guard digits < 19 else { return nil }
             value += UInt64(text[index] - 0x30) * multiplier
             multiplier &*= 10
             digits += 1
             index -= 1
         }
-        guard digits > 0, index >= 0, text[index] == UInt8(ascii: "{") else { return nil }
+        guard digits > 0, index >= first, text[index] == UInt8(ascii: "{") else { return nil }
         return value
     }
 }
