@@ -21,6 +21,10 @@ let package = Package(
             name: "fuzz-mime",
             dependencies: ["CFuzz", .product(name: "MailParsing", package: mainPackage)]
         ),
+        .executableTarget(
+            name: "fuzz-imap",
+            dependencies: ["CFuzz", .product(name: "MailFetching", package: mainPackage)]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,61 @@
+// Fuzzes IMAPResponseReader: any bytes, fed in pieces whose sizes come from the input itself, must give exactly the
+// responses the same bytes give in one piece (framing never depends on how the network splits data), never trap,
+// and never keep a literal over the cap.
+import CFuzz
+import Foundation
+import MailFetching
+
+/// The literal cap: small, so the skip path runs as often as the keep path.
+let cap = 64
+
+func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError("invariant violated: \(message())") }
+}
+
+/// Every response (or the error) for `input` fed in pieces of the given sizes (cycled).
+func responses(_ input: [UInt8], pieces: [Int]) -> (items: [IMAPResponse], failed: Bool) {
+    var reader = IMAPResponseReader(maxLiteralBytes: cap, maxLineBytes: 512)
+    var items: [IMAPResponse] = []
+    var offset = 0
+    var piece = 0
+    while offset < input.count {
+        let size = pieces.isEmpty ? input.count : max(1, pieces[piece % pieces.count])
+        piece += 1
+        let end = min(input.count, offset + size)
+        reader.feed(input[offset..<end])
+        offset = end
+        do {
+            while let response = try reader.next() { items.append(response) }
+        } catch {
+            return (items, true)
+        }
+    }
+    return (items, false)
+}
+
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let all = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    guard let first = all.first else { return 0 }
+    // The first byte picks the piece sizes: 1…16 bytes, cycled with a second size.
+    let pieces = [Int(first & 0x0F) + 1, Int(first >> 4) + 1]
+    let input = Array(all.dropFirst())
+    let whole = responses(input, pieces: [])
+    let split = responses(input, pieces: pieces)
+    check(whole.failed == split.failed, "failure depends on the split")
+    check(whole.items == split.items, "responses depend on the split")
+    for item in whole.items {
+        if case .fetch(let fetch) = item {
+            check((fetch.body?.count ?? 0) <= cap, "a body over the cap was kept")
+            if let skipped = fetch.skippedBodySize { check(skipped > UInt64(cap), "skipped \(skipped) bytes") }
+        }
+    }
+    return 0
+}
+
+/// The classic libFuzzer entry point as well (see fuzz-mbox).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt { fuzzOne(data, size) }
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
