@@ -1,0 +1,1 @@
+../MailFetchingTests/DovecotHarness.swift
