@@ -32,18 +32,18 @@ struct Extractor {
         if let headers = g_mime_object_get_header_list(object) {
             let total = g_mime_header_list_get_count(headers)
             let count = min(total, Self.maxHeaders)
-            let occurrences = usesFastPaths && total <= Self.maxHeaders ? addressHeaderCounts(headers, count) : nil
-            // GMime's own list for an address header, when it is exactly what parsing this header again would give.
-            func parsed(_ type: GMimeAddressType, _ header: UnsafeMutablePointer<GMimeHeader>) -> UnsafeMutablePointer<
-                InternetAddressList
-            >? {
-                guard let occurrences, occurrences[Int(type.rawValue)] == 1 else { return nil }
-                // Parsing again also repeats any warning GMime gave for the header (at the header's offset); keep
-                // doing so where there was one, so the defects stay the same.
+            let census = usesFastPaths && total <= Self.maxHeaders ? headerCensus(headers, count) : nil
+            // Reading again what GMime already read repeats any warning GMime gave for the header (at the header's
+            // offset); where there was one, read again so that the defects stay the same.
+            func quiet(_ header: UnsafeMutablePointer<GMimeHeader>) -> Bool {
                 let offset = Int64(g_mime_header_get_offset(header))
-                guard offset >= 0, !collector.defects.contains(where: { $0.offset == .some(offset) }) else {
-                    return nil
-                }
+                return offset >= 0 && !collector.defects.contains(where: { $0.offset == .some(offset) })
+            }
+            // GMime's own list for an address header, when it is exactly what parsing this header again would give.
+            func parsed(
+                _ type: GMimeAddressType, _ header: UnsafeMutablePointer<GMimeHeader>
+            ) -> UnsafeMutablePointer<InternetAddressList>? {
+                guard let census, census.counts[Int(type.rawValue)] == 1, quiet(header) else { return nil }
                 return g_mime_message_get_addresses(gmessage, type)
             }
             for index in 0..<max(count, 0) {
@@ -52,7 +52,7 @@ struct Extractor {
                     let rawValue = g_mime_header_get_raw_value(header)
                 else { continue }
                 // First occurrence wins for single-valued headers; address headers accumulate.
-                switch HeaderName(name) {
+                switch census?.kinds[Int(index)] ?? HeaderName(name) {
                 case .from: message.from += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_FROM, header))
                 case .sender: message.sender += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_SENDER, header))
                 case .replyTo: message.replyTo += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_REPLY_TO, header))
@@ -61,13 +61,20 @@ struct Extractor {
                 case .bcc: message.bcc += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_BCC, header))
                 case .subject where !sawSubject:
                     sawSubject = true
-                    message.subject = decodedText(rawValue)
+                    message.subject =
+                        (census != nil && quiet(header) ? validatedText(header, rawValue) : nil)
+                        ?? decodedText(rawValue)
                 case .messageID where !sawMessageID:
                     sawMessageID = true
                     message.messageID = messageID(rawValue)
                 case .date where !sawDate:
                     sawDate = true
-                    message.date = date(rawValue)
+                    if let census, census.counts[Self.dateCount] == 1, quiet(header), Self.isPlainASCII(rawValue) {
+                        // GMime parsed the header's decoded value, which for plain ASCII is the raw value unfolded.
+                        message.date = g_mime_message_get_date(gmessage).map(Self.mailDate)
+                    } else {
+                        message.date = date(rawValue)
+                    }
                     if message.date == nil {
                         defects.append(ParseDefect(code: "invalid-date", item: preview(rawValue)))
                     }
@@ -87,24 +94,67 @@ struct Extractor {
         }
     }
 
-    /// How many headers of each address type (indexed by `GMimeAddressType`) the message has.
-    private func addressHeaderCounts(_ headers: UnsafeMutablePointer<GMimeHeaderList>, _ count: Int32) -> [Int] {
-        var counts = [Int](repeating: 0, count: 6)
+    /// Where ``headerCensus(_:_:)`` counts Date headers (after the six address types).
+    static let dateCount = 6
+
+    /// The kind of each header, and how many headers there are of each address type (indexed by `GMimeAddressType`)
+    /// and of Date.
+    private func headerCensus(
+        _ headers: UnsafeMutablePointer<GMimeHeaderList>, _ count: Int32
+    ) -> (kinds: [HeaderName], counts: [Int]) {
+        var kinds: [HeaderName] = []
+        kinds.reserveCapacity(Int(max(count, 0)))
+        var counts = [Int](repeating: 0, count: 7)
         for index in 0..<max(count, 0) {
             guard let header = g_mime_header_list_get_header_at(headers, index),
                 let name = g_mime_header_get_name(header)
-            else { continue }
-            switch HeaderName(name) {
+            else {
+                kinds.append(.other)
+                continue
+            }
+            let kind = HeaderName(name)
+            kinds.append(kind)
+            switch kind {
             case .sender: counts[Int(GMIME_ADDRESS_TYPE_SENDER.rawValue)] += 1
             case .from: counts[Int(GMIME_ADDRESS_TYPE_FROM.rawValue)] += 1
             case .replyTo: counts[Int(GMIME_ADDRESS_TYPE_REPLY_TO.rawValue)] += 1
             case .to: counts[Int(GMIME_ADDRESS_TYPE_TO.rawValue)] += 1
             case .cc: counts[Int(GMIME_ADDRESS_TYPE_CC.rawValue)] += 1
             case .bcc: counts[Int(GMIME_ADDRESS_TYPE_BCC.rawValue)] += 1
+            case .date: counts[Self.dateCount] += 1
             default: break
             }
         }
-        return counts
+        return (kinds, counts)
+    }
+
+    /// The header's value as GMime decoded it while validating the header (with a warning callback installed, GMime
+    /// decodes every header once), trimmed: the same as ``decodedText(_:)`` for valid UTF-8, whose only other
+    /// difference is that GMime trims blanks before decoding too. `nil` when the raw value is not valid UTF-8.
+    private func validatedText(_ header: UnsafeMutablePointer<GMimeHeader>, _ raw: UnsafePointer<CChar>) -> String? {
+        guard UTF8Validation.isValid(UnsafeRawBufferPointer(start: raw, count: strlen(raw))),
+            let value = g_mime_header_get_value(header)
+        else { return nil }
+        return string(value).map(Self.trimmingWhitespaceAndNewlines)
+    }
+
+    /// ASCII without `=?`: RFC 2047 decoding leaves it as it is.
+    private static func isPlainASCII(_ raw: UnsafePointer<CChar>) -> Bool {
+        var pointer = UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self)
+        var previous: UInt8 = 0
+        while pointer.pointee != 0 {
+            let byte = pointer.pointee
+            if byte >= 0x80 || (previous == 0x3D && byte == 0x3F) { return false }
+            previous = byte
+            pointer += 1
+        }
+        return true
+    }
+
+    private static func mailDate(_ dateTime: OpaquePointer) -> MailDate {
+        MailDate(
+            unixTime: Int64(g_date_time_to_unix(dateTime)),
+            utcOffsetSeconds: Int(g_date_time_get_utc_offset(dateTime) / 1_000_000))
     }
 
     /// The headers the extractor reads.
