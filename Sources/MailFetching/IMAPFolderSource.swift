@@ -58,9 +58,10 @@ public struct IMAPFetchStatistics: Sendable, Equatable {
 ///
 /// Each yielded ``RawMessage`` has `position.file` = `imap://host[:port]/Folder`, `position.index` = the UID,
 /// `position.byteOffset` = 0, `envelopeDate` = INTERNALDATE, and **`resumeOffset` = the UID to store as the
-/// checkpoint** once the message is handled (`startAfterUID` of the next run). It equals the message's UID when the
-/// server answers in UID order (Dovecot, Gmail and Exchange do); if a server reorders, it is the highest UID below
-/// which every message has been yielded, so a checkpoint never skips a message.
+/// checkpoint** once the message is handled (`startAfterUID` of the next run): the highest UID up to which every
+/// message has been yielded. Usually that is the message's own UID; but servers may answer pipelined commands
+/// concurrently (Dovecot does), so messages can come slightly out of UID order, and then the checkpoint waits for the
+/// gap to fill. It never skips a message.
 ///
 /// The scan loop:
 /// ```swift
