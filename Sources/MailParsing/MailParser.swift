@@ -73,7 +73,7 @@ public struct MailParser: Sendable {
         defer { g_mime_parser_options_set_warning_callback(options, nil, nil) }
 
         // The stream reads the caller's bytes in place (no copy); they are detached again before returning, after
-        // the message and every substream over them are gone.
+        // the message and every substream over them are gone. Between messages the parser keeps the empty stream.
         guard let base = raw.baseAddress, let length = UInt32(exactly: raw.count) else {
             return .failure(MailParsingError(.tooLarge, "message of \(raw.count) bytes is too large for GMime"))
         }
@@ -82,7 +82,6 @@ public struct MailParser: Sendable {
         _ = g_mime_stream_reset(session.stream)
         g_mime_parser_init_with_stream(session.parser, session.stream)
         g_mime_parser_set_format(session.parser, GMIME_FORMAT_MESSAGE)
-        defer { g_mime_parser_init_with_stream(session.parser, session.idleStream) }
         guard let gmessage = g_mime_parser_construct_message(session.parser, options) else {
             return .failure(MailParsingError(.notAMessage, "no RFC 5322 message could be read from the bytes"))
         }
@@ -108,8 +107,6 @@ final class GMimeSession: @unchecked Sendable {
     /// The byte array behind ``stream``; it points at the message being parsed, and at nothing in between.
     let array: UnsafeMutablePointer<GByteArray>
     let stream: UnsafeMutablePointer<GMimeStream>
-    /// An empty stream the parser holds between messages, so that it keeps no reference to a caller's bytes.
-    let idleStream: UnsafeMutablePointer<GMimeStream>
 
     init?() {
         GMimeRuntime.ensureInitialized()
@@ -118,9 +115,7 @@ final class GMimeSession: @unchecked Sendable {
             g_mime_parser_options_free(options)
             return nil
         }
-        guard let stream = cgm_stream_mem_over(array), let idleStream = g_mime_stream_mem_new(),
-            let parser = cgm_parser_new()
-        else {
+        guard let stream = cgm_stream_mem_over(array), let parser = cgm_parser_new() else {
             g_mime_parser_options_free(options)
             g_byte_array_unref(array)
             return nil
@@ -128,15 +123,13 @@ final class GMimeSession: @unchecked Sendable {
         self.options = options
         self.array = array
         self.stream = stream
-        self.idleStream = idleStream
         self.parser = parser
-        g_mime_parser_init_with_stream(parser, idleStream)
+        g_mime_parser_init_with_stream(parser, stream)
     }
 
     deinit {
         cgm_unref(parser)
         cgm_unref(stream)
-        cgm_unref(idleStream)
         cgm_byte_array_lend(array, nil, 0)
         g_byte_array_unref(array)
         g_mime_parser_options_free(options)
