@@ -109,7 +109,10 @@ public struct ShareDetector: Sendable {
             return from
         }
         let name = from.name ?? ""
-        let saysVia = name.range(of: #"\bvia\b"#, options: [.regularExpression, .caseInsensitive]) != nil
+        // The regular expression only where it can match: ASCII text without "via" in any case cannot.
+        let saysVia =
+            ASCIIText.mayContain(name, lowercasedASCII: "via")
+            && name.range(of: #"\bvia\b"#, options: [.regularExpression, .caseInsensitive]) != nil
         let fromIsARecipient = message.recipients.contains { $0.address.lowercased() == from.address.lowercased() }
         guard saysVia || fromIsARecipient else { return from }
         return MailAddress(name: replyTo.name ?? personName(fromVia: name), address: replyTo.address)

@@ -119,6 +119,27 @@ enum ASCIIText {
     /// `text.trimmingCharacters(in: .whitespaces)`.
     static func trimmingWhitespace(_ text: String) -> String { trimming(text, .whitespaces, isMember: isWhitespace) }
 
+    /// `false` only when `text` is ASCII and does not contain `needle` (lowercase ASCII) in any letter case; a
+    /// cheap test before a case-insensitive regular expression that needs the word.
+    static func mayContain(_ text: String, lowercasedASCII needle: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return true }
+        let pattern = Array(needle.utf8)
+        guard bytes.count >= pattern.count else { return false }
+        for start in 0...(bytes.count - pattern.count) {
+            var matches = true
+            for offset in 0..<pattern.count {
+                let byte = bytes[start + offset]
+                if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != pattern[offset] {
+                    matches = false
+                    break
+                }
+            }
+            if matches { return true }
+        }
+        return false
+    }
+
     /// `text.replacingOccurrences(of: "&amp;", with: "&")`.
     static func replacingAmpersandEntities(_ text: String) -> String {
         guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.replacingOccurrences(of: "&amp;", with: "&") }

@@ -70,4 +70,17 @@ struct URLFastPathTests {
                 "\(text.debugDescription)")
         }
     }
+
+    @Test func viaPrecheckNeverHidesARegexMatch() {
+        var random = Generator(state: 5)
+        let words = [
+            "via", "VIA", "Via", "vIa", "v", "ia", "Ann", " ", "(", ")", "-", "é", "İ", "\u{131}", "x", "viable",
+        ]
+        for _ in 0..<50_000 {
+            var name = ""
+            for _ in 0..<Int.random(in: 0...6, using: &random) { name += words.randomElement(using: &random)! }
+            let regex = name.range(of: #"\bvia\b"#, options: [.regularExpression, .caseInsensitive]) != nil
+            if regex { #expect(ASCIIText.mayContain(name, lowercasedASCII: "via"), "\(name.debugDescription)") }
+        }
+    }
 }
