@@ -456,8 +456,8 @@ private func join(_ path: String, _ key: String) -> String {
     path.isEmpty ? key : path + "." + key
 }
 
-/// Levenshtein distance, for "did you mean" hints on short keys.
-func ruleEditDistance(_ a: String, _ b: String) -> Int {
+/// Levenshtein distance, for "did you mean" hints on short keys (rule files and team configs).
+public func ruleEditDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a)
     let b = Array(b)
     guard !a.isEmpty else { return b.count }

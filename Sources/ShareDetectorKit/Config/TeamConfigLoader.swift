@@ -1,4 +1,5 @@
 import Foundation
+import ShareDetection
 import Yams
 
 /// Reads a team config file into a ``TeamConfig``, reporting every problem with file, line and key.
@@ -58,8 +59,14 @@ struct ConfigNodeReader {
             guard let name = keyNode.string else { throw error(.invalidValue, keyNode, key, "keys must be text") }
             let path = key.isEmpty ? name : "\(key).\(name)"
             guard allowed.contains(name) else {
-                let hint = allowed.min { distance($0, name) < distance($1, name) }
-                let suggestion = hint.flatMap { distance($0, name) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                let hint = allowed.min {
+                    ruleEditDistance($0.lowercased(), name.lowercased())
+                        < ruleEditDistance($1.lowercased(), name.lowercased())
+                }
+                let suggestion =
+                    hint.flatMap {
+                        ruleEditDistance($0.lowercased(), name.lowercased()) <= 3 ? " (did you mean '\($0)'?)" : nil
+                    } ?? ""
                 throw error(.unknownKey, keyNode, path, "unknown key '\(name)'\(suggestion)")
             }
             result.append((path, keyNode, value))
@@ -282,20 +289,4 @@ struct ConfigNodeReader {
         }
         return settings
     }
-}
-
-/// Levenshtein distance, for "did you mean" hints.
-private func distance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.lowercased())
-    let b = Array(b.lowercased())
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }
