@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
-// libFuzzer targets for the mail-reading code. A separate package so the main build never sees -sanitize=fuzzer.
+// libFuzzer targets for the mail-reading and link-detection code. A separate package so the main build never sees
+// -sanitize=fuzzer.
 // Build and run through scripts/fuzz.sh (see docs/fuzzing.md).
 import Foundation
 import PackageDescription
@@ -24,6 +25,17 @@ let package = Package(
         .executableTarget(
             name: "fuzz-imap",
             dependencies: ["CFuzz", .product(name: "MailFetching", package: mainPackage)]
+        ),
+        .executableTarget(
+            name: "fuzz-links",
+            dependencies: [
+                "CFuzz", .product(name: "MailParsing", package: mainPackage),
+                .product(name: "ShareDetection", package: mainPackage),
+            ]
+        ),
+        .executableTarget(
+            name: "fuzz-unwrap",
+            dependencies: ["CFuzz", .product(name: "ShareDetection", package: mainPackage)]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,19 +3,24 @@
 #
 #   scripts/fuzz.sh TARGET [RUNS] [extra libFuzzer flags...]
 #
-# TARGET is fuzz-mbox or fuzz-mime; RUNS defaults to 1,000,000 (-runs=). The seed corpus is Fuzz/seeds/<kind>/; new
-# inputs go to Fuzz/.build/corpus/TARGET/ (git-ignored) and crashes to Fuzz/.build/artifacts/TARGET/. The last lines
-# printed are libFuzzer's final stats. Exit status is libFuzzer's (non-zero on a crash).
+# TARGET is fuzz-mbox, fuzz-mime, fuzz-links or fuzz-unwrap; RUNS defaults to 1,000,000 (-runs=). The seed corpus
+# is Fuzz/seeds/<kind>/; new inputs go to Fuzz/.build/corpus/TARGET/ (git-ignored) and crashes to
+# Fuzz/.build/artifacts/TARGET/. The last lines printed are libFuzzer's final stats. Exit status is libFuzzer's (non-zero on a crash).
 set -euo pipefail
 
-target=${1:?usage: scripts/fuzz.sh fuzz-mbox|fuzz-mime [RUNS] [libFuzzer flags...]}
+target=${1:?usage: scripts/fuzz.sh fuzz-mbox|fuzz-mime|fuzz-links|fuzz-unwrap [RUNS] [libFuzzer flags...]}
 runs=${2:-1000000}
 shift $(( $# >= 2 ? 2 : 1 ))
 
+# The link targets build the built-in rule set once per process; its regular expressions (Foundation/ICU) keep 9.9 KB
+# that LeakSanitizer reports at exit, the same after 100 or 1,000,000 inputs, so leak detection is off for them.
+leaks=1
 case "$target" in
     fuzz-mbox) seeds=mbox; max_len=8192 ;;
     fuzz-mime) seeds=mime; max_len=16384 ;;
-    *) echo "fuzz.sh: unknown target $target (fuzz-mbox or fuzz-mime)" >&2; exit 2 ;;
+    fuzz-links) seeds=links; max_len=16384; leaks=0 ;;
+    fuzz-unwrap) seeds=unwrap; max_len=4096; leaks=0 ;;
+    *) echo "fuzz.sh: unknown target $target (fuzz-mbox, fuzz-mime, fuzz-links or fuzz-unwrap)" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +47,8 @@ echo "== $target: $runs runs, max_len $max_len, seeds Fuzz/seeds/$seeds (log Fuz
 start=$(date +%s)
 set +e
 # The Swift backtracer's crash handler confuses ASan reports; libFuzzer reports crashes itself.
-SWIFT_BACKTRACE=enable=no "$binary" -runs="$runs" -max_len="$max_len" -print_final_stats=1 \
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=$leaks" "$binary" -runs="$runs" -max_len="$max_len" \
+    -print_final_stats=1 -detect_leaks="$leaks" \
     -artifact_prefix="$artifacts" "$@" "$corpus" "seeds/$seeds" >"$log" 2>&1
 status=$?
 set -e
