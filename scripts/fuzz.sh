@@ -8,7 +8,7 @@
 # Fuzz/.build/artifacts/TARGET/. The last lines printed are libFuzzer's final stats. Exit status is libFuzzer's (non-zero on a crash).
 set -euo pipefail
 
-target=${1:?usage: scripts/fuzz.sh fuzz-mbox|fuzz-mime|fuzz-links|fuzz-unwrap [RUNS] [libFuzzer flags...]}
+target=${1:?usage: scripts/fuzz.sh fuzz-mbox|fuzz-mime|fuzz-links|fuzz-unwrap|fuzz-imap [RUNS] [libFuzzer flags...]}
 runs=${2:-1000000}
 shift $(( $# >= 2 ? 2 : 1 ))
 
@@ -20,6 +20,7 @@ case "$target" in
     fuzz-mime) seeds=mime; max_len=16384 ;;
     fuzz-links) seeds=links; max_len=16384; leaks=0 ;;
     fuzz-unwrap) seeds=unwrap; max_len=4096; leaks=0 ;;
+    fuzz-imap) seeds=imap; max_len=4096 ;;
     *) echo "fuzz.sh: unknown target $target (fuzz-mbox, fuzz-mime, fuzz-links or fuzz-unwrap)" >&2; exit 2 ;;
 esac
 
