@@ -43,12 +43,8 @@ public enum DeliveryState: Sendable, Hashable {
 public struct DeadLetter: Sendable, Hashable {
     /// Why the event went dead.
     public enum Reason: String, Sendable, Hashable {
-        /// Gong answered 400.
+        /// Gong answered 400: the only answer that is definitive (transient failures are retried for ever).
         case badRequest
-        /// The last of `RetryPolicy.maxAttempts` counted attempts failed.
-        case tooManyAttempts
-        /// A transient failure came after `RetryPolicy.maxAge`.
-        case tooOld
     }
 
     /// Why.

@@ -7,15 +7,14 @@ import Foundation
 /// |---|---|---|
 /// | `ok` (200) | `delivered(requestId)` | record attempt |
 /// | `conflict` (409) | `delivered(requestId)` | record attempt |
-/// | `rateLimited` (429) | `retry(now + Retry-After, n − 1)`: a 429 does not use up an attempt | record, schedule |
-/// | `serverError`, `transportError` | `retry(now + backoff(n), n)` | record, schedule |
-/// | … when `n ≥ maxAttempts` | `dead(tooManyAttempts)` | record attempt |
-/// | any transient failure when `now − enqueuedAt ≥ maxAge` | `dead(tooOld)` | record attempt |
+/// | `rateLimited` (429) | `retry(now + pause, n − 1)`: a 429 does not use up an attempt | record, pause the sender |
+/// | `serverError`, `transportError` | `retry(now + backoff(n), n)`, however many attempts or however old | record, schedule |
 /// | `badRequest` (400) | `dead(badRequest, errors)` | record attempt |
 /// | `unauthorized` (401/403) | `pending` (attempt refunded) | record attempt, stop run |
 /// | `unexpectedStatus` | `pending` (attempt refunded) | record attempt, stop run |
 ///
-/// The backoff and the limits come from `RetryPolicy` (see its table).
+/// Only a definitive answer (400) makes an event dead: a transient failure never does, so an outage of any length
+/// loses nothing. The backoff and the limits come from `RetryPolicy` (see its table).
 public struct DeliveryStateMachine: Sendable, Hashable {
     /// The backoff and give-up rules.
     public var policy: RetryPolicy
@@ -36,19 +35,17 @@ public struct DeliveryStateMachine: Sendable, Hashable {
         }
     }
 
-    /// Applies the outcome of counted attempt `attempt` (1-based) of an event enqueued at `enqueuedAt`.
+    /// Applies the outcome of counted attempt `attempt` (1-based) of an event.
     ///
     /// - Parameters:
     ///   - input: the classified response.
     ///   - attempt: the attempt number, as in `sending(attempt:)`.
     ///   - now: the current time (injected clock).
-    ///   - enqueuedAt: when the event entered the outbox (for `maxAge`).
     ///   - unitRandom: a uniform draw from `0 ..< 1` for the backoff jitter (injected random source).
     public func apply(
-        _ input: DeliveryInput, attempt: Int, now: Date, enqueuedAt: Date, unitRandom: Double
+        _ input: DeliveryInput, attempt: Int, now: Date, unitRandom: Double
     ) -> DeliveryTransition {
         let record = AttemptRecord(at: now, attempt: attempt, input: input)
-        let tooOld = now.timeIntervalSince(enqueuedAt) >= policy.maxAge
         switch input {
         case .ok(let requestId), .conflict(let requestId):
             return DeliveryTransition(
@@ -64,57 +61,27 @@ public struct DeliveryStateMachine: Sendable, Hashable {
             return DeliveryTransition(
                 state: .pending, attemptsUsed: max(0, attempt - 1),
                 actions: [.recordAttempt(record), .stopRun(.unexpectedStatus(status: status))])
-        case .rateLimited(let retryAfter, let requestId):
-            if tooOld {
-                return dead(.tooOld, record: record, attempt: attempt, requestId: requestId)
-            }
+        case .rateLimited(let retryAfter, _):
             let delay = policy.rateLimitDelay(retryAfterSeconds: retryAfter, attempt: attempt, unitRandom: unitRandom)
-            return retry(after: delay, now: now, attemptsUsed: max(0, attempt - 1), record: record)
-        case .serverError(_, let requestId):
-            return transient(
-                record: record, attempt: attempt, tooOld: tooOld, now: now, unitRandom: unitRandom, requestId: requestId
-            )
-        case .transportError:
-            return transient(
-                record: record, attempt: attempt, tooOld: tooOld, now: now, unitRandom: unitRandom, requestId: nil)
+            let until = now.addingTimeInterval(delay)
+            return DeliveryTransition(
+                state: .retry(at: until, attempt: max(0, attempt - 1)), attemptsUsed: max(0, attempt - 1),
+                actions: [.recordAttempt(record), .scheduleRetry(at: until), .pauseSending(until: until)])
+        case .serverError, .transportError:
+            let at = now.addingTimeInterval(policy.delay(afterAttempt: attempt, unitRandom: unitRandom))
+            return DeliveryTransition(
+                state: .retry(at: at, attempt: attempt), attemptsUsed: attempt,
+                actions: [.recordAttempt(record), .scheduleRetry(at: at)])
         }
     }
 
     /// Applies `input` to `state`, which must be `sending`; returns `nil` for any other state (a response for an
     /// event that is not being sent is a caller bug, and ignoring it is the safe answer).
     public func apply(
-        _ input: DeliveryInput, to state: DeliveryState, now: Date, enqueuedAt: Date, unitRandom: Double
+        _ input: DeliveryInput, to state: DeliveryState, now: Date, unitRandom: Double
     ) -> DeliveryTransition? {
         guard case .sending(let attempt) = state else { return nil }
-        return apply(input, attempt: attempt, now: now, enqueuedAt: enqueuedAt, unitRandom: unitRandom)
-    }
-
-    private func transient(
-        record: AttemptRecord, attempt: Int, tooOld: Bool, now: Date, unitRandom: Double, requestId: String?
-    ) -> DeliveryTransition {
-        if tooOld {
-            return dead(.tooOld, record: record, attempt: attempt, requestId: requestId)
-        }
-        if attempt >= policy.maxAttempts {
-            return dead(.tooManyAttempts, record: record, attempt: attempt, requestId: requestId)
-        }
-        let delay = policy.delay(afterAttempt: attempt, unitRandom: unitRandom)
-        return retry(after: delay, now: now, attemptsUsed: attempt, record: record)
-    }
-
-    private func retry(after delay: Double, now: Date, attemptsUsed: Int, record: AttemptRecord) -> DeliveryTransition {
-        let at = now.addingTimeInterval(delay)
-        return DeliveryTransition(
-            state: .retry(at: at, attempt: attemptsUsed), attemptsUsed: attemptsUsed,
-            actions: [.recordAttempt(record), .scheduleRetry(at: at)])
-    }
-
-    private func dead(
-        _ reason: DeadLetter.Reason, record: AttemptRecord, attempt: Int, requestId: String?
-    ) -> DeliveryTransition {
-        let letter = DeadLetter(
-            reason: reason, status: record.status, errors: [record.summary], requestId: requestId)
-        return DeliveryTransition(state: .dead(letter), attemptsUsed: attempt, actions: [.recordAttempt(record)])
+        return apply(input, attempt: attempt, now: now, unitRandom: unitRandom)
     }
 }
 
@@ -140,6 +107,12 @@ public struct DeliveryTransition: Sendable, Hashable {
         return nil
     }
 
+    /// Until when the whole sender must pause, when one of the actions is `pauseSending`.
+    public var pauseUntil: Date? {
+        for case .pauseSending(let until) in actions { return until }
+        return nil
+    }
+
     /// The attempt to record (every transition has one).
     public var attempt: AttemptRecord? {
         for case .recordAttempt(let record) in actions { return record }
@@ -155,6 +128,8 @@ public enum DeliveryAction: Sendable, Hashable {
     case scheduleRetry(at: Date)
     /// Stop the whole run: the remaining events stay pending for the next run.
     case stopRun(StopReason)
+    /// Gong asked to slow down (429): no call may go to this Gong account, from any run, before this time.
+    case pauseSending(until: Date)
 }
 
 /// Why a run must stop.

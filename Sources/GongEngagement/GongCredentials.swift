@@ -9,7 +9,7 @@ public enum GongCredentials: Sendable, Hashable {
     case bearer(token: String)
 
     /// The value of the `Authorization` header.
-    var authorizationHeaderValue: String {
+    package var authorizationHeaderValue: String {
         switch self {
         case .basic(let accessKey, let secret):
             return "Basic " + Base64.encode(Array("\(accessKey):\(secret)".utf8))

@@ -21,11 +21,12 @@
 /// many events and many processes so they do not hit Gong in lockstep after an outage.
 ///
 /// A 429 is different: Gong's `Retry-After` (seconds) is honoured exactly, clamped to `0 … maxRetryAfter`; when the
-/// header is missing, the backoff above is used.
+/// header is missing, the backoff above is used. The pause applies to the whole sender (see `DeliveryAction`).
 ///
-/// Giving up: after `maxAttempts` counted attempts (defaults to 20: the ceilings add up to about 7 hours) or once an
-/// event has been in the outbox for `maxAge` (7 days), a transient failure moves it to dead. A 429 does not use up an
-/// attempt (it is Gong's pacing, not the event's fault), but `maxAge` still applies to it.
+/// **Transient failures never give up.** A 5xx, a timeout, a refused or reset connection, a DNS or TLS failure or a
+/// 429 only ever schedules another try; the attempt count is kept for reports. Only a definitive answer (Gong's 400)
+/// makes an event dead. An event that has waited too long is an alert for the operator (`gong.alertAfterHours`),
+/// not a reason to drop it.
 public struct RetryPolicy: Sendable, Hashable {
     /// The ceiling of the first retry's delay, in seconds.
     public var baseDelay: Double
@@ -33,24 +34,16 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maxDelay: Double
     /// The largest `Retry-After` honoured, in seconds; longer values are clamped to it.
     public var maxRetryAfter: Double
-    /// Counted attempts after which a transient failure becomes dead.
-    public var maxAttempts: Int
-    /// Seconds an event may stay in the outbox before a transient failure makes it dead.
-    public var maxAge: Double
 
     /// Creates a policy; every argument defaults to the documented default.
     public init(
         baseDelay: Double = 2,
         maxDelay: Double = 1_800,
-        maxRetryAfter: Double = 3_600,
-        maxAttempts: Int = 20,
-        maxAge: Double = 7 * 86_400
+        maxRetryAfter: Double = 86_400
     ) {
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.maxRetryAfter = maxRetryAfter
-        self.maxAttempts = maxAttempts
-        self.maxAge = maxAge
     }
 
     /// The documented defaults.

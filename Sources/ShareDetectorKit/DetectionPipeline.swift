@@ -29,7 +29,9 @@ public struct DetectionPipeline: Sendable {
         public var message: MailMessage
         /// The detector's verdicts.
         public var detection: DetectionResult
-        /// The events to post.
+        /// The detection records, one per share (what the ledger keeps beside each event).
+        public var records: [DetectionRecord]
+        /// The events to post, in the order of `records`.
         public var events: [ContentSharedEvent]
     }
 
@@ -37,8 +39,9 @@ public struct DetectionPipeline: Sendable {
     public func process(_ raw: RawMessage) throws(MailParsingError) -> Outcome {
         let message = try parser.parse(raw.bytes)
         let detection = detector.detect(message)
+        let records = builder.records(for: detection, message: message, raw: raw)
         return Outcome(
-            message: message, detection: detection, events: builder.events(for: detection, message: message, raw: raw))
+            message: message, detection: detection, records: records, events: records.map { builder.event(from: $0) })
     }
 
     /// Loads the rules a config names: the built-in rules (unless disabled), the config's rule paths and extra paths.

@@ -40,33 +40,48 @@ public struct EventBuilder: Sendable {
     ///
     /// - Returns: no events when the message has no usable date (neither `Date:` nor an envelope date).
     public func events(for detection: DetectionResult, message: MailMessage, raw: RawMessage) -> [ContentSharedEvent] {
+        records(for: detection, message: message, raw: raw).map { event(from: $0) }
+    }
+
+    /// The detection records of one message: one per detected share (what the ledger keeps beside each event).
+    public func records(for detection: DetectionResult, message: MailMessage, raw: RawMessage) -> [DetectionRecord] {
         guard !detection.shares.isEmpty, let date = message.date ?? raw.envelopeDate else { return [] }
         let key = Self.messageKey(message)
         let body =
             config.gong.includeMessageBody ? SharingMessageBody.make(message, maxBytes: config.gong.maxBodyBytes) : nil
-        let recipients = detection.externalRecipients.map { Actor(email: $0.address, name: $0.name) }
-        let crm = crmContext(detection.externalRecipients)
+        let recipients = detection.externalRecipients.map { DetectionRecord.Person(email: $0.address, name: $0.name) }
+        let sharer = detection.sharer.map { DetectionRecord.Person(email: $0.address, name: $0.name) }
         return detection.shares.map { share in
-            var event = ContentSharedEvent(
-                reportingSystem: config.gong.reportingSystem, eventTimestamp: date.iso8601,
-                contentId: share.content.contentId, contentUrl: share.content.contentUrl, contentTitle: share.title)
-            event.eventId = Self.eventID(messageKey: key, contentId: share.content.contentId)
-            event.shareId = Self.shareID(messageKey: key, contentId: share.content.contentId)
-            event.actionName = share.content.actionName
-            event.sharingMessageSubject = message.subject
-            event.sharingMessageBody = body
-            if let sharer = detection.sharer {
-                event.sharer = Sharer(
-                    id: config.sharers[sharer.address.lowercased()], email: sharer.address, name: sharer.name)
-            }
-            event.recipients = recipients
-            event.crmContext = crm
-            event.contentProperties = share.content.contentProperties.sorted { $0.key < $1.key }.map {
-                GenericProperty(name: $0.key, value: $0.value, dataType: "string")
-            }
-            event.workspaceId = config.gong.workspaceId
-            return event
+            DetectionRecord(
+                messageKey: key, eventTimestamp: date.iso8601, subject: message.subject, messageBody: body,
+                sharer: sharer, recipients: recipients, link: share.link.url, title: share.title,
+                content: DetectionRecord.Content(share.content))
         }
+    }
+
+    /// The Gong event of a detection record under this builder's config: the one mapping every event goes through
+    /// (scan, `test`, and `requeue`'s rebuild). `content` replaces the recorded rule verdict (a rebuild passes what
+    /// the current rules make of the link); the `eventId` and `shareId` always come from the recorded `contentId`.
+    public func event(from record: DetectionRecord, content: DetectionRecord.Content? = nil) -> ContentSharedEvent {
+        let match = content ?? record.content
+        var event = ContentSharedEvent(
+            reportingSystem: config.gong.reportingSystem, eventTimestamp: record.eventTimestamp,
+            contentId: match.contentId, contentUrl: match.contentUrl, contentTitle: record.title)
+        event.eventId = Self.eventID(messageKey: record.messageKey, contentId: record.content.contentId)
+        event.shareId = Self.shareID(messageKey: record.messageKey, contentId: record.content.contentId)
+        event.actionName = match.actionName
+        event.sharingMessageSubject = record.subject
+        event.sharingMessageBody = config.gong.includeMessageBody ? record.messageBody : nil
+        if let sharer = record.sharer {
+            event.sharer = Sharer(id: config.sharers[sharer.email.lowercased()], email: sharer.email, name: sharer.name)
+        }
+        event.recipients = record.recipients.map { Actor(email: $0.email, name: $0.name) }
+        event.crmContext = crmContext(record.recipients.map { MailAddress(name: $0.name, address: $0.email) })
+        event.contentProperties = match.contentProperties.sorted { $0.key < $1.key }.map {
+            GenericProperty(name: $0.key, value: $0.value, dataType: "string")
+        }
+        event.workspaceId = config.gong.workspaceId
+        return event
     }
 
     private func crmContext(_ recipients: [MailAddress]) -> [CallUploadContext]? {

@@ -73,7 +73,7 @@ extension ScanRunner {
                 if checkpoint.uidValidity != status.uidValidity {
                     checkpoint = IMAPCheckpoint(uidValidity: status.uidValidity, lastUID: 0)
                 }
-                while let item = try source.nextItem() {
+                while !RunInterruption.isRequested, let item = try source.nextItem() {
                     let before = batch.events.count
                     handle(item, mailbox: mailbox.name, batch: &batch, counts: &counts)
                     if case .message(let raw) = item {
@@ -90,7 +90,10 @@ extension ScanRunner {
                     }
                 }
                 // Every UID below UIDNEXT (as of EXAMINE) was either read or outside the window.
-                if let next = status.uidNext, next > 0 { checkpoint.lastUID = max(checkpoint.lastUID, next - 1) }
+                // (Not when a signal stopped the loop early: the rest is read next time.)
+                if !RunInterruption.isRequested, let next = status.uidNext, next > 0 {
+                    checkpoint.lastUID = max(checkpoint.lastUID, next - 1)
+                }
                 try flush(&batch, checkpoint: .imap(checkpoint), key: key, ledger, &counts, noteEvent)
                 source.close()
             } catch let error as IMAPError {

@@ -47,14 +47,18 @@ public final class ScanRunner {
         public var delivered = 0
         /// Why the whole mailbox could not be read, if so.
         public var error: String?
+        /// Whether a signal stopped the scan of this mailbox before its end (the rest is read next time).
+        public var interrupted = false
     }
 
     /// The whole run's outcome.
     public struct Summary: Sendable {
         /// Per mailbox.
         public var mailboxes: [MailboxSummary] = []
-        /// The delivery pass (nil in dry-run).
-        public var delivery: Deliverer.Report?
+        /// The delivery pass and what it left (nil in dry-run).
+        public var delivery: DeliverySummary?
+        /// The mailbox a signal interrupted, if one did.
+        public var interruptedIn: String?
         /// The exit status per the product's contract.
         public var exitCode: Int32 = 0
     }
@@ -79,22 +83,17 @@ public final class ScanRunner {
     /// Runs the scan and the delivery.
     public func run() throws(RunFailure) -> Summary {
         if options.dryRun { return dryRun() }
-        let ledger: ShareLedger
-        do { ledger = try ShareLedger(path: config.statePath) } catch {
-            throw RunFailure(exitCode: 2, message: "cannot open the ledger: \(error)")
-        }
-        let lock: RunLock
-        do { lock = try ledger.lock(waitingUpTo: options.lockTimeout) } catch {
-            throw RunFailure(exitCode: 1, message: "\(error)")
-        }
-        defer { lock.release() }
-        let client = try makeClient()
+        let session = try DeliverySession.open(config: config, lockTimeout: options.lockTimeout, create: true)
+        defer { session.close() }
+        // Credentials are checked before any mailbox is read: a config error stops the run before it does work.
+        _ = try GongAccess.makeClient(config)
         var summary = Summary()
         var mailboxOfEvent: [String: Int] = [:]
         for mailbox in config.mailboxes {
+            if RunInterruption.isRequested { break }
             var counts = MailboxSummary(mailbox: mailbox.name)
             do {
-                try scan(mailbox, ledger: ledger, counts: &counts) { eventId in
+                try scan(mailbox, ledger: session.ledger, counts: &counts) { eventId in
                     mailboxOfEvent[eventId] = summary.mailboxes.count
                 }
             } catch {
@@ -102,18 +101,20 @@ public final class ScanRunner {
                 summary.exitCode = max(summary.exitCode, error.exitCode)
                 diagnostics.line("share-detector: \(mailbox.name): \(error.message)")
             }
+            if RunInterruption.isRequested {
+                counts.interrupted = true
+                summary.interruptedIn = mailbox.name
+            }
             summary.mailboxes.append(counts)
         }
-        let report: Deliverer.Report
-        do {
-            report = try Deliverer(ledger: ledger, client: client, settings: config.gong, diagnostics: diagnostics)
-                .run()
-        } catch { throw RunFailure(exitCode: 1, message: "delivery stopped: \(error)") }
+        let report = try session.deliver(diagnostics: diagnostics)
         for eventId in report.deliveredIDs {
             if let index = mailboxOfEvent[eventId] { summary.mailboxes[index].delivered += 1 }
         }
-        summary.delivery = report
+        let delivery = try session.summary(report: report)
+        summary.delivery = delivery
         summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
+        if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
         printSummary(summary)
         return summary
     }
@@ -121,39 +122,8 @@ public final class ScanRunner {
     static func exitCode(_ summary: Summary) -> Int32 {
         var code: Int32 = 0
         if summary.mailboxes.contains(where: { $0.skipped > 0 || $0.error != nil }) { code = 1 }
-        if let delivery = summary.delivery {
-            if delivery.dead > 0 || delivery.budgetExhausted { code = max(code, 1) }
-            if delivery.stopReason != nil { code = 3 }
-            if delivery.calls > 0 && delivery.transportFailures == delivery.calls { code = 3 }
-        }
+        if let delivery = summary.delivery { code = max(code, delivery.exitCode) }
         return code
-    }
-
-    func makeClient() throws(RunFailure) -> GongClient {
-        let gong = config.gong
-        let credentials: GongCredentials
-        do {
-            if let token = gong.bearerToken {
-                credentials = .bearer(token: try token.resolve())
-            } else if let key = gong.accessKey, let secret = gong.accessKeySecret {
-                credentials = .basic(accessKey: try key.resolve(), secret: try secret.resolve())
-            } else {
-                throw RunFailure(
-                    exitCode: 2,
-                    message:
-                        "\(config.file): gong: no credentials: set gong.accessKey and gong.accessKeySecret, or gong.bearerToken"
-                )
-            }
-        } catch let error as SecretError {
-            throw RunFailure(exitCode: 2, message: "\(config.file): gong credentials: \(error)")
-        } catch let error as RunFailure {
-            throw error
-        } catch {
-            throw RunFailure(exitCode: 2, message: "\(config.file): gong credentials cannot be read")
-        }
-        return GongClient(
-            baseURL: gong.baseURL, credentials: credentials, connectTimeout: Double(gong.connectTimeoutSeconds),
-            totalTimeout: Double(gong.requestTimeoutSeconds), userAgent: "share-detector")
     }
 
     // MARK: Scanning
@@ -172,7 +142,7 @@ public final class ScanRunner {
             }
             var batch = Batch()
             for var source in sources {
-                while let item = source.next() {
+                while !RunInterruption.isRequested, let item = source.next() {
                     handle(item, mailbox: mailbox.name, batch: &batch, counts: &counts)
                     if batch.messages >= batchSize {
                         try flush(&batch, checkpoint: nil, key: "", ledger, &counts, noteEvent)
@@ -221,7 +191,7 @@ public final class ScanRunner {
             nextIndex: firstIndex)
         let progress = Progress(
             enabled: !options.quiet && isatty(STDERR_FILENO) == 1, mailbox: mailbox, sink: diagnostics)
-        while let item = source.next() {
+        while !RunInterruption.isRequested, let item = source.next() {
             handle(item, mailbox: mailbox, batch: &batch, counts: &counts)
             // The checkpoint points at the start of the latest message read: the last message of a file may still
             // be being appended to, so it is read again next time (its events are then known: no duplicates).
@@ -268,7 +238,7 @@ public final class ScanRunner {
         counts.parsed += 1
         counts.shares += outcome.detection.shares.count
         var events: [LedgerEvent] = []
-        for event in outcome.events {
+        for (event, record) in zip(outcome.events, outcome.records) {
             let issues = EventValidator.validate(event)
             guard issues.isEmpty else {
                 skip(
@@ -285,12 +255,13 @@ public final class ScanRunner {
                 LedgerEvent(
                     eventId: event.eventId ?? "", contentId: event.contentId,
                     messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
-                    position: Self.ledgerPosition(raw.position, mailbox: mailbox), body: body))
+                    position: Self.ledgerPosition(raw.position, mailbox: mailbox), body: body,
+                    detection: try? Self.encoder.encode(record)))
         }
         batch.events += events
     }
 
-    static let encoder: JSONEncoder = {
+    package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
@@ -379,8 +350,21 @@ public final class ScanRunner {
     // MARK: Reporting
 
     func printSummary(_ summary: Summary) {
+        // Causes of undone work: on standard error, also under --quiet.
+        var problems: [String] = []
+        if let mailbox = summary.interruptedIn {
+            let read = summary.mailboxes.last?.fetched ?? 0
+            problems.append(
+                "interrupted by \(RunInterruption.signalName) while scanning \(mailbox) (after \(read) messages): "
+                    + "what was read is recorded and its checkpoint saved; the next run goes on from there")
+        }
+        problems += summary.delivery?.problems ?? []
+        for problem in problems { diagnostics.line("share-detector: \(problem)") }
         if options.json && !options.dryRun {
             for mailbox in summary.mailboxes { output.line(bytes: (try? Self.encoder.encode(mailbox)) ?? Data()) }
+            let errors = summary.mailboxes.compactMap { mailbox in mailbox.error.map { "\(mailbox.mailbox): \($0)" } }
+            let total = RunTotals(summary: summary, errors: errors + problems)
+            output.line(bytes: (try? Self.encoder.encode(["summary": total])) ?? Data())
             return
         }
         let sink = options.dryRun ? diagnostics : output
@@ -395,17 +379,31 @@ public final class ScanRunner {
                     + "\(mailbox.shares) shares, \(mailbox.newEvents) new events"
                     + (options.dryRun ? " (dry run: nothing recorded or sent)" : ", \(mailbox.delivered) delivered"))
         }
-        if let delivery = summary.delivery {
-            if let reason = delivery.stopReason {
-                diagnostics.line("share-detector: delivery stopped: \(reason) (config \(config.file): gong)")
-            }
-            if delivery.budgetExhausted { diagnostics.line("share-detector: today's Gong call budget is spent") }
-            if !options.quiet {
-                sink.line(
-                    "delivery: \(delivery.calls) calls, \(delivery.delivered) delivered, "
-                        + "\(delivery.alreadyDelivered) already delivered, \(delivery.retrying) to retry, \(delivery.dead) dead"
-                )
-            }
+        if let delivery = summary.delivery, !options.quiet { sink.line(delivery.line) }
+    }
+
+    /// The last object of `scan --json`: the whole run's totals, the delivery summary and every error.
+    struct RunTotals: Encodable {
+        var mailboxes: Int
+        var fetched: Int
+        var parsed: Int
+        var skipped: Int
+        var shares: Int
+        var newEvents: Int
+        var delivery: DeliverySummary?
+        var errors: [String]
+        var exitCode: Int32
+
+        init(summary: Summary, errors: [String]) {
+            mailboxes = summary.mailboxes.count
+            fetched = summary.mailboxes.reduce(0) { $0 + $1.fetched }
+            parsed = summary.mailboxes.reduce(0) { $0 + $1.parsed }
+            skipped = summary.mailboxes.reduce(0) { $0 + $1.skipped }
+            shares = summary.mailboxes.reduce(0) { $0 + $1.shares }
+            newEvents = summary.mailboxes.reduce(0) { $0 + $1.newEvents }
+            delivery = summary.delivery
+            self.errors = errors
+            exitCode = summary.exitCode
         }
     }
 }

@@ -7,7 +7,7 @@ public struct SendRunner {
     public var config: TeamConfig
     /// Seconds to wait for the lock.
     public var lockTimeout: TimeInterval
-    /// Where dead letters are reported.
+    /// Where the causes of undone work and dead letters are reported.
     public var diagnostics: OutputSink
 
     /// Creates a runner.
@@ -17,27 +17,15 @@ public struct SendRunner {
         self.diagnostics = diagnostics
     }
 
-    /// Delivers what is due.
-    public func run() throws(RunFailure) -> Deliverer.Report {
-        guard FileManager.default.fileExists(atPath: config.statePath) else {
-            throw RunFailure(exitCode: 1, message: "no ledger at \(config.statePath) yet: run scan first")
-        }
-        let ledger: ShareLedger
-        do { ledger = try ShareLedger(path: config.statePath) } catch {
-            throw RunFailure(exitCode: 2, message: "cannot open the ledger: \(error)")
-        }
-        let lock: RunLock
-        do { lock = try ledger.lock(waitingUpTo: lockTimeout) } catch {
-            throw RunFailure(exitCode: 1, message: "\(error)")
-        }
-        defer { lock.release() }
-        let runner = ScanRunner(
-            config: config, rules: .empty, options: ScanRunner.Options(), output: diagnostics, diagnostics: diagnostics)
-        let client = try runner.makeClient()
-        do {
-            return try Deliverer(ledger: ledger, client: client, settings: config.gong, diagnostics: diagnostics).run()
-        } catch {
-            throw RunFailure(exitCode: 1, message: "delivery stopped: \(error)")
-        }
+    /// Delivers what is due; prints one line per cause of undone work on `diagnostics` (always) and returns the
+    /// summary, whose `exitCode` is the command's exit status (128 + the signal when interrupted).
+    public func run() throws(RunFailure) -> DeliverySummary {
+        let session = try DeliverySession.open(config: config, lockTimeout: lockTimeout, create: false)
+        defer { session.close() }
+        let report = try session.deliver(diagnostics: diagnostics)
+        var summary = try session.summary(report: report)
+        if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
+        for problem in summary.problems { diagnostics.line("share-detector: \(problem)") }
+        return summary
     }
 }

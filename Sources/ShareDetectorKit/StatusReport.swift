@@ -1,24 +1,97 @@
 import Foundation
 import ShareLedger
 
-/// Renders `status`: checkpoints, outbox counts, last errors and today's quota use.
+/// Renders `status`: checkpoints, outbox counts, every event not delivered (message-id, mailbox, subject,
+/// contentId, Gong's last answer and requestId, age), last errors, and the Gong account's quota, pause and breaker.
 public enum StatusReport {
+    /// The rendered report and the command's exit status: 1 when an event has waited longer than
+    /// `gong.alertAfterHours` or dead letters wait for a `requeue`, else 0.
+    public struct Rendered: Sendable {
+        /// Text, or one JSON object.
+        public var text: String
+        /// The exit status.
+        public var exitCode: Int32
+        /// Lines for standard error (the causes of the exit status).
+        public var problems: [String]
+    }
+
     /// The report as text or one JSON object.
-    public static func render(config: TeamConfig, json: Bool) throws(RunFailure) -> String {
+    public static func render(config: TeamConfig, json: Bool, now: Date = Date()) throws(RunFailure) -> Rendered {
         guard FileManager.default.fileExists(atPath: config.statePath) else {
-            return json
-                ? #"{"ledger":null,"message":"no ledger yet"}"#
-                : "\(config.team): no ledger at \(config.statePath) yet (nothing scanned)"
+            return Rendered(
+                text: json
+                    ? #"{"ledger":null,"message":"no ledger yet"}"#
+                    : "\(config.team): no ledger at \(config.statePath) yet (nothing scanned)",
+                exitCode: 0, problems: [])
         }
         let status: LedgerStatus
         do { status = try ShareLedger(path: config.statePath).status() } catch {
             throw RunFailure(exitCode: 2, message: "cannot read the ledger: \(error)")
         }
-        if json {
-            var object: [String: Any] = [
-                "team": config.team, "ledger": config.statePath, "day": status.day, "callsToday": status.callsToday,
-                "callsPerDay": config.gong.callsPerDay,
+        let summary = DeliverySummary(report: nil, status: status, config: config, now: now)
+        var problems = summary.problems
+        var exitCode = summary.exitCode
+        if summary.dead > 0 {
+            problems.append(
+                "\(summary.dead) dead letter\(summary.dead == 1 ? "" : "s") (Gong answered 400): fix the cause, then "
+                    + "`share-detector requeue --config \(config.file) --dead`")
+            exitCode = max(exitCode, 1)
+        }
+        let account = accountState(config, now: now)
+        let text =
+            json
+            ? renderJSON(config: config, status: status, account: account, summary: summary, now: now)
+            : renderText(config: config, status: status, account: account, now: now)
+        return Rendered(text: text, exitCode: exitCode, problems: problems)
+    }
+
+    /// The Gong account's shared state, when the credentials resolve (else `nil`: status works without them).
+    struct AccountView {
+        var callsToday: Int
+        var pausedUntil: Date?
+        var pauseReason: String?
+        var consecutiveFailures: Int
+    }
+
+    static func accountState(_ config: TeamConfig, now: Date) -> AccountView? {
+        guard let (_, key) = try? GongAccess.makeClient(config),
+            let account = try? GongAccountState(path: GongAccountState.defaultPath(), accountKey: key)
+        else { return nil }
+        let pause = try? account.pause(now: now)
+        return AccountView(
+            callsToday: (try? account.callsToday(now: now)) ?? 0, pausedUntil: pause?.until, pauseReason: pause?.reason,
+            consecutiveFailures: (try? account.consecutiveFailures()) ?? 0)
+    }
+
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    static func ageHours(_ event: LedgerStatus.UndeliveredEvent, now: Date) -> Double {
+        (max(0, now.timeIntervalSince(event.createdAt)) / 360).rounded() / 10
+    }
+
+    static func renderJSON(
+        config: TeamConfig, status: LedgerStatus, account: AccountView?, summary: DeliverySummary, now: Date
+    ) -> String {
+        var object: [String: Any] = [
+            "team": config.team, "ledger": config.statePath, "callsPerDay": config.gong.callsPerDay,
+            "waiting": summary.waiting, "alertAfterHours": config.gong.alertAfterHours,
+            "oldestWaitingHours": summary.oldestWaitingHours as Any, "problems": summary.problems,
+        ]
+        if let account {
+            object["gong"] = [
+                "callsToday": account.callsToday, "pausedUntil": account.pausedUntil.map(iso) as Any,
+                "pauseReason": account.pauseReason as Any, "consecutiveFailures": account.consecutiveFailures,
+            ] as [String: Any]
+        }
+        object["undelivered"] = status.undelivered.map { event -> [String: Any] in
+            [
+                "eventId": event.eventId, "state": event.state.rawValue, "messageId": event.messageId as Any,
+                "mailbox": event.mailbox, "subject": event.subject as Any, "contentId": event.contentId,
+                "attempts": event.attempts, "lastStatus": event.lastStatus as Any, "lastError": event.lastError as Any,
+                "lastRequestId": event.lastRequestId as Any, "nextAttemptAt": event.nextAttemptAt.map(iso) as Any,
+                "createdAt": iso(event.createdAt), "ageHours": ageHours(event, now: now),
             ]
+        }
             object["events"] = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
             object["lastErrors"] = status.lastErrors.map {
                 [
@@ -39,11 +112,24 @@ public enum StatusReport {
             }
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             return String(decoding: data, as: UTF8.self)
-        }
+    }
+
+    static func renderText(config: TeamConfig, status: LedgerStatus, account: AccountView?, now: Date) -> String {
         var lines = ["\(config.team): ledger \(config.statePath)"]
         let order: [OutboxState] = [.pending, .sending, .retry, .delivered, .dead]
         lines.append("events: " + order.map { "\($0.rawValue) \(status.counts[$0] ?? 0)" }.joined(separator: ", "))
-        lines.append("Gong calls today (\(status.day) UTC): \(status.callsToday) of \(config.gong.callsPerDay)")
+        if let account {
+            lines.append("Gong calls today (UTC): \(account.callsToday) of \(config.gong.callsPerDay)")
+            if let until = account.pausedUntil {
+                lines.append("Gong paused until \(iso(until)): \(account.pauseReason ?? "429")")
+            }
+            if account.consecutiveFailures > 0 {
+                lines.append(
+                    "Gong: \(account.consecutiveFailures) failed calls in a row (the next run probes with one call)")
+            }
+        } else {
+            lines.append("Gong account: credentials not resolvable here; quota not shown")
+        }
         if status.checkpoints.isEmpty { lines.append("checkpoints: none") }
         for entry in status.checkpoints {
             let detail: String =
@@ -54,10 +140,16 @@ public enum StatusReport {
                 }
             lines.append("checkpoint \(entry.sourceKey): \(detail)")
         }
-        for failure in status.lastErrors {
+        if !status.undelivered.isEmpty { lines.append("not delivered (oldest first):") }
+        for event in status.undelivered {
+            var answer = event.lastStatus.map { "HTTP \($0)" } ?? (event.lastError == nil ? "none yet" : "no answer")
+            if let requestId = event.lastRequestId { answer += " requestId \(requestId)" }
+            if let error = event.lastError { answer += ": \(error)" }
             lines.append(
-                "last error: \(failure.eventId) \(failure.state.rawValue)"
-                    + (failure.status.map { " HTTP \($0)" } ?? "") + ": \(failure.error)")
+                "  \(event.state.rawValue) \(event.eventId), age \(ageHours(event, now: now)) h, mailbox \(event.mailbox), "
+                    + "message-id \(event.messageId ?? "(none)"), subject \"\(event.subject ?? "")\", "
+                    + "content \(event.contentId), \(event.attempts) attempts, Gong's last answer: \(answer)"
+                    + (event.nextAttemptAt.map { ", next try \(iso($0))" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

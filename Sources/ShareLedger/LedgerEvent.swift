@@ -14,10 +14,14 @@ public struct LedgerEvent: Sendable, Hashable {
     public var position: SourcePosition
     /// The exact bytes of the Gong request body (JSON); sent as they are, never re-encoded.
     public var body: Data
+    /// The detection record (JSON) the body was built from, so `requeue` can rebuild the body with the current
+    /// config; `nil` for events recorded before the ledger kept it.
+    public var detection: Data?
 
     /// Creates an event record.
     public init(
-        eventId: String, contentId: String, messageKey: String, mailbox: String, position: SourcePosition, body: Data
+        eventId: String, contentId: String, messageKey: String, mailbox: String, position: SourcePosition, body: Data,
+        detection: Data? = nil
     ) {
         self.eventId = eventId
         self.contentId = contentId
@@ -25,6 +29,7 @@ public struct LedgerEvent: Sendable, Hashable {
         self.mailbox = mailbox
         self.position = position
         self.body = body
+        self.detection = detection
     }
 }
 

@@ -102,7 +102,7 @@ public enum RecordResult: Sendable, Hashable {
     case superseded(current: OutboxState)
 }
 
-/// The answer of the pacing gate `ShareLedger.reserveCallSlot(now:callsPerSecond:callsPerDay:)`.
+/// The answer of the pacing gate `GongAccountState.reserveCallSlot(now:callsPerSecond:callsPerDay:safetyMargin:)`.
 public enum Reservation: Sendable, Hashable {
     /// A slot is reserved: call Gong now.
     case go
@@ -110,4 +110,6 @@ public enum Reservation: Sendable, Hashable {
     case waitUntil(Date)
     /// Today's (UTC) call budget is used up: stop sending until the next UTC day.
     case dailyBudgetExhausted
+    /// Gong answered 429: no call to this account before this time (from any run).
+    case paused(until: Date)
 }

@@ -97,13 +97,13 @@ extension ShareLedger {
         try db.execute(
             sql: """
                 INSERT INTO events (event_id, content_id, message_key, mailbox, source_kind, source_name,
-                    source_index, source_offset, source_uid_validity, source_uid, body, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    source_index, source_offset, source_uid_validity, source_uid, body, detection, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (event_id) DO NOTHING
                 """,
             arguments: [
                 event.eventId, event.contentId, event.messageKey, event.mailbox, event.position.kind, name,
-                index, offset, uidValidity, uid, event.body, unixSeconds(now),
+                index, offset, uidValidity, uid, event.body, event.detection, unixSeconds(now),
             ])
         guard db.changesCount == 1 else { return false }
         try db.execute(

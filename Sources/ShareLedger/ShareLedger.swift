@@ -8,10 +8,10 @@ import GRDB
 #endif
 
 /// The team's delivery state in one SQLite file (WAL): events and their dedup, the outbox with delivery states,
-/// the attempt log, scan checkpoints, the daily call quota and the pacing gate.
+/// the attempt log, the requeue log and scan checkpoints (pacing is per Gong account: `GongAccountState`).
 ///
 /// Several `ShareLedger` instances, in one process or several, may open the same file: every write that must be
-/// exclusive (claiming, pacing, committing) runs in one `BEGIN IMMEDIATE` transaction, and SQLite serialises them.
+/// exclusive (claiming, committing, requeueing) runs in one `BEGIN IMMEDIATE` transaction, and SQLite serialises them.
 /// The file (and its `-wal`/`-shm` companions, which SQLite creates with the same mode) is `0600`; its folder is
 /// created `0700` when missing. Times are stored as Unix seconds (REAL). Nothing secret is ever stored.
 public final class ShareLedger: Sendable {
@@ -104,6 +104,27 @@ public final class ShareLedger: Sendable {
                         at REAL NOT NULL
                     );
                     CREATE INDEX call_slots_at ON call_slots(at);
+                    """)
+        }
+        // v2: the detection record (what `requeue` rebuilds an event from), the requeue log, and pacing moved to
+        // the per-account `GongAccountState` file.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN detection BLOB;
+                    CREATE TABLE requeues (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        event_id TEXT NOT NULL REFERENCES events(event_id),
+                        at REAL NOT NULL,
+                        previous_state TEXT NOT NULL,
+                        previous_status INTEGER,
+                        previous_error TEXT,
+                        attempts INTEGER NOT NULL,
+                        rebuilt INTEGER NOT NULL
+                    );
+                    CREATE INDEX requeues_event ON requeues(event_id);
+                    DROP TABLE call_slots;
+                    DROP TABLE daily_quota;
                     """)
         }
         return migrator

@@ -15,9 +15,16 @@ struct ScanCommand: ParsableCommand {
             minutes: one run per ledger at a time (a second run waits --lock-timeout seconds, then exits with 1), \
             and a crash at any point loses and duplicates nothing.
 
-            Exit status: 0 all went well; 1 something needs attention (skipped messages, dead events, a mailbox \
-            that could not be read, another run holding the lock); 2 config or rule error; 3 Gong (or an IMAP \
-            server) could not be reached or refused the credentials.
+            Delivery stops early — leaving every event pending for the next run — when Gong answers 429 with a \
+            pause longer than gong.maxWaitSeconds, fails or cannot be reached for several calls in a row, refuses \
+            the credentials, or the daily budget is spent. Each cause is printed on standard error, also under \
+            --quiet. SIGINT/SIGTERM: the call in flight finishes, what was read is committed, the lock is released, \
+            and the run exits 130/143; a second signal exits at once.
+
+            Exit status: 0 all went well; 1 something needs attention (skipped messages, dead letters, a mailbox \
+            that could not be read, another run holding the lock, a 429 pause, the daily budget spent, an event \
+            waiting longer than gong.alertAfterHours); 2 usage, config or rule error; 3 Gong (or an IMAP server) \
+            refused the credentials, could not be reached or kept failing; 130/143 interrupted.
             """
     )
 
@@ -27,7 +34,12 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the events a scan would record and change nothing (no ledger writes, no sends).")
     var dryRun = false
 
-    @Flag(name: .long, help: "JSON output: one object per mailbox summary (with --dry-run: one per event).")
+    @Flag(
+        name: .long,
+        help: """
+            JSON output: one object per mailbox, then one {"summary": …} object with delivery counts and every error \
+            (with --dry-run: one object per event).
+            """)
     var json = false
 
     @Flag(name: .long, help: "Print nothing but errors (for cron).")
@@ -62,6 +74,7 @@ struct ScanCommand: ParsableCommand {
             output.flush()
             diagnostics.flush()
         }
+        RunInterruption.install()
         do {
             let summary = try ScanRunner(
                 config: teamConfig, rules: rules, options: options, output: output, diagnostics: diagnostics
@@ -79,7 +92,12 @@ struct SendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
         abstract: "Deliver the events pending in the ledger (scan does this too).",
-        discussion: "Exit status as for scan: 1 when events went dead, 3 when Gong refused the credentials."
+        discussion: """
+            Prints one summary line whose counts agree with `status`, and on standard error one line per cause of \
+            undone work (also under --quiet). Exit status as for scan: 1 dead letters, a 429 pause, the daily \
+            budget spent or an event waiting longer than gong.alertAfterHours; 3 Gong refused the credentials, \
+            could not be reached or kept failing; 130/143 interrupted.
+            """
     )
 
     @Option(name: .long, help: "The team config file.")
@@ -87,6 +105,12 @@ struct SendCommand: ParsableCommand {
 
     @Option(name: .long, help: "Seconds to wait for another run on the same ledger to finish.")
     var lockTimeout: Double = 0
+
+    @Flag(name: .long, help: "Print nothing but the causes of undone work (for cron).")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print the summary as one JSON object.")
+    var json = false
 
     func run() throws {
         let teamConfig = try loadConfig(config)
@@ -96,17 +120,15 @@ struct SendCommand: ParsableCommand {
             output.flush()
             diagnostics.flush()
         }
+        RunInterruption.install()
         do {
-            let report = try SendRunner(config: teamConfig, lockTimeout: lockTimeout, diagnostics: diagnostics).run()
-            output.line(
-                "delivery: \(report.calls) calls, \(report.delivered) delivered, \(report.alreadyDelivered) already "
-                    + "delivered, \(report.retrying) to retry, \(report.dead) dead")
-            if let reason = report.stopReason {
-                diagnostics.line("share-detector: delivery stopped: \(reason) (config \(teamConfig.file): gong)")
-                throw ExitCode(3)
+            let summary = try SendRunner(config: teamConfig, lockTimeout: lockTimeout, diagnostics: diagnostics).run()
+            if json {
+                output.line(bytes: (try? ScanRunner.encoder.encode(summary)) ?? Data())
+            } else if !quiet {
+                output.line(summary.line)
             }
-            if report.calls > 0 && report.transportFailures == report.calls { throw ExitCode(3) }
-            if report.dead > 0 || report.budgetExhausted { throw ExitCode(1) }
+            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         } catch let failure as RunFailure {
             diagnostics.line("share-detector: \(failure.message)")
             throw ExitCode(failure.exitCode)
@@ -119,7 +141,12 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract:
-            "Show checkpoints per mailbox, events pending / delivered / dead, last errors and today's Gong quota use."
+            "Show checkpoints, event counts, every event not delivered and why, and the Gong account's quota and pause.",
+        discussion: """
+            Each pending, retrying or dead event is named with its Message-ID, mailbox, subject, contentId, Gong's \
+            last answer and requestId, and its age. Exit status: 0; 1 when an event has waited longer than \
+            gong.alertAfterHours or dead letters wait for `share-detector requeue`; 2 config or ledger error.
+            """
     )
 
     @Option(name: .long, help: "The team config file.")
@@ -130,11 +157,15 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let teamConfig = try loadConfig(config)
-        do {
-            print(try StatusReport.render(config: teamConfig, json: json))
-        } catch {
+        let rendered: StatusReport.Rendered
+        do { rendered = try StatusReport.render(config: teamConfig, json: json) } catch {
             FileHandle.standardError.write(Data("share-detector: \(error.message)\n".utf8))
             throw ExitCode(error.exitCode)
         }
+        print(rendered.text)
+        for problem in rendered.problems {
+            FileHandle.standardError.write(Data("share-detector: \(problem)\n".utf8))
+        }
+        if rendered.exitCode != 0 { throw ExitCode(rendered.exitCode) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `share-detector` command: finds documents shared by email and reports them to Gong.
 @main
@@ -8,11 +9,33 @@ struct ShareDetectorCommand: ParsableCommand {
         abstract: "Find the documents sales reps share by email and report them to Gong as content-shared events.",
         discussion: """
             Exit status: 0 all went well; 1 the run finished but something needs attention (skipped messages, \
-            dead events); 2 usage, input, config or rule error; 3 a server could not be reached or refused the login.
+            dead letters, events left pending); 2 usage, input, config or rule error; 3 a server could not be \
+            reached, kept failing or refused the login; 130/143 interrupted by SIGINT/SIGTERM.
             """,
         subcommands: [
-            ScanCommand.self, SendCommand.self, StatusCommand.self, TestCommand.self, InspectCommand.self,
-            ValidateCommand.self, SandboxCommand.self,
+            ScanCommand.self, SendCommand.self, StatusCommand.self, RequeueCommand.self, TestCommand.self,
+            InspectCommand.self, ValidateCommand.self, SandboxCommand.self,
         ]
     )
+
+    /// Parses and runs the command; a usage error exits with 2 (the documented status), not ArgumentParser's 64.
+    static func main() {
+        let command: any ParsableCommand
+        do { command = try parseAsRoot() } catch { exitNormalizingUsage(error) }
+        do {
+            var running = command
+            try running.run()
+        } catch {
+            exitNormalizingUsage(error)
+        }
+        Foundation.exit(0)
+    }
+
+    private static func exitNormalizingUsage(_ error: any Error) -> Never {
+        if exitCode(for: error) == .validationFailure {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        exit(withError: error)
+    }
 }

@@ -59,6 +59,12 @@ public struct GongSettings: Sendable {
     public var connectTimeoutSeconds = 10
     /// Seconds for a whole request.
     public var requestTimeoutSeconds = 30
+    /// Hours an event may wait for delivery before `scan`, `send` and `status` exit 1 and say so.
+    public var alertAfterHours: Double = 24
+    /// The longest 429 pause a run waits out, in seconds; a longer one stops sending (events stay pending).
+    public var maxWaitSeconds: Double = 60
+    /// A PEM bundle to trust instead of the system CA store (absolute path).
+    public var caFile: String?
 
     /// Defaults.
     public init() {}

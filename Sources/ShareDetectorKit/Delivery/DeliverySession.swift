@@ -1,0 +1,68 @@
+import Foundation
+import GongEngagement
+import ShareLedger
+
+/// The one set-up `scan`, `send` and `requeue` share: the team's ledger, opened and held under its run lock, and —
+/// when sending — the Gong client and the account's shared state.
+public final class DeliverySession {
+    /// The team config.
+    public let config: TeamConfig
+    /// The ledger, open.
+    public let ledger: ShareLedger
+    private let lock: RunLock
+
+    private init(config: TeamConfig, ledger: ShareLedger, lock: RunLock) {
+        self.config = config
+        self.ledger = ledger
+        self.lock = lock
+    }
+
+    deinit { lock.release() }
+
+    /// Opens the ledger (creating it when `create`, else failing with exit 1 when it does not exist yet) and takes
+    /// its run lock, waiting up to `lockTimeout` seconds.
+    public static func open(config: TeamConfig, lockTimeout: TimeInterval, create: Bool) throws(RunFailure)
+        -> DeliverySession
+    {
+        if !create, !FileManager.default.fileExists(atPath: config.statePath) {
+            throw RunFailure(exitCode: 1, message: "no ledger at \(config.statePath) yet: run scan first")
+        }
+        let ledger: ShareLedger
+        do { ledger = try ShareLedger(path: config.statePath) } catch {
+            throw RunFailure(exitCode: 2, message: "cannot open the ledger: \(error)")
+        }
+        let lock: RunLock
+        do { lock = try ledger.lock(waitingUpTo: lockTimeout) } catch {
+            throw RunFailure(exitCode: 1, message: "\(error)")
+        }
+        return DeliverySession(config: config, ledger: ledger, lock: lock)
+    }
+
+    /// Releases the run lock (also done when the session is deinitialised).
+    public func close() { lock.release() }
+
+    /// Delivers what is due with the config's Gong client and account state.
+    public func deliver(diagnostics: OutputSink?, clock: any DeliveryClock = SystemDeliveryClock())
+        throws(RunFailure) -> Deliverer.Report
+    {
+        let (client, key) = try GongAccess.makeClient(config)
+        let account = try GongAccess.openAccount(key: key)
+        do {
+            return try Deliverer(
+                ledger: ledger, account: account, client: client, options: Deliverer.Options(settings: config.gong),
+                clock: clock, diagnostics: diagnostics
+            ).run()
+        } catch {
+            throw RunFailure(exitCode: 1, message: "delivery stopped: \(error)")
+        }
+    }
+
+    /// The delivery summary after a pass (`report`, `nil` when nothing was sent), from the ledger as it is now.
+    public func summary(report: Deliverer.Report?, now: Date = Date()) throws(RunFailure) -> DeliverySummary {
+        do {
+            return DeliverySummary(report: report, status: try ledger.status(undeliveredLimit: 0), config: config, now: now)
+        } catch {
+            throw RunFailure(exitCode: 1, message: "cannot read the ledger: \(error)")
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GongEngagement
+import ShareLedger
+
+/// What a delivery pass did and what it left, with the ledger's counts (so `scan` and `send` agree with
+/// `status`), one line per cause of undone work, and the exit status.
+public struct DeliverySummary: Sendable, Codable, Equatable {
+    /// Calls made in this run.
+    public var calls = 0
+    /// Events delivered in this run (200).
+    public var delivered = 0
+    /// Events Gong already had (409), recorded as delivered in this run.
+    public var alreadyDelivered = 0
+    /// Events that went dead in this run (400).
+    public var deadNow = 0
+    /// In the ledger after the run: events waiting for delivery (pending + sending + retry).
+    public var waiting = 0
+    /// … of which never tried or put back (pending, and sending left by a crashed run).
+    public var pending = 0
+    /// … of which scheduled for a retry.
+    public var retry = 0
+    /// In the ledger after the run: dead letters (Gong answered 400), waiting for an operator's `requeue`.
+    public var dead = 0
+    /// Hours the oldest waiting event has waited, when one waits.
+    public var oldestWaitingHours: Double?
+    /// Why sending stopped early, one line, if it did.
+    public var stoppedBecause: String?
+    /// One line per cause of undone work: printed on standard error, also under `--quiet`.
+    public var problems: [String] = []
+    /// 0, 1 (attention) or 3 (Gong refused, unreachable or failing).
+    public var exitCode: Int32 = 0
+
+    /// Builds the summary of a pass (`report` is `nil` when none ran) from the ledger's `status` at `now`.
+    public init(report: Deliverer.Report?, status: LedgerStatus, config: TeamConfig, now: Date) {
+        pending = (status.counts[.pending] ?? 0) + (status.counts[.sending] ?? 0)
+        retry = status.counts[.retry] ?? 0
+        waiting = status.waiting
+        dead = status.counts[.dead] ?? 0
+        oldestWaitingHours = status.oldestWaiting.map { max(0, now.timeIntervalSince($0) / 3_600) }
+        let waitingText = "\(waiting) event\(waiting == 1 ? "" : "s") pending"
+        if let report {
+            calls = report.calls
+            delivered = report.delivered
+            alreadyDelivered = report.alreadyDelivered
+            deadNow = report.dead
+            if let stop = report.stop {
+                let line = Self.describe(stop, config: config) + " — \(waitingText)" + Self.nextStep(stop)
+                stoppedBecause = line
+                problems.append(line)
+                exitCode = max(exitCode, stop.exitCode)
+            } else if waiting > 0 {
+                let last = report.lastFailure.map { " (last failure: \($0))" } ?? ""
+                problems.append("\(waitingText) for a later try\(last); the next run sends them")
+            }
+            if report.dead > 0 {
+                problems.append(
+                    "\(report.dead) event\(report.dead == 1 ? "" : "s") rejected by Gong (400) and kept as dead "
+                        + "letters: fix the cause, then `share-detector requeue --config \(config.file) --dead`")
+                exitCode = max(exitCode, 1)
+            }
+        }
+        if let hours = oldestWaitingHours, hours > config.gong.alertAfterHours {
+            problems.append(
+                "the oldest of \(waitingText) has waited \(Self.hours(hours)) h, longer than gong.alertAfterHours "
+                    + "(\(Self.hours(config.gong.alertAfterHours)) h): see `share-detector status --config \(config.file)`")
+            exitCode = max(exitCode, 1)
+        }
+    }
+
+    /// The one-line summary for a terminal.
+    public var line: String {
+        "delivery: \(calls) calls, \(delivered) delivered, \(alreadyDelivered) already delivered, \(deadNow) dead; "
+            + "waiting: \(waiting) (\(pending) pending, \(retry) to retry), dead letters: \(dead)"
+    }
+
+    static func describe(_ stop: DeliveryStop, config: TeamConfig) -> String {
+        switch stop {
+        case .refused(let reason):
+            return "delivery stopped: \(reason) (config \(config.file): gong)"
+        case .unreachable(let kind, let message, let count):
+            return "Gong unreachable: \(Self.transportText(kind)) to \(Self.hostPort(config.gong.baseURL)) "
+                + "(\(count) call\(count == 1 ? "" : "s") in a row: \(message))"
+        case .failing(let status, let count):
+            return "Gong failing: \(count) consecutive HTTP \(status) answer\(count == 1 ? "" : "s")"
+        case .paused(let until, _, let maxWait):
+            return "Gong asked to pause (429) until \(Self.iso(until)), longer than gong.maxWaitSeconds "
+                + "(\(Int(maxWait)) s): sending stopped"
+        case .budgetExhausted(let perDay):
+            return "today's Gong call budget is spent (\(perDay) calls, gong.callsPerDay, shared by every config "
+                + "using the same Gong account)"
+        case .interrupted(let signal):
+            return "interrupted by \(signal): sending stopped after the call in flight"
+        }
+    }
+
+    static func nextStep(_ stop: DeliveryStop) -> String {
+        switch stop {
+        case .refused: ", fix the credentials and run again"
+        case .unreachable, .failing: ", will retry (the next run probes Gong with one call first)"
+        case .paused(let until, _, _): ", the first run after \(iso(until)) sends them"
+        case .budgetExhausted: ", sent after 00:00 UTC"
+        case .interrupted: ", the next run sends them"
+        }
+    }
+
+    static func transportText(_ kind: GongTransportErrorKind) -> String {
+        switch kind {
+        case .timeout: "timed out"
+        case .connectionRefused: "connection refused"
+        case .connectionReset: "connection reset"
+        case .dnsFailure: "host name not resolved"
+        case .tls: "TLS handshake or certificate failure"
+        case .other: "transport failure"
+        }
+    }
+
+    /// `host:port` of a base URL (no user info, no path).
+    static func hostPort(_ baseURL: String) -> String {
+        guard let components = URLComponents(string: baseURL), let host = components.host else { return baseURL }
+        let port = components.port ?? (components.scheme == "http" ? 80 : 443)
+        return "\(host):\(port)"
+    }
+
+    static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func hours(_ value: Double) -> String {
+        value >= 10 ? String(Int(value.rounded())) : String(format: "%.1f", value)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import GongEngagement
+import MailParsing
+import ShareLedger
+
+/// Turns a team config's `gong` settings into a client and the shared state of its Gong account.
+enum GongAccess {
+    /// Resolves the credentials and creates the client; errors name the config keys, never a value.
+    static func makeClient(_ config: TeamConfig) throws(RunFailure) -> (client: GongClient, accountKey: String) {
+        let gong = config.gong
+        let credentials: GongCredentials
+        do {
+            if let token = gong.bearerToken {
+                credentials = .bearer(token: try token.resolve())
+            } else if let key = gong.accessKey, let secret = gong.accessKeySecret {
+                credentials = .basic(accessKey: try key.resolve(), secret: try secret.resolve())
+            } else {
+                throw RunFailure(
+                    exitCode: 2,
+                    message:
+                        "\(config.file): gong: no credentials: set gong.accessKey and gong.accessKeySecret, or gong.bearerToken"
+                )
+            }
+        } catch let error as SecretError {
+            throw RunFailure(exitCode: 2, message: "\(config.file): gong credentials: \(error)")
+        } catch let error as RunFailure {
+            throw error
+        } catch {
+            throw RunFailure(exitCode: 2, message: "\(config.file): gong credentials cannot be read")
+        }
+        let client = GongClient(
+            baseURL: gong.baseURL, credentials: credentials, connectTimeout: Double(gong.connectTimeoutSeconds),
+            totalTimeout: Double(gong.requestTimeoutSeconds), userAgent: "share-detector", caFile: gong.caFile)
+        return (client, accountKey(baseURL: client.baseURL, credentials: credentials))
+    }
+
+    /// `<baseURL>#<16 hex digits of SHA-256 over a label, the base URL and the Authorization value>`: the same for
+    /// every config using the same account, and no way back to the credential.
+    static func accountKey(baseURL: String, credentials: GongCredentials) -> String {
+        let digest = SHA256.hex(
+            Array("share-detector gong account\u{0}\(baseURL)\u{0}\(credentials.authorizationHeaderValue)".utf8))
+        return "\(baseURL)#\(digest.prefix(16))"
+    }
+
+    /// Opens the account's shared state (pace, budget, pause, breaker).
+    static func openAccount(key: String) throws(RunFailure) -> GongAccountState {
+        let path = GongAccountState.defaultPath()
+        do { return try GongAccountState(path: path, accountKey: key) } catch {
+            throw RunFailure(exitCode: 1, message: "cannot open the Gong account state: \(error)")
+        }
+    }
+}
