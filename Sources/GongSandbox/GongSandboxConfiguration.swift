@@ -92,11 +92,21 @@ public struct SandboxFaults: Sendable, Hashable {
     public var dropRate: Double
     /// Delay added to every `PUT`, in milliseconds.
     public var latencyMilliseconds: Int
+    /// An outage: every authorised `PUT` is answered with this status (e.g. 503, or 429) and nothing is stored;
+    /// `nil` for none. Can be switched while the sandbox runs (`PUT /api/outage`).
+    public var outageStatus: Int?
+    /// The `Retry-After` seconds sent with an outage's answers, when set.
+    public var outageRetryAfter: Int?
 
     /// Creates a fault plan; the default injects nothing.
-    public init(failRate: Double = 0, dropRate: Double = 0, latencyMilliseconds: Int = 0) {
+    public init(
+        failRate: Double = 0, dropRate: Double = 0, latencyMilliseconds: Int = 0, outageStatus: Int? = nil,
+        outageRetryAfter: Int? = nil
+    ) {
         self.failRate = failRate
         self.dropRate = dropRate
         self.latencyMilliseconds = latencyMilliseconds
+        self.outageStatus = outageStatus
+        self.outageRetryAfter = outageRetryAfter
     }
 }

@@ -34,6 +34,9 @@ struct SandboxRoutes: Sendable {
             let body = try encoder.encode(await self.state.stats())
             return Self.response(.ok, contentType: "application/json", body: Array(body))
         }
+        router.put("/api/outage") { request, _ in
+            try await self.setOutage(request)
+        }
         router.get("/healthz") { _, _ in
             Self.response(.ok, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8))
         }
@@ -47,6 +50,16 @@ struct SandboxRoutes: Sendable {
         guard SandboxAuth.isAuthorized(request.headers[.authorization], configuration.credentials) else {
             await state.count(\.unauthorized)
             return Self.gongError(.unauthorized, requestId: requestId, errors: ["Access denied"])
+        }
+        if let outage = await state.outage() {
+            await state.count(outage.status == 429 ? \.rateLimited : \.serverError)
+            var response = Self.gongError(
+                HTTPResponse.Status(code: outage.status), requestId: requestId,
+                errors: ["Outage simulated by the sandbox (HTTP \(outage.status))"])
+            if let retryAfter = outage.retryAfter {
+                response.headers[HTTPField.Name("Retry-After")!] = String(retryAfter)
+            }
+            return response
         }
         if let retryAfter = await state.admit() {
             await state.count(\.rateLimited)
@@ -102,6 +115,23 @@ struct SandboxRoutes: Sendable {
             return Self.gongError(
                 .conflict, requestId: requestId, errors: ["The event was already reported in the past (\(key))"])
         }
+    }
+
+    /// `PUT /api/outage` with `{"status": 503}` or `{"status": 429, "retryAfter": 120}` starts an outage;
+    /// `{"status": null}` (or `{}`) ends it. Answers the outage now in force.
+    func setOutage(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 4_096)
+        let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+        guard let object else {
+            return Self.json(.badRequest, ["errors": ["expected a JSON object like {\"status\": 503}"]])
+        }
+        let status = (object["status"] as? NSNumber)?.intValue
+        if let status, !(400...599).contains(status) {
+            return Self.json(.badRequest, ["errors": ["status must be 400...599"]])
+        }
+        let retryAfter = (object["retryAfter"] as? NSNumber)?.intValue
+        await state.setOutage(status: status, retryAfter: retryAfter)
+        return Self.json(.ok, ["status": status as Any, "retryAfter": retryAfter as Any])
     }
 
     /// Closes the connection with a TCP reset (`SO_LINGER` 0), so the client sees no response at all.

@@ -9,7 +9,7 @@ actor SandboxState {
     private var limiter: RateLimiter
     private var dice: FaultDice
     private var counters = SandboxStats()
-    private let faults: SandboxFaults
+    private var faults: SandboxFaults
     private let logFile: Int32?
     /// Lines of `events.jsonl` that could not be read at start (a torn last line after a crash).
     let skippedLines: Int
@@ -75,6 +75,17 @@ actor SandboxState {
     /// Applies the rate limits to one call: `nil` admits it, else the `Retry-After` seconds.
     func admit() -> Int? {
         limiter.admit(now: Date().timeIntervalSince1970)
+    }
+
+    /// The outage in force: the status every authorised `PUT` gets, and its `Retry-After`.
+    func outage() -> (status: Int, retryAfter: Int?)? {
+        faults.outageStatus.map { ($0, faults.outageRetryAfter) }
+    }
+
+    /// Starts (`status` set) or ends (`nil`) an outage.
+    func setOutage(status: Int?, retryAfter: Int?) {
+        faults.outageStatus = status
+        faults.outageRetryAfter = retryAfter
     }
 
     /// Rolls the fault dice once for a valid request.

@@ -49,6 +49,17 @@ struct SandboxCommand: ParsableCommand {
     @Option(name: .long, help: "Seed for the fault dice.")
     var seed: UInt64 = 1
 
+    @Option(
+        name: .long,
+        help: """
+            Start in an outage: answer every authorised PUT with this status (e.g. 503 or 429); \
+            PUT /api/outage switches it at run time.
+            """)
+    var outageStatus: Int?
+
+    @Option(name: .long, help: "The Retry-After seconds sent with the outage's answers.")
+    var outageRetryAfter: Int?
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
@@ -65,6 +76,9 @@ struct SandboxCommand: ParsableCommand {
         if !(0...1).contains(failRate) || !(0...1).contains(dropRate) || failRate + dropRate > 1 {
             problems.append("--fail-rate and --drop-rate must be in 0...1 and add up to at most 1")
         }
+        if let outageStatus, !(400...599).contains(outageStatus) {
+            problems.append("--outage-status must be 400...599")
+        }
         if rate < 0 || dailyLimit < 0 || latencyMs < 0 {
             problems.append("--rate, --daily-limit and --latency-ms must not be negative")
         }
@@ -78,7 +92,9 @@ struct SandboxCommand: ParsableCommand {
         let configuration = GongSandboxConfiguration(
             port: port, dataDirectory: data, credentials: credentials, callsPerSecond: rate,
             callsPerDay: dailyLimit,
-            faults: SandboxFaults(failRate: failRate, dropRate: dropRate, latencyMilliseconds: latencyMs),
+            faults: SandboxFaults(
+                failRate: failRate, dropRate: dropRate, latencyMilliseconds: latencyMs, outageStatus: outageStatus,
+                outageRetryAfter: outageRetryAfter),
             seed: seed)
         let sandbox: GongSandbox
         do { sandbox = try GongSandbox(configuration: configuration) } catch {

@@ -5,14 +5,14 @@ import Testing
 @Suite("DeliveryStateMachine")
 struct DeliveryStateMachineTests {
     let machine = DeliveryStateMachine(
-        policy: RetryPolicy(baseDelay: 2, maxDelay: 1_800, maxAttempts: 5, maxAge: 86_400))
+        policy: RetryPolicy(baseDelay: 2, maxDelay: 1_800))
     let enqueued = Date(timeIntervalSince1970: 1_700_000_000)
     var now: Date { enqueued.addingTimeInterval(60) }
 
     func apply(_ input: DeliveryInput, attempt: Int = 1, at time: Date? = nil, jitter: Double = 0.5)
         -> DeliveryTransition
     {
-        machine.apply(input, attempt: attempt, now: time ?? now, enqueuedAt: enqueued, unitRandom: jitter)
+        machine.apply(input, attempt: attempt, now: time ?? now, unitRandom: jitter)
     }
 
     // MARK: claim
@@ -60,8 +60,10 @@ struct DeliveryStateMachineTests {
         let at = now.addingTimeInterval(7)
         #expect(transition.state == .retry(at: at, attempt: 2))
         #expect(transition.attemptsUsed == 2)
-        #expect(transition.actions.count == 2)
-        #expect(transition.actions.last == .scheduleRetry(at: at))
+        #expect(transition.actions.count == 3)
+        #expect(transition.actions.contains(.scheduleRetry(at: at)))
+        #expect(transition.actions.last == .pauseSending(until: at), "a 429 pauses the whole sender")
+        #expect(transition.pauseUntil == at)
         #expect(transition.attempt?.status == 429)
     }
 
@@ -95,37 +97,30 @@ struct DeliveryStateMachineTests {
         #expect(transition.stopReason == nil)
     }
 
-    @Test("the last allowed transient failure → dead(tooManyAttempts)")
-    func tooManyAttempts() {
-        let transition = apply(.serverError(status: 502, requestId: "q"), attempt: 5)
-        guard case .dead(let letter) = transition.state else {
-            Issue.record("expected dead, got \(transition.state)")
-            return
+    @Test("a transient failure never makes an event dead, however many attempts or however old")
+    func transientNeverDies() {
+        let thirtyHoursLater = enqueued.addingTimeInterval(30 * 3_600)
+        let weeksLater = enqueued.addingTimeInterval(40 * 86_400)
+        for input in [
+            DeliveryInput.serverError(status: 502, requestId: "q"), .transportError(.connectionFailed),
+            .transportError(.timeout), .rateLimited(retryAfterSeconds: 1), .rateLimited(retryAfterSeconds: nil),
+        ] {
+            for (attempt, time) in [(5, thirtyHoursLater), (500, weeksLater), (Int.max / 2, weeksLater)] {
+                let transition = apply(input, attempt: attempt, at: time, jitter: 0.999)
+                #expect(transition.state.name == "retry", "\(input) at attempt \(attempt)")
+                #expect(!transition.state.isFinal)
+                guard case .retry(let at, _) = transition.state else { continue }
+                // Capped: never more than 30 minutes between tries (a 429's Retry-After aside).
+                #expect(at.timeIntervalSince(time) <= 1_800)
+            }
         }
-        #expect(letter.reason == .tooManyAttempts)
-        #expect(letter.status == 502)
-        #expect(letter.requestId == "q")
-        #expect(letter.errors == ["HTTP 502: server error"])
-        #expect(transition.actions.count == 1)
-        #expect(apply(.transportError(.timeout), attempt: 4).state.name == "retry")
-        #expect(apply(.transportError(.timeout), attempt: 6).state.name == "dead")
     }
 
-    @Test("a transient failure past maxAge → dead(tooOld), also for 429")
-    func tooOld() {
-        let late = enqueued.addingTimeInterval(86_400)
-        for input in [
-            DeliveryInput.serverError(status: 500), .transportError(.connectionReset),
-            .rateLimited(retryAfterSeconds: 1),
-        ] {
-            let transition = apply(input, attempt: 1, at: late)
-            guard case .dead(let letter) = transition.state else {
-                Issue.record("expected dead for \(input), got \(transition.state)")
-                continue
-            }
-            #expect(letter.reason == .tooOld)
-        }
-        #expect(apply(.serverError(status: 500), at: late.addingTimeInterval(-1)).state.name == "retry")
+    @Test("the attempt count is kept for reports: transient failures count, 429s do not")
+    func attemptsAreCounted() {
+        #expect(apply(.serverError(status: 500), attempt: 41).attemptsUsed == 41)
+        #expect(apply(.transportError(.timeout), attempt: 41).attemptsUsed == 41)
+        #expect(apply(.rateLimited(retryAfterSeconds: 2), attempt: 41).attemptsUsed == 40)
     }
 
     // MARK: permanent
@@ -168,10 +163,10 @@ struct DeliveryStateMachineTests {
     func notSending() {
         for state in [DeliveryState.pending, .delivered(requestId: nil), .retry(at: now, attempt: 1)] {
             #expect(
-                machine.apply(.ok(requestId: "r"), to: state, now: now, enqueuedAt: enqueued, unitRandom: 0) == nil)
+                machine.apply(.ok(requestId: "r"), to: state, now: now, unitRandom: 0) == nil)
         }
         let transition = machine.apply(
-            .ok(requestId: "r"), to: .sending(attempt: 4), now: now, enqueuedAt: enqueued, unitRandom: 0)
+            .ok(requestId: "r"), to: .sending(attempt: 4), now: now, unitRandom: 0)
         #expect(transition?.state == .delivered(requestId: "r"))
         #expect(transition?.attemptsUsed == 4)
     }
@@ -191,7 +186,7 @@ struct DeliveryStateMachineTests {
                 return
             }
             attempts.append(attempt)
-            let transition = machine.apply(input, to: sending, now: clock, enqueuedAt: enqueued, unitRandom: 1)
+            let transition = machine.apply(input, to: sending, now: clock, unitRandom: 1)
             state = transition?.state ?? state
             if case .retry(let at, _) = state {
                 #expect(machine.claim(state, now: at.addingTimeInterval(-0.001)) == nil)
@@ -208,7 +203,37 @@ struct DeliveryStateMachineTests {
         #expect(
             [
                 DeliveryState.pending, .sending(attempt: 1), .delivered(requestId: nil), .retry(at: now, attempt: 1),
-                .dead(DeadLetter(reason: .tooOld)),
+                .dead(DeadLetter(reason: .badRequest)),
             ].map(\.name) == ["pending", "sending", "delivered", "retry", "dead"])
+    }
+}
+
+@Suite("SendingBreaker")
+struct SendingBreakerTests {
+    @Test("consecutive transport failures and 5xx stop sending at the threshold; any other answer resets")
+    func threshold() {
+        var breaker = SendingBreaker(threshold: 3)
+        #expect(breaker.observe(.transportError(.connectionFailed)) == .keepSending)
+        #expect(breaker.observe(.serverError(status: 503)) == .keepSending)
+        #expect(breaker.observe(.transportError(.timeout)) == .stop)
+        #expect(breaker.isOpen)
+        var reset = SendingBreaker(threshold: 3, consecutiveFailures: 2)
+        #expect(reset.observe(.rateLimited(retryAfterSeconds: 1)) == .keepSending, "a 429 proves Gong is up")
+        #expect(reset.consecutiveFailures == 0)
+        for answer in [DeliveryInput.ok(requestId: nil), .conflict(), .badRequest(errors: [], requestId: nil)] {
+            var breaker = SendingBreaker(threshold: 3, consecutiveFailures: 2)
+            #expect(breaker.observe(answer) == .keepSending)
+            #expect(breaker.consecutiveFailures == 0)
+        }
+    }
+
+    @Test("an open breaker (persisted from an earlier run) lets one probe through: its failure stops at once")
+    func probe() {
+        var failing = SendingBreaker(threshold: 5, consecutiveFailures: 5)
+        #expect(failing.isOpen)
+        #expect(failing.observe(.transportError(.connectionFailed)) == .stop)
+        var recovered = SendingBreaker(threshold: 5, consecutiveFailures: 9)
+        #expect(recovered.observe(.ok(requestId: "r")) == .keepSending)
+        #expect(!recovered.isOpen)
     }
 }

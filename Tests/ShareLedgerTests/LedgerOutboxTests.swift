@@ -17,7 +17,7 @@ struct LedgerOutboxTests {
         #expect(second.map(\.eventId) == ["e3", "e4"])
         #expect(try ledger.claimDue(now: t0, limit: 10).isEmpty)
         #expect(try ledger.claimDue(now: t0, limit: 0).isEmpty)
-        #expect(try ledger.status(now: t0).counts[.sending] == 5)
+        #expect(try ledger.status().counts[.sending] == 5)
     }
 
     @Test("two ledger instances on one file claiming concurrently never get the same event")
@@ -116,15 +116,36 @@ struct LedgerOutboxTests {
         #expect(again.map(\.eventId) == ["r"])
         #expect(again.first?.attempt == 2)
 
-        let status = try ledger.status(now: t0)
+        let status = try ledger.status()
         #expect(status.counts[.dead] == 1)
         #expect(status.counts[.sending] == 1)
         #expect(status.lastErrors.map(\.eventId).sorted() == ["d", "r"])
         #expect(status.lastErrors.first { $0.eventId == "d" }?.status == 400)
 
-        #expect(try ledger.requeueDead(now: t0) == 1)
+        let undelivered = try ledger.status().undelivered
+        #expect(undelivered.map(\.eventId).sorted() == ["d", "r"])
+        // The sample's message key is not a "mid:" key: no Message-ID to show.
+        #expect(undelivered.first { $0.eventId == "d" }?.messageId == nil)
+        #expect(undelivered.first { $0.eventId == "d" }?.lastStatus == 400)
+
+        let rebuilt = Data(#"{"eventId":"d","fixed":true}"#.utf8)
+        #expect(try ledger.requeueCandidates(RequeueSelection(deadOnly: true)).map(\.eventId) == ["d"])
+        #expect(try ledger.requeue(eventId: "d", body: rebuilt, rebuilt: true, now: t0.addingTimeInterval(60)))
         #expect(try ledger.outboxEntry(for: "d")?.state == .pending)
         #expect(try ledger.outboxEntry(for: "d")?.attempts == 0)
+        #expect(try ledger.body(of: "d") == rebuilt)
+        let history = try ledger.requeueHistory(for: "d")
+        #expect(history.count == 1)
+        #expect(history.first?.previousState == .dead)
+        #expect(history.first?.previousStatus == 400)
+        #expect(history.first?.previousError == "contentUrl is invalid")
+
+        // A delivered event is never requeued: Gong has it.
+        let claim = try #require(try ledger.claimDue(now: t0.addingTimeInterval(61), limit: 5).first { $0.eventId == "d" })
+        try ledger.record(claim, OutboxUpdate(state: .delivered, attempts: 1, gongRequestId: "g1"), now: t0)
+        #expect(try ledger.requeue(eventId: "d", body: rebuilt, rebuilt: true) == false)
+        #expect(try ledger.outboxEntry(for: "d")?.state == .delivered)
+        #expect(try ledger.requeueCandidates(RequeueSelection(eventIds: ["d"])).isEmpty)
     }
 
     @Test("released claims go back to pending; a stopped run loses nothing")
@@ -136,7 +157,7 @@ struct LedgerOutboxTests {
         try ledger.record(
             claims[0], OutboxUpdate(state: .pending, attempts: 0, lastStatus: 401, lastError: "unauthorized"), now: t0)
         try ledger.release(Array(claims.dropFirst()), now: t0)
-        #expect(try ledger.status(now: t0).counts[.pending] == 3)
+        #expect(try ledger.status().counts[.pending] == 3)
         #expect(try ledger.claimDue(now: t0, limit: 5).count == 3)
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import ShareLedger
 import Testing
 
-@Suite("ShareLedger pacing and quota")
+@Suite("Gong account state: pacing, quota, pause, breaker")
 struct LedgerPacingTests {
     /// The largest number of times in any half-open window `[t, t + 1 s)` (checked at every time's start).
     func busiestSecond(_ micros: [Int64]) -> Int {
@@ -18,8 +18,8 @@ struct LedgerPacingTests {
     @Test("two instances on one file never exceed callsPerSecond in any 1-second window")
     func pacingAcrossInstances() throws {
         let temp = TemporaryLedger()
-        let a = try temp.open()
-        let b = try temp.open()
+        let a = try temp.openAccount()
+        let b = try temp.openAccount()
         var granted: [Int64] = []
         // Simulated clock: both "processes" ask every 7 ms for 10 s.
         var clock = t0
@@ -33,8 +33,8 @@ struct LedgerPacingTests {
             case .waitUntil(let until):
                 #expect(until > clock)
                 #expect(until <= clock.addingTimeInterval(1))
-            case .dailyBudgetExhausted:
-                Issue.record("unexpected budget exhaustion")
+            case .dailyBudgetExhausted, .paused:
+                Issue.record("unexpected budget exhaustion or pause")
             }
             clock = clock.addingTimeInterval(0.007)
         }
@@ -46,8 +46,8 @@ struct LedgerPacingTests {
     @Test("asking again exactly at waitUntil is granted (no livelock) and windows stay within the limit")
     func waitUntilIsExact() throws {
         let temp = TemporaryLedger()
-        let a = try temp.open()
-        let b = try temp.open()
+        let a = try temp.openAccount()
+        let b = try temp.openAccount()
         var clock = t0.addingTimeInterval(0.123_456)
         var granted: [Int64] = []
         for call in 0..<40 {
@@ -60,8 +60,8 @@ struct LedgerPacingTests {
                     #expect(until > clock)
                     clock = until
                     continue
-                case .dailyBudgetExhausted:
-                    Issue.record("unexpected budget exhaustion")
+                case .dailyBudgetExhausted, .paused:
+                    Issue.record("unexpected budget exhaustion or pause")
                 }
                 break
             }
@@ -75,8 +75,8 @@ struct LedgerPacingTests {
     @Test("concurrent callers from two instances (real threads) never exceed the limit at the same instant")
     func concurrentReservations() async throws {
         let temp = TemporaryLedger()
-        let a = try temp.open()
-        let b = try temp.open()
+        let a = try temp.openAccount()
+        let b = try temp.openAccount()
         // Everyone asks at the same simulated instant: exactly callsPerSecond are granted.
         let results = try await withThrowingTaskGroup(of: Reservation.self) { group in
             for index in 0..<20 {
@@ -96,8 +96,8 @@ struct LedgerPacingTests {
     @Test("the daily budget stops calls for the rest of the UTC day and resets the next day")
     func dailyBudget() throws {
         let temp = TemporaryLedger()
-        let a = try temp.open()
-        let b = try temp.open()
+        let a = try temp.openAccount()
+        let b = try temp.openAccount()
         // 2025-06-15T23:59:50Z
         let lateEvening = Date(timeIntervalSince1970: 1_750_031_990)
         var clock = lateEvening
@@ -113,19 +113,16 @@ struct LedgerPacingTests {
             try b.reserveCallSlot(now: clock, callsPerSecond: 100, callsPerDay: 5, safetyMargin: 0)
                 == .dailyBudgetExhausted)
         #expect(try a.callsToday(now: clock) == 5)
-        #expect(try a.status(now: clock).callsToday == 5)
-        #expect(try a.status(now: clock).day == "2025-06-15")
 
         let nextDay = lateEvening.addingTimeInterval(10)  // 2025-06-16T00:00:00Z
         #expect(try b.reserveCallSlot(now: nextDay, callsPerSecond: 100, callsPerDay: 5, safetyMargin: 0) == .go)
         #expect(try a.callsToday(now: nextDay) == 1)
-        #expect(try a.status(now: nextDay).day == "2025-06-16")
     }
 
     @Test("a zero budget is exhausted at once")
     func zeroBudget() throws {
         let temp = TemporaryLedger()
-        let ledger = try temp.open()
+        let ledger = try temp.openAccount()
         #expect(
             try ledger.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 0, safetyMargin: 0)
                 == .dailyBudgetExhausted)
@@ -134,11 +131,72 @@ struct LedgerPacingTests {
     @Test("old call times are pruned")
     func pruning() throws {
         let temp = TemporaryLedger()
-        let ledger = try temp.open()
+        let ledger = try temp.openAccount()
         for second in 0..<30 {
             _ = try ledger.reserveCallSlot(
                 now: t0.addingTimeInterval(Double(second)), callsPerSecond: 3, callsPerDay: 10_000)
         }
         #expect(try ledger.recentCallSlots().count <= 11)
+    }
+
+    @Test("a 429 pause stops every instance's calls until it ends; a shorter pause never shortens a longer one")
+    func pauseIsSharedAndOnlyGrows() throws {
+        let temp = TemporaryLedger()
+        let a = try temp.openAccount()
+        let b = try temp.openAccount()
+        let until = t0.addingTimeInterval(120)
+        try a.pause(until: until, reason: "Gong answered 429", now: t0)
+        try b.pause(until: t0.addingTimeInterval(5), reason: "shorter", now: t0)
+        #expect(try b.reserveCallSlot(now: t0.addingTimeInterval(1), callsPerSecond: 3, callsPerDay: 10) == .paused(until: until))
+        #expect(try a.pause(now: t0)?.until == until)
+        #expect(try a.pause(now: t0)?.reason == "Gong answered 429")
+        #expect(try b.callsToday(now: t0) == 0, "a paused call is not counted")
+        #expect(try b.reserveCallSlot(now: until, callsPerSecond: 3, callsPerDay: 10) == .go)
+        #expect(try a.pause(now: until) == nil)
+    }
+
+    @Test("accounts are separate: another key has its own budget, pause and breaker in the same file")
+    func accountsAreSeparate() throws {
+        let temp = TemporaryLedger()
+        let a = try temp.openAccount(key: "https://a.example#1")
+        let other = try temp.openAccount(key: "https://a.example#2")
+        #expect(try a.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 1) == .go)
+        #expect(try a.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1) == .dailyBudgetExhausted)
+        #expect(try other.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1) == .go)
+        try a.pause(until: t0.addingTimeInterval(60), reason: "429", now: t0)
+        #expect(try other.pause(now: t0) == nil)
+        try a.setConsecutiveFailures(4, lastFailure: "transport error (connectionRefused)", now: t0)
+        #expect(try a.consecutiveFailures() == 4)
+        #expect(try other.consecutiveFailures() == 0)
+        #expect(try temp.openAccount(key: "https://a.example#1").consecutiveFailures() == 4, "persisted")
+    }
+
+    @Test("a refunded call (it never reached Gong) gives today's budget back, never below zero")
+    func refund() throws {
+        let temp = TemporaryLedger()
+        let account = try temp.openAccount()
+        #expect(try account.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 1) == .go)
+        #expect(try account.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1) == .dailyBudgetExhausted)
+        try account.refundCall(now: t0)
+        try account.refundCall(now: t0)
+        #expect(try account.callsToday(now: t0) == 0)
+        #expect(try account.reserveCallSlot(now: t0.addingTimeInterval(3), callsPerSecond: 3, callsPerDay: 1) == .go)
+    }
+
+    @Test("a symlink in the state file's place is refused, naming the path")
+    func symlinkRefused() throws {
+        let temp = TemporaryLedger()
+        try FileManager.default.createDirectory(at: temp.folder, withIntermediateDirectories: true)
+        let target = temp.folder.appendingPathComponent("elsewhere.sqlite").path
+        _ = FileManager.default.createFile(atPath: target, contents: Data())
+        let link = temp.folder.appendingPathComponent("accounts.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        do {
+            _ = try GongAccountState(path: link, accountKey: "k")
+            Issue.record("a symlinked state file was opened")
+        } catch let error as LedgerError {
+            #expect(error.path == link)
+            #expect(error.message.contains("symbolic link"))
+        }
     }
 }

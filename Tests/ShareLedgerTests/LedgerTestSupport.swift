@@ -16,6 +16,11 @@ struct TemporaryLedger: ~Copyable {
         try ShareLedger(path: path)
     }
 
+    /// A Gong account state file in the same folder.
+    func openAccount(key: String = "https://gong.example#0123456789abcdef") throws -> GongAccountState {
+        try GongAccountState(path: folder.appendingPathComponent("state/accounts.sqlite").path, accountKey: key)
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: folder)
     }
