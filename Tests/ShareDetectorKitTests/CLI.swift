@@ -27,6 +27,9 @@ enum CLI {
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot
         var env = ProcessInfo.processInfo.environment
+        // The Gong account state (pace, pause, breaker) is per user; each run gets a fresh folder unless the test
+        // shares one on purpose (cross-process and cross-run tests pass SHARE_DETECTOR_STATE_DIR).
+        env["SHARE_DETECTOR_STATE_DIR"] = stateRoot.appendingPathComponent(UUID().uuidString).path
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()
@@ -49,6 +52,9 @@ enum CLI {
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
     }
+
+    /// Where the runs' Gong account state folders go.
+    static let stateRoot = FileManager.default.temporaryDirectory.appendingPathComponent("sd-state-\(getpid())")
 
     /// A fresh temporary folder.
     static func temporaryFolder() throws -> URL {

@@ -4,7 +4,7 @@ import MailParsing
 import ShareLedger
 
 /// Turns a team config's `gong` settings into a client and the shared state of its Gong account.
-enum GongAccess {
+package enum GongAccess {
     /// Resolves the credentials and creates the client; errors name the config keys, never a value.
     static func makeClient(_ config: TeamConfig) throws(RunFailure) -> (client: GongClient, accountKey: String) {
         let gong = config.gong
@@ -36,7 +36,7 @@ enum GongAccess {
 
     /// `<baseURL>#<16 hex digits of SHA-256 over a label, the base URL and the Authorization value>`: the same for
     /// every config using the same account, and no way back to the credential.
-    static func accountKey(baseURL: String, credentials: GongCredentials) -> String {
+    package static func accountKey(baseURL: String, credentials: GongCredentials) -> String {
         let digest = SHA256.hex(
             Array("share-detector gong account\u{0}\(baseURL)\u{0}\(credentials.authorizationHeaderValue)".utf8))
         return "\(baseURL)#\(digest.prefix(16))"
