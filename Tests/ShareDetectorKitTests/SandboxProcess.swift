@@ -100,5 +100,15 @@ struct TeamFolder {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
     }
 
+    /// Rewrites the config's `gong.workspaceId`.
+    func setWorkspace(_ id: String) throws {
+        var lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: configPath)), as: UTF8.self)
+            .components(separatedBy: "\n").filter { !$0.hasPrefix("  workspaceId:") }
+        if let index = lines.firstIndex(where: { $0.hasPrefix("  reportingSystem:") }) {
+            lines.insert("  workspaceId: \"\(id)\"", at: index + 1)
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: configPath))
+    }
+
     func remove() { try? FileManager.default.removeItem(at: url) }
 }

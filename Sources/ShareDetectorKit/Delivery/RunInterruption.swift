@@ -16,10 +16,16 @@ import Synchronization
 public enum RunInterruption {
     private static let signalNumber = Atomic<Int32>(0)
 
-    /// Installs the handlers (idempotent).
+    /// Installs the handlers (idempotent), and unblocks both signals on the calling thread: a parent may have
+    /// started us with them blocked (a blocked SIGTERM would otherwise be ignored until the run ends).
     public static func install() {
         _ = Glibc.signal(SIGINT, handle)
         _ = Glibc.signal(SIGTERM, handle)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Whether a signal asked the run to stop.
