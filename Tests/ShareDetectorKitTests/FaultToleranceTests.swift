@@ -64,6 +64,7 @@ struct FaultToleranceTests {
             process.arguments = ["scan", "--quiet", "--config", team.configPath]
             var env = ProcessInfo.processInfo.environment
             for (key, value) in environment { env[key] = value }
+            env["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("state-home").path
             process.environment = env
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
