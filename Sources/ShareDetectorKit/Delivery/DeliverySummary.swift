@@ -96,10 +96,23 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
     static func nextStep(_ stop: DeliveryStop) -> String {
         switch stop {
         case .refused: ", fix the credentials and run again"
-        case .unreachable, .failing: ", will retry (the next run probes Gong with one call first)"
+        case .unreachable(let kind, _, _):
+            ", will retry (the next run probes Gong with one call first)" + hint(kind)
+        case .failing: ", will retry (the next run probes Gong with one call first); Gong's status page may say more"
         case .paused(let until, _, _): ", the first run after \(iso(until)) sends them"
         case .budgetExhausted: ", sent after 00:00 UTC"
         case .interrupted: ", the next run sends them"
+        }
+    }
+
+    /// What the operator can check, by kind of transport failure.
+    static func hint(_ kind: GongTransportErrorKind) -> String {
+        switch kind {
+        case .tls: "; check gong.baseURL's certificate, gong.caFile and any TLS-inspecting proxy"
+        case .dnsFailure: "; check gong.baseURL's host name and this machine's DNS"
+        case .timeout: "; check the network or proxy (https_proxy), or raise gong.requestTimeoutSeconds"
+        case .connectionRefused: "; check gong.baseURL's host and port, and any proxy"
+        case .connectionReset, .other: ""
         }
     }
 
