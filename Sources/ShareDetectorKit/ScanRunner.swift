@@ -78,6 +78,7 @@ public final class ScanRunner {
 
     /// Runs the scan and the delivery.
     public func run() throws(RunFailure) -> Summary {
+        try ConfigChecks.requireScannable(config, diagnostics: diagnostics)
         if options.dryRun { return dryRun() }
         let ledger: ShareLedger
         do { ledger = try ShareLedger(path: config.statePath) } catch {
@@ -134,9 +135,9 @@ public final class ScanRunner {
         let credentials: GongCredentials
         do {
             if let token = gong.bearerToken {
-                credentials = .bearer(token: try token.resolve())
+                credentials = .bearer(token: try config.resolve(token))
             } else if let key = gong.accessKey, let secret = gong.accessKeySecret {
-                credentials = .basic(accessKey: try key.resolve(), secret: try secret.resolve())
+                credentials = .basic(accessKey: try config.resolve(key), secret: try config.resolve(secret))
             } else {
                 throw RunFailure(
                     exitCode: 2,
@@ -153,7 +154,7 @@ public final class ScanRunner {
         }
         return GongClient(
             baseURL: gong.baseURL, credentials: credentials, connectTimeout: Double(gong.connectTimeoutSeconds),
-            totalTimeout: Double(gong.requestTimeoutSeconds), userAgent: "share-detector")
+            totalTimeout: Double(gong.requestTimeoutSeconds), userAgent: "share-detector", caFile: gong.caFile)
     }
 
     // MARK: Scanning
