@@ -205,7 +205,8 @@ public final class ShareLedger: Sendable {
             guard lstat(candidate, &info) == 0, info.st_mode & mode_t(S_IFMT) == mode_t(S_IFLNK) else { return }
             throw LedgerError(
                 code: .symlinkRefused, path: path,
-                message: "\(candidate) is a symbolic link; the ledger never follows links (replace it with the real file)")
+                message:
+                    "\(candidate) is a symbolic link; the ledger never follows links (replace it with the real file)")
         }
         for suffix in ["", "-wal", "-shm", "-journal"] { try refuseSymlink(path + suffix) }
         var isDirectory: ObjCBool = false

@@ -24,17 +24,20 @@ struct IMAPSecretLeakTests {
     static let cases: [Case] = [
         Case(
             name: "AUTHENTICATE PLAIN", capabilities: EchoingIMAPServer.defaultCapabilities,
-            credential: .password(password), sentForm: { user, secret in
+            credential: .password(password),
+            sentForm: { user, secret in
                 SecretForms.all(username: user, secret: secret)["base64 PLAIN blob"]!
             }),
         Case(
             name: "AUTHENTICATE PLAIN with SASL-IR", capabilities: "IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=XOAUTH2 LOGIN",
-            credential: .password(password), sentForm: { user, secret in
+            credential: .password(password),
+            sentForm: { user, secret in
                 SecretForms.all(username: user, secret: secret)["base64 PLAIN blob"]!
             }),
         Case(
             name: "AUTHENTICATE XOAUTH2", capabilities: EchoingIMAPServer.defaultCapabilities,
-            credential: .oauth2Token(token), sentForm: { user, secret in
+            credential: .oauth2Token(token),
+            sentForm: { user, secret in
                 SecretForms.all(username: user, secret: secret)["base64 XOAUTH2 blob"]!
             }),
         Case(

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
+@testable import ShareDetectorKit
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import ShareDetectorKit
 
 @Suite("Team config")
 struct TeamConfigTests {
@@ -138,7 +138,8 @@ struct TeamConfigTests {
         "http://127.0.0.1:8471", "http://127.1.2.3", "http://localhost:9000/", "http://[::1]:8080", "https://x.example",
     ])
     func plainHTTPIsAllowedOnlyForLoopback(url: String) throws {
-        #expect(try parse("gong:\n  baseURL: \(url)\n").gong.baseURL.hasPrefix(url.hasPrefix("https") ? "https" : "http"))
+        #expect(
+            try parse("gong:\n  baseURL: \(url)\n").gong.baseURL.hasPrefix(url.hasPrefix("https") ? "https" : "http"))
     }
 
     @Test func configChecksNameEveryMissingMailboxAndFile() throws {
@@ -166,7 +167,10 @@ struct TeamConfigTests {
         #expect(problems[0].description.contains(folder.appendingPathComponent("archive/gone.mbox").path))
 
         let empty = ConfigChecks.problems(try parse("team: x\nmailboxes: []\n", file: file))
-        #expect(empty.map(\.description) == ["\(file):2: missing-key: mailboxes: no mailboxes to scan: add at least one with mbox, eml or imap"])
+        #expect(
+            empty.map(\.description) == [
+                "\(file):2: missing-key: mailboxes: no mailboxes to scan: add at least one with mbox, eml or imap"
+            ])
         #expect(ConfigChecks.problems(try parse("team: x\n", file: file)).map(\.key) == ["mailboxes"])
     }
 
@@ -198,7 +202,8 @@ struct TeamConfigTests {
                 && text.contains("process group was killed") && text.contains("it said: waiting")
         }
         #expect(Date().timeIntervalSince(started) < 10)
-        let childPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let childPID = try #require(
+            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // The background child was in the killed group: it is gone (reaped by init, or a zombie no more than briefly).
         var gone = false
         for _ in 0..<200 where !gone {
