@@ -130,12 +130,19 @@ struct IMAPServerURL: Sendable, Equatable {
 }
 
 /// What libcurl's debug callback kept of the login dialogue: the server's lines only (never ours, which carry the
-/// credential), bounded.
+/// credential), scrubbed of every form of the secret (a server may echo our SASL response back), bounded.
 final class IMAPLoginTrace {
+    let scrubber: SecretScrubber
     var serverLines: [String] = []
     var capabilities: [String]?
 
-    func record(_ line: String) {
+    init(scrubber: SecretScrubber) {
+        self.scrubber = scrubber
+    }
+
+    func record(_ rawLine: String) {
+        // Scrub before cutting: a cut through an echoed blob would leave a fragment the scrubber cannot match.
+        let line = scrubber.scrub(rawLine)
         if serverLines.count >= 40 { serverLines.removeFirst() }
         serverLines.append(String(line.prefix(400)))
         // The tagged OK that ends AUTHENTICATE usually carries the post-login capabilities.
@@ -164,11 +171,12 @@ private let imapDebugCallback: curl_debug_callback = { _, type, data, size, user
 final class IMAPConnection {
     let server: IMAPServerURL
     private let handle: UnsafeMutableRawPointer
-    private let trace = IMAPLoginTrace()
+    private let trace: IMAPLoginTrace
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var socket: curl_socket_t = -1
     private let idleTimeoutMilliseconds: Int32
-    private let secret: String
+    /// Removes the credential, in every encoding it was sent in, from any text bound for an error or a log.
+    let scrubber: SecretScrubber
     private var closed = false
     /// Bytes received since login.
     private(set) var bytesReceived: UInt64 = 0
@@ -184,7 +192,8 @@ final class IMAPConnection {
     init(account: IMAPAccount, warn: (String) -> Void) throws(IMAPError) {
         _ = Self.globalInit
         server = try IMAPServerURL(account.url)
-        secret = account.credential.secret
+        scrubber = SecretScrubber(username: account.username, credential: account.credential)
+        trace = IMAPLoginTrace(scrubber: scrubber)
         idleTimeoutMilliseconds = Int32(clamping: Int((account.idleTimeout * 1000).rounded()))
         guard let created = curl_easy_init() else {
             throw IMAPError(.unreachable, host: server.displayHost, detail: "libcurl could not create a handle")
@@ -320,7 +329,7 @@ final class IMAPConnection {
 
     private func curlText(_ code: CURLcode) -> String {
         let detail = String(cString: errorBuffer)
-        if !detail.isEmpty { return IMAPError.scrub(detail, secret: secret) }
+        if !detail.isEmpty { return IMAPError.scrub(detail, scrubber) }
         guard let text = curl_easy_strerror(code) else { return "libcurl error" }
         return String(cString: text)
     }
@@ -331,7 +340,7 @@ final class IMAPConnection {
         let host = server.displayHost
         let curlCode = Int(code.rawValue)
         let lastServerLine = trace.serverLines.last { !$0.hasPrefix("* CAPABILITY") && !$0.hasPrefix("+") }
-        let serverSaid = lastServerLine.map { IMAPError.scrub($0, secret: secret) }
+        let serverSaid = lastServerLine.map { IMAPError.scrub($0, scrubber) }
         let unavailable = trace.serverLines.contains { $0.uppercased().contains("[UNAVAILABLE]") }
         func make(_ kind: IMAPError.Code, _ detail: String) -> IMAPError {
             IMAPError(kind, host: host, detail: detail, curlCode: curlCode)

@@ -77,39 +77,16 @@ public struct IMAPError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension IMAPError {
-    /// `text` cut to `limit` characters, control characters replaced, and every occurrence of `secret` masked.
-    static func scrub(_ text: String, secret: String?, limit: Int = 300) -> String {
-        var result = text
-        if let secret, !secret.isEmpty {
-            result = result.replacingOccurrences(of: secret, with: "***")
-        }
+    /// `text` with every form of the secret masked (``SecretScrubber``: plain, base64, the SASL blobs, URL-encoded),
+    /// then cut to `limit` characters with control characters replaced. Masking comes first, so a cut never leaves
+    /// part of a secret behind.
+    static func scrub(_ text: String, _ scrubber: SecretScrubber, limit: Int = 300) -> String {
+        let result = scrubber.scrub(text)
         var cleaned = ""
         cleaned.reserveCapacity(min(result.utf8.count, limit))
         for character in result.unicodeScalars.prefix(limit) {
             cleaned.unicodeScalars.append(character.value < 0x20 || character.value == 0x7F ? " " : character)
         }
         return cleaned
-    }
-}
-
-extension String {
-    /// Literal, non-overlapping replacement without Foundation.
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        let source = Array(utf8)
-        let needle = Array(target.utf8)
-        guard !needle.isEmpty, source.count >= needle.count else { return self }
-        var output: [UInt8] = []
-        output.reserveCapacity(source.count)
-        var index = 0
-        while index < source.count {
-            if index + needle.count <= source.count, source[index..<index + needle.count].elementsEqual(needle) {
-                output.append(contentsOf: replacement.utf8)
-                index += needle.count
-            } else {
-                output.append(source[index])
-                index += 1
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }

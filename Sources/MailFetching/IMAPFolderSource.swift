@@ -291,7 +291,8 @@ public final class IMAPFolderSource: MessageSource {
                     done[index] = true
                 } else {
                     statistics.unreadable += 1
-                    let reason = IMAPError.scrub("the server did not return it: \(status.text)", secret: nil)
+                    let reason = IMAPError.scrub(
+                        "the server did not return it: \(status.text)", session.connection.scrubber)
                     queued.append(.unreadable(position(uids[index]), reason: reason))
                 }
             }

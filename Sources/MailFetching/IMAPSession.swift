@@ -63,7 +63,7 @@ final class IMAPSession {
             }
             if let parsed {
                 if case .untaggedStatus(let status) = parsed, status.kind == .bye {
-                    byeText = IMAPError.scrub(status.text, secret: nil)
+                    byeText = IMAPError.scrub(status.text, connection.scrubber)
                 }
                 return parsed
             }
@@ -176,7 +176,7 @@ final class IMAPSession {
 
     /// An error for a refused command, by response code.
     func failure(_ status: IMAPStatus, doing command: String) -> IMAPError {
-        let text = IMAPError.scrub("\(command): \(status.kind.rawValue) \(status.text)", secret: nil)
+        let text = IMAPError.scrub("\(command): \(status.kind.rawValue) \(status.text)", connection.scrubber)
         let code: IMAPError.Code =
             switch status.code {
             case .nonexistent, .tryCreate: .mailboxNotFound

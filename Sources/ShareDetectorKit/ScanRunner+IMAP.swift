@@ -8,9 +8,9 @@ extension ScanRunner {
         let credential: IMAPCredential
         do {
             if let token = settings.oauth2Token {
-                credential = .oauth2Token(try token.resolve())
+                credential = .oauth2Token(try config.resolve(token))
             } else if let password = settings.password {
-                credential = .password(try password.resolve())
+                credential = .password(try config.resolve(password))
             } else {
                 throw RunFailure(exitCode: 2, message: "\(config.file): mailbox \(mailbox): no password or oauth2Token")
             }

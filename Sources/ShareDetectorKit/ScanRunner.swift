@@ -82,6 +82,7 @@ public final class ScanRunner {
 
     /// Runs the scan and the delivery.
     public func run() throws(RunFailure) -> Summary {
+        try ConfigChecks.requireScannable(config, diagnostics: diagnostics)
         if options.dryRun { return dryRun() }
         let session = try DeliverySession.open(config: config, lockTimeout: options.lockTimeout, create: true)
         defer { session.close() }

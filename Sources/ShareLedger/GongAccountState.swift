@@ -29,7 +29,7 @@ public final class GongAccountState: Sendable {
     public init(path: String, accountKey: String) throws {
         self.path = path
         self.accountKey = accountKey
-        try Self.prepareFile(at: path)
+        try ShareLedger.prepareFile(at: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(ShareLedger.busyTimeout)
         configuration.label = "GongAccountState"
@@ -143,26 +143,6 @@ public final class GongAccountState: Sendable {
     }
 
     // MARK: - Helpers
-
-    /// Creates the folder (0700) and the file (0600) when missing; refuses a symlink in the file's place.
-    static func prepareFile(at path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw LedgerError(code: .cannotCreate, path: path, message: "cannot create the folder \(directory)")
-            }
-        }
-        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let code = errno
-            let reason = code == ELOOP ? "it is a symbolic link (refused)" : String(cString: strerror(code))
-            throw LedgerError(code: .unreadable, path: path, message: "cannot open the Gong account state: \(reason)")
-        }
-        close(fd)
-    }
 
     func ensureRow(_ db: Database, now: Date) throws {
         try db.execute(

@@ -27,6 +27,8 @@ public struct LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let lockFailed = Code(rawValue: "lockFailed")
         /// A caller passed a value the ledger cannot store (e.g. an empty event id).
         public static let invalidArgument = Code(rawValue: "invalidArgument")
+        /// The ledger or its lock file is a symbolic link, which is never followed.
+        public static let symlinkRefused = Code(rawValue: "symlinkRefused")
         /// Any other SQLite failure.
         public static let database = Code(rawValue: "database")
 

@@ -83,12 +83,23 @@ public final class RunLock: Sendable {
     }
 
     private static func openLockFile(_ path: String) throws -> Int32 {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // O_NOFOLLOW: a planted symbolic link must not make us create or truncate (writePID) another file.
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             let code = errno
+            if code == ELOOP {
+                throw LedgerError(
+                    code: .symlinkRefused, path: path,
+                    message: "the lock file is a symbolic link; it is never followed (remove the link)")
+            }
             throw LedgerError(
                 code: .lockFailed, path: path,
                 message: "cannot open the lock file: \(String(cString: strerror(code)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else {
+            close(fd)
+            throw LedgerError(code: .lockFailed, path: path, message: "the lock file is not a regular file")
         }
         _ = fchmod(fd, 0o600)
         return fd

@@ -208,7 +208,8 @@ public final class ShareLedger: Sendable {
     }
 
     /// Creates the parent folder (0700) and the file (0600) when missing, so SQLite never creates them with
-    /// the process umask.
+    /// the process umask. Never follows a symbolic link: a ledger (or its `-wal`, `-shm`, `-journal` file) that is a
+    /// link is refused with `symlinkRefused`, so a planted link cannot make the ledger write somewhere else.
     static func prepareFile(at path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
@@ -220,6 +221,15 @@ public final class ShareLedger: Sendable {
                     code: .cannotCreate, path: path, message: "cannot create the ledger folder \(directory): \(error)")
             }
         }
+        func refuseSymlink(_ candidate: String) throws {
+            var info = stat()
+            guard lstat(candidate, &info) == 0, info.st_mode & mode_t(S_IFMT) == mode_t(S_IFLNK) else { return }
+            throw LedgerError(
+                code: .symlinkRefused, path: path,
+                message:
+                    "\(candidate) is a symbolic link; the ledger never follows links (replace it with the real file)")
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] { try refuseSymlink(path + suffix) }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
@@ -227,10 +237,13 @@ public final class ShareLedger: Sendable {
             }
             return
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 {
             let code = errno
-            if code == EEXIST { return }
+            if code == EEXIST {
+                try refuseSymlink(path)  // created meanwhile: by another run, or a link planted in between
+                return
+            }
             throw LedgerError(
                 code: .cannotCreate, path: path,
                 message: "cannot create the ledger file: \(String(cString: strerror(code)))")

@@ -9,8 +9,9 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a team config and its rules without touching the network.",
         discussion: """
-            Reports the first problem with its file, line and key and exits with status 2; on success prints a \
-            summary. Warns when a secret is written literally in a file that others can read.
+            Reports problems with their file, line and key and exits with status 2: the first syntax or value error, \
+            then every missing mailbox (none at all, an mbox or eml path that does not exist) and missing caFile. On \
+            success prints a summary. Warns when a secret is written literally in a file that others can read.
             """
     )
 
@@ -19,10 +20,13 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let teamConfig = try loadConfig(config)
+        let problems = ConfigChecks.problems(teamConfig)
+        for problem in problems { FileHandle.standardError.write(Data("share-detector: \(problem)\n".utf8)) }
         let rules: RuleSet
         do { rules = try DetectionPipeline.loadRules(config: teamConfig, extraPaths: []) } catch {
             fail(error.description)
         }
+        if !problems.isEmpty { throw ExitCode(2) }
         for warning in ConfigWarnings.check(teamConfig) {
             FileHandle.standardError.write(Data("share-detector: warning: \(warning)\n".utf8))
         }

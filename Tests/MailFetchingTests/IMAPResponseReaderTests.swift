@@ -206,7 +206,8 @@ private func read(_ text: String, step: Int = Int.max) throws -> [IMAPResponse] 
     }
 
     @Test func errorsNeverCarryTheSecret() {
-        let text = IMAPError.scrub("AUTHENTICATE PLAIN hunter2\r\nmore", secret: "hunter2")
+        let text = IMAPError.scrub(
+            "AUTHENTICATE PLAIN hunter2\r\nmore", SecretScrubber(username: "u", credential: .password("hunter2")))
         #expect(!text.contains("hunter2"))
         #expect(!text.contains("\r"))
         let error = IMAPError(.authenticationFailed, host: "h", mailbox: "Sent", detail: text)

@@ -3,6 +3,10 @@ import Testing
 
 @testable import ShareDetectorKit
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite("Team config")
 struct TeamConfigTests {
     private func parse(_ text: String, file: String = "/teams/emea.yml") throws(ConfigError) -> TeamConfig {
@@ -88,6 +92,14 @@ struct TeamConfigTests {
             "used twice"
         ),
         ("team: [unclosed\n", 0, "", .yamlSyntax, "YAML"),
+        ("team: x\ngong:\n  baseURL: http://example.com\n", 3, "gong.baseURL", .invalidValue, "in clear"),
+        ("gong:\n  baseURL: http://127.0.0.1.example.com\n", 2, "gong.baseURL", .invalidValue, "loopback"),
+        ("gong:\n  baseURL: http://10.0.0.1:8080\n", 2, "gong.baseURL", .invalidValue, "https://"),
+        ("gong:\n  alertAfterHours: 0\n", 2, "gong.alertAfterHours", .invalidValue, "above 0"),
+        ("gong:\n  alertAfterHours: soon\n", 2, "gong.alertAfterHours", .invalidValue, "above 0"),
+        ("gong:\n  maxWaitSeconds: -1\n", 2, "gong.maxWaitSeconds", .invalidValue, "from 0.0"),
+        ("gong:\n  caFile: \"\"\n", 2, "gong.caFile", .invalidValue, "expected a path"),
+        ("team: x\nsecretCommandTimeoutSeconds: 0\n", 2, "secretCommandTimeoutSeconds", .invalidValue, "above 0"),
     ])
     func errorsNameFileLineAndKey(text: String, line: Int, key: String, code: ConfigError.Code, fragment: String) {
         #expect {
@@ -98,6 +110,132 @@ struct TeamConfigTests {
             return error.code == code && error.key == key && lineMatches && error.file == "/teams/emea.yml"
                 && error.description.contains(fragment)
         }
+    }
+
+    @Test func newDeliveryAndSecretKeysHaveDefaultsAndRead() throws {
+        let defaults = try parse("team: x\n")
+        #expect(defaults.gong.alertAfterHours == 24)
+        #expect(defaults.gong.maxWaitSeconds == 60)
+        #expect(defaults.gong.caFile == nil)
+        #expect(defaults.secretCommandTimeoutSeconds == 30)
+        let config = try parse(
+            """
+            secretCommandTimeoutSeconds: 2.5
+            gong:
+              alertAfterHours: 0.5
+              maxWaitSeconds: 0
+              caFile: certs/proxy-ca.pem
+            """)
+        #expect(config.gong.alertAfterHours == 0.5)
+        #expect(config.gong.maxWaitSeconds == 0)
+        #expect(config.gong.caFile == "/teams/certs/proxy-ca.pem")
+        #expect(config.secretCommandTimeoutSeconds == 2.5)
+        #expect(config.keyLines["gong.caFile"] == 5)
+        #expect(try parse("gong:\n  caFile: /etc/ssl/x.pem\n").gong.caFile == "/etc/ssl/x.pem")
+    }
+
+    @Test(arguments: [
+        "http://127.0.0.1:8471", "http://127.1.2.3", "http://localhost:9000/", "http://[::1]:8080", "https://x.example",
+    ])
+    func plainHTTPIsAllowedOnlyForLoopback(url: String) throws {
+        #expect(
+            try parse("gong:\n  baseURL: \(url)\n").gong.baseURL.hasPrefix(url.hasPrefix("https") ? "https" : "http"))
+    }
+
+    @Test func configChecksNameEveryMissingMailboxAndFile() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("From a\n".utf8).write(to: folder.appendingPathComponent("here.mbox"))
+        let file = folder.appendingPathComponent("team.yml").path
+        let config = try parse(
+            """
+            gong:
+              caFile: certs/missing-ca.pem
+            mailboxes:
+              - name: present
+                mbox: here.mbox
+              - name: gone
+                mbox: archive/gone.mbox
+              - name: folder
+                eml: no-such-folder/
+            """, file: file)
+        let problems = ConfigChecks.problems(config)
+        #expect(problems.map(\.key) == ["mailboxes[1].mbox", "mailboxes[2].eml", "gong.caFile"])
+        #expect(problems.map(\.line) == [7, 9, 2])
+        #expect(problems.allSatisfy { $0.code == .missingFile && $0.file == file })
+        #expect(problems[0].description.hasPrefix("\(file):7: missing-file: mailboxes[1].mbox: no such file"))
+        #expect(problems[0].description.contains(folder.appendingPathComponent("archive/gone.mbox").path))
+
+        let empty = ConfigChecks.problems(try parse("team: x\nmailboxes: []\n", file: file))
+        #expect(
+            empty.map(\.description) == [
+                "\(file):2: missing-key: mailboxes: no mailboxes to scan: add at least one with mbox, eml or imap"
+            ])
+        #expect(ConfigChecks.problems(try parse("team: x\n", file: file)).map(\.key) == ["mailboxes"])
+    }
+
+    @Test func commandSecretsRunInTheConfigFolder() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("from-a-relative-file\n".utf8).write(to: folder.appendingPathComponent("token.txt"))
+        let file = folder.appendingPathComponent("team.yml")
+        try Data("gong:\n  bearerToken: command:cat token.txt\n".utf8).write(to: file)
+        let config = try TeamConfigLoader.load(path: file.path)
+        #expect(try config.resolve(config.gong.bearerToken!) == "from-a-relative-file")
+        let pwd = try config.resolve(.command("pwd -P"))
+        #expect(pwd == URL(fileURLWithPath: folder.path).resolvingSymlinksInPath().path)
+    }
+
+    @Test func aCommandThatNeverEndsIsKilledWithItsProcessGroup() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pidFile = folder.appendingPathComponent("child.pid").path
+        var config = TeamConfig()
+        config.directory = folder.path
+        config.secretCommandTimeoutSeconds = 0.5
+        let started = Date()
+        #expect {
+            try config.resolve(.command("sleep 1000 & echo $! > \(pidFile); echo waiting >&2; wait"))
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix("command:sleep…: the command did not finish within 0.5 s")
+                && text.contains("process group was killed") && text.contains("it said: waiting")
+        }
+        #expect(Date().timeIntervalSince(started) < 10)
+        let childPID = try #require(
+            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The background child was in the killed group: it is gone (reaped by init, or a zombie no more than briefly).
+        var gone = false
+        for _ in 0..<200 where !gone {
+            gone = kill(childPID, 0) != 0 || Self.isZombie(childPID)
+            if !gone { usleep(10_000) }
+        }
+        #expect(gone, "the command's child \(childPID) survived the timeout")
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+    }
+
+    @Test func aFailingCommandsStandardErrorIsInTheErrorScrubbedOfItsOutput() throws {
+        var config = TeamConfig()
+        config.directory = "/"
+        #expect {
+            try config.resolve(.command("echo helper-cannot-reach-vault >&2; exit 4"))
+        } throws: { "\($0)" == "command:echo…: the command exited with status 4; it said: helper-cannot-reach-vault" }
+        #expect {
+            try config.resolve(.command("echo s3cret-token-value; echo got s3cret-token-value then failed >&2; exit 1"))
+        } throws: { error in
+            let text = "\(error)"
+            return !text.contains("s3cret-token-value") && text.contains("it said: got *** then failed")
+        }
+        var long = ""
+        do { _ = try config.resolve(.command("head -c 100000 /dev/zero | tr '\\0' x >&2; exit 2")) } catch {
+            long = "\(error)"
+        }
+        #expect(long.contains("status 2; it said: xxx"))
+        #expect(long.count < 700)
     }
 
     @Test func literalSecretsAreNotedAndNeverShown() throws {
@@ -146,6 +284,7 @@ struct TeamConfigTests {
             "callsPerSecond", "callsPerDay", "includeMessageBody", "maxBodyBytes", "connectTimeoutSeconds",
             "requestTimeoutSeconds", "mailboxes", "name", "mbox", "eml", "imap", "url", "username", "password",
             "oauth2Token", "caFile", "folders", "allowInsecure", "since", "lastDays", "sharers", "crmAccounts",
+            "alertAfterHours", "maxWaitSeconds", "secretCommandTimeoutSeconds",
         ]
         for key in documented {
             #expect(text.contains("\(key):") || text.contains("\(key) "), "config.example.yml documents \(key)")
@@ -170,6 +309,41 @@ struct ValidateCommandTests {
         let result = try CLI.run(["validate", "--config", file.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(file.path):4: unknown-key: gong.callsPerSecnd"))
+    }
+
+    @Test func missingMailboxesAndPathsAreReportedWithStatus2() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("team.yml")
+        try Data("team: x\nmailboxes:\n  - name: a\n    mbox: gone.mbox\n  - name: b\n    eml: gone/\n".utf8)
+            .write(to: file)
+        let result = try CLI.run(["validate", "--config", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(file.path):4: missing-file: mailboxes[0].mbox: no such file or folder: "))
+        #expect(result.stderr.contains("\(file.path):6: missing-file: mailboxes[1].eml"))
+        #expect(!result.stdout.contains("OK"))
+
+        try Data("team: x\n".utf8).write(to: file)
+        let none = try CLI.run(["validate", "--config", file.path])
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("\(file.path):1: missing-key: mailboxes: no mailboxes to scan"))
+    }
+
+    @Test func scanRefusesNoMailboxesAndNamesAMissingMailboxPath() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("team.yml")
+        let gong = "gong:\n  baseURL: http://127.0.0.1:9\n  bearerToken: env:SD_NO_TOKEN\n"
+        try Data("team: x\n\(gong)".utf8).write(to: file)
+        let none = try CLI.run(["scan", "--config", file.path])
+        #expect(none.status == 2, "\(none.stderr)")
+        #expect(none.stderr.contains("\(file.path):1: missing-key: mailboxes"))
+
+        try Data("team: x\n\(gong)mailboxes:\n  - name: a\n    mbox: gone.mbox\n".utf8).write(to: file)
+        let missing = try CLI.run(["scan", "--config", file.path], environment: ["SD_NO_TOKEN": "t"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("\(file.path):7: missing-file: mailboxes[0].mbox"), "\(missing.stderr)")
+        #expect(missing.stderr.contains(folder.appendingPathComponent("gone.mbox").path))
     }
 
     @Test func aBrokenTeamRuleNamesItsFileLineAndKey() throws {

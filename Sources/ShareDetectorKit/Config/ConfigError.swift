@@ -14,6 +14,8 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidValue = "invalid-value"
         /// A secret reference that cannot be resolved.
         case secretUnavailable = "secret-unavailable"
+        /// A path in the config (mailbox, CA file) that does not exist.
+        case missingFile = "missing-file"
     }
 
     /// What kind of problem.

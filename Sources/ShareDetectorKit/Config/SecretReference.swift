@@ -8,7 +8,8 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
     case environment(String)
     /// A file whose contents (trailing newline removed) are the secret; relative to the config file.
     case file(String)
-    /// A shell command whose standard output (trailing newline removed) is the secret.
+    /// A shell command (`/bin/sh -c`, run in the config file's folder, killed after `secretCommandTimeoutSeconds`)
+    /// whose standard output (trailing newline removed) is the secret.
     case command(String)
     /// The secret written in the config itself.
     case literal(String)
@@ -44,9 +45,15 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Resolves the secret. Errors name the reference, never a value.
-    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SecretError)
-        -> String
-    {
+    ///
+    /// - Parameters:
+    ///   - environment: where `env:` references are looked up.
+    ///   - workingDirectory: the folder a `command:` runs in (the config file's; nil: the current one).
+    ///   - commandTimeout: seconds a `command:` may run before its process group is killed.
+    public func resolve(
+        environment: [String: String] = ProcessInfo.processInfo.environment, workingDirectory: String? = nil,
+        commandTimeout: Double = 30
+    ) throws(SecretError) -> String {
         switch self {
         case .literal(let value):
             return value
@@ -63,27 +70,20 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
             guard !value.isEmpty else { throw SecretError(reference: description, reason: "\(path) is empty") }
             return value
         case .command(let command):
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch {
-                throw SecretError(reference: description, reason: "cannot start the command")
-            }
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw SecretError(
-                    reference: description, reason: "the command exited with status \(process.terminationStatus)")
-            }
-            let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-            guard !value.isEmpty else {
-                throw SecretError(reference: description, reason: "the command printed nothing")
-            }
-            return value
+            return try runCommand(command, directory: workingDirectory, timeout: commandTimeout)
         }
+    }
+}
+
+extension TeamConfig {
+    /// Resolves `reference` with this config's settings: a `command:` runs in the config file's folder with
+    /// `secretCommandTimeoutSeconds`.
+    public func resolve(
+        _ reference: SecretReference, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(SecretError) -> String {
+        try reference.resolve(
+            environment: environment, workingDirectory: directory.isEmpty ? nil : directory,
+            commandTimeout: secretCommandTimeoutSeconds)
     }
 }
 

@@ -4,6 +4,8 @@
 public struct TeamConfig: Sendable {
     /// The config file it was read from (empty for the built-in default).
     public var file: String = ""
+    /// The config file's folder (absolute; empty for the built-in default): `command:` secrets run there.
+    public var directory: String = ""
     /// The team's name, for reports.
     public var team: String = "default"
     /// Domains whose addresses are colleagues, not prospects. Empty: each sender's own domain.
@@ -28,6 +30,11 @@ public struct TeamConfig: Sendable {
     public var crmAccounts: [String: String] = [:]
     /// Keys that hold a literal secret (for the warning about readable files).
     public var literalSecretKeys: [String] = []
+    /// Seconds a `command:` secret may run before its process group is killed (`secretCommandTimeoutSeconds`).
+    public var secretCommandTimeoutSeconds: Double = 30
+    /// The 1-based line of each key read from the file, by key path (`gong.caFile`, `mailboxes[0].mbox`), so later
+    /// checks can name where a value came from.
+    public var keyLines: [String: Int] = [:]
 
     /// The built-in default configuration.
     public init() {}
@@ -59,11 +66,11 @@ public struct GongSettings: Sendable {
     public var connectTimeoutSeconds = 10
     /// Seconds for a whole request.
     public var requestTimeoutSeconds = 30
-    /// Hours an event may wait for delivery before `scan`, `send` and `status` exit 1 and say so.
+    /// Hours an event may wait undelivered before scan, send and status exit with status 1.
     public var alertAfterHours: Double = 24
-    /// The longest 429 pause a run waits out, in seconds; a longer one stops sending (events stay pending).
+    /// The longest a run waits out a 429 pause, in seconds, before it stops sending (the next run goes on).
     public var maxWaitSeconds: Double = 60
-    /// A PEM bundle to trust instead of the system CA store (absolute path).
+    /// A PEM bundle to trust instead of the system CA store (absolute path); `nil`: the system CAs.
     public var caFile: String?
 
     /// Defaults.

@@ -27,8 +27,10 @@ public enum TeamConfigLoader {
         directory = (directory as NSString).standardizingPath
         var config = TeamConfig()
         config.file = file
+        config.directory = directory
         guard let root = node else { throw ConfigError(code: .invalidValue, file: file, message: "the file is empty") }
         try reader.read(root, directory: directory, into: &config)
+        config.keyLines = reader.lines
         return config
     }
 
@@ -45,12 +47,15 @@ public enum TeamConfigLoader {
 /// Walks the YAML nodes of a config.
 struct ConfigNodeReader {
     let file: String
+    /// The line of every key read so far, by key path.
+    var lines: [String: Int] = [:]
 
     func error(_ code: ConfigError.Code, _ node: Node?, _ key: String, _ message: String) -> ConfigError {
         ConfigError(code: code, file: file, line: node?.mark.map { $0.line } ?? 0, key: key, message: message)
     }
 
-    func mapping(_ node: Node, _ key: String, allowed: [String]) throws(ConfigError) -> [(String, Node, Node)] {
+    mutating func mapping(_ node: Node, _ key: String, allowed: [String]) throws(ConfigError) -> [(String, Node, Node)]
+    {
         guard let mapping = node.mapping else {
             throw error(.invalidValue, node, key, "expected a mapping of keys to values")
         }
@@ -69,6 +74,7 @@ struct ConfigNodeReader {
                     } ?? ""
                 throw error(.unknownKey, keyNode, path, "unknown key '\(name)'\(suggestion)")
             }
+            if let mark = keyNode.mark { lines[path] = mark.line }
             result.append((path, keyNode, value))
         }
         return result
@@ -100,6 +106,14 @@ struct ConfigNodeReader {
         return value
     }
 
+    /// A number above 0 and at most `maximum`.
+    func positive(_ node: Node, _ key: String, maximum: Double) throws(ConfigError) -> Double {
+        guard let value = node.float ?? node.int.map(Double.init), value > 0, value <= maximum else {
+            throw error(.invalidValue, node, key, "expected a number above 0, at most \(maximum)")
+        }
+        return value
+    }
+
     func path(_ node: Node, _ key: String, directory: String) throws(ConfigError) -> String {
         let value = try string(node, key)
         guard !value.isEmpty else { throw error(.invalidValue, node, key, "expected a path") }
@@ -112,7 +126,7 @@ struct ConfigNodeReader {
     mutating func read(_ root: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
         let keys = [
             "team", "internalDomains", "rules", "builtInRules", "exclude", "state", "gong", "mailboxes", "sharers",
-            "crmAccounts",
+            "crmAccounts", "secretCommandTimeoutSeconds",
         ]
         config.statePath = (directory as NSString).appendingPathComponent("state/share-detector.sqlite")
         for (key, _, value) in try mapping(root, "", allowed: keys) {
@@ -130,6 +144,8 @@ struct ConfigNodeReader {
                 }
                 config.rulePaths = paths
             case "builtInRules": config.useBuiltInRules = try bool(value, key)
+            case "secretCommandTimeoutSeconds":
+                config.secretCommandTimeoutSeconds = try positive(value, key, maximum: 86_400)
             case "exclude":
                 for (subkey, _, item) in try mapping(value, key, allowed: ["domains", "addresses"]) {
                     if subkey.hasSuffix("domains") {
@@ -152,6 +168,18 @@ struct ConfigNodeReader {
         }
     }
 
+    /// Whether `host` is a loopback address or name: 127.0.0.0/8, ::1, localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        var name = host.lowercased()
+        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name == "localhost" || name == "localhost." || name == "::1" || name == "0:0:0:0:0:0:0:1" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "127" else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && UInt8(part) != nil
+        }
+    }
+
     private func allKeys(_ node: Node) -> [String] {
         node.mapping?.keys.compactMap(\.string) ?? []
     }
@@ -170,7 +198,7 @@ struct ConfigNodeReader {
         let keys = [
             "baseURL", "accessKey", "accessKeySecret", "bearerToken", "reportingSystem", "workspaceId",
             "callsPerSecond", "callsPerDay", "includeMessageBody", "maxBodyBytes", "connectTimeoutSeconds",
-            "requestTimeoutSeconds",
+            "requestTimeoutSeconds", "alertAfterHours", "maxWaitSeconds", "caFile",
         ]
         var gong = GongSettings()
         for (key, _, value) in try mapping(node, "gong", allowed: keys) {
@@ -180,6 +208,12 @@ struct ConfigNodeReader {
                 guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
                     scheme == "https" || scheme == "http", parsed.host != nil
                 else { throw error(.invalidValue, value, key, "expected an http(s) URL such as https://api.gong.io") }
+                if scheme == "http", !Self.isLoopback(parsed.host ?? "") {
+                    throw error(
+                        .invalidValue, value, key,
+                        "http:// would send the Gong credentials and events in clear: use https:// "
+                            + "(http:// is allowed only for a loopback host: 127.0.0.1, ::1, localhost)")
+                }
                 gong.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
             case "gong.accessKey": gong.accessKey = try secret(value, key, directory: directory, config: &config)
             case "gong.accessKeySecret":
@@ -195,6 +229,9 @@ struct ConfigNodeReader {
             case "gong.maxBodyBytes": gong.maxBodyBytes = Int(try number(value, key, range: 256...1_000_000))
             case "gong.connectTimeoutSeconds": gong.connectTimeoutSeconds = Int(try number(value, key, range: 1...600))
             case "gong.requestTimeoutSeconds": gong.requestTimeoutSeconds = Int(try number(value, key, range: 1...3600))
+            case "gong.alertAfterHours": gong.alertAfterHours = try positive(value, key, maximum: 87_600)
+            case "gong.maxWaitSeconds": gong.maxWaitSeconds = try number(value, key, range: 0...86_400)
+            case "gong.caFile": gong.caFile = try path(value, key, directory: directory)
             default: break
             }
         }

@@ -11,9 +11,9 @@ package enum GongAccess {
         let credentials: GongCredentials
         do {
             if let token = gong.bearerToken {
-                credentials = .bearer(token: try token.resolve())
+                credentials = .bearer(token: try config.resolve(token))
             } else if let key = gong.accessKey, let secret = gong.accessKeySecret {
-                credentials = .basic(accessKey: try key.resolve(), secret: try secret.resolve())
+                credentials = .basic(accessKey: try config.resolve(key), secret: try config.resolve(secret))
             } else {
                 throw RunFailure(
                     exitCode: 2,
