@@ -140,7 +140,8 @@ public struct RequeueRunner {
         if let data = stored.detection, let record = try? JSONDecoder().decode(DetectionRecord.self, from: data) {
             guard case .content(let match, _) = rules.classify(record.link) else {
                 return .failure(
-                    RebuildError("the current rules no longer classify its link as content (rule \(record.content.ruleId))"))
+                    RebuildError(
+                        "the current rules no longer classify its link as content (rule \(record.content.ruleId))"))
             }
             return .success((builder.event(from: record, content: DetectionRecord.Content(match)), true))
         }

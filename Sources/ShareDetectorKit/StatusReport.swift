@@ -78,10 +78,11 @@ public enum StatusReport {
             "oldestWaitingHours": summary.oldestWaitingHours as Any, "problems": summary.problems,
         ]
         if let account {
-            object["gong"] = [
-                "callsToday": account.callsToday, "pausedUntil": account.pausedUntil.map(iso) as Any,
-                "pauseReason": account.pauseReason as Any, "consecutiveFailures": account.consecutiveFailures,
-            ] as [String: Any]
+            object["gong"] =
+                [
+                    "callsToday": account.callsToday, "pausedUntil": account.pausedUntil.map(iso) as Any,
+                    "pauseReason": account.pauseReason as Any, "consecutiveFailures": account.consecutiveFailures,
+                ] as [String: Any]
         }
         object["undelivered"] = status.undelivered.map { event -> [String: Any] in
             [
@@ -92,26 +93,26 @@ public enum StatusReport {
                 "createdAt": iso(event.createdAt), "ageHours": ageHours(event, now: now),
             ]
         }
-            object["events"] = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
-            object["lastErrors"] = status.lastErrors.map {
-                [
-                    "eventId": $0.eventId, "state": $0.state.rawValue, "status": $0.status as Any, "error": $0.error,
-                    "updatedAt": ISO8601DateFormatter().string(from: $0.updatedAt),
-                ] as [String: Any]
+        object["events"] = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
+        object["lastErrors"] = status.lastErrors.map {
+            [
+                "eventId": $0.eventId, "state": $0.state.rawValue, "status": $0.status as Any, "error": $0.error,
+                "updatedAt": ISO8601DateFormatter().string(from: $0.updatedAt),
+            ] as [String: Any]
+        }
+        object["checkpoints"] = status.checkpoints.map { entry -> [String: Any] in
+            var value: [String: Any] = [
+                "source": entry.sourceKey, "updatedAt": ISO8601DateFormatter().string(from: entry.updatedAt),
+            ]
+            switch entry.checkpoint {
+            case .mbox(let mbox)?: value["mbox"] = ["offset": mbox.offset, "nextIndex": mbox.nextIndex]
+            case .imap(let imap)?: value["imap"] = ["uidValidity": imap.uidValidity, "lastUID": imap.lastUID]
+            case nil: break
             }
-            object["checkpoints"] = status.checkpoints.map { entry -> [String: Any] in
-                var value: [String: Any] = [
-                    "source": entry.sourceKey, "updatedAt": ISO8601DateFormatter().string(from: entry.updatedAt),
-                ]
-                switch entry.checkpoint {
-                case .mbox(let mbox)?: value["mbox"] = ["offset": mbox.offset, "nextIndex": mbox.nextIndex]
-                case .imap(let imap)?: value["imap"] = ["uidValidity": imap.uidValidity, "lastUID": imap.lastUID]
-                case nil: break
-                }
-                return value
-            }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            return String(decoding: data, as: UTF8.self)
+            return value
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func renderText(config: TeamConfig, status: LedgerStatus, account: AccountView?, now: Date) -> String {

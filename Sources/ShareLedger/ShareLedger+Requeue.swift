@@ -46,7 +46,8 @@ extension ShareLedger {
             arguments.append(unixSeconds(since))
         }
         if !selection.eventIds.isEmpty {
-            conditions.append("e.event_id IN (\(Array(repeating: "?", count: selection.eventIds.count).joined(separator: ",")))")
+            conditions.append(
+                "e.event_id IN (\(Array(repeating: "?", count: selection.eventIds.count).joined(separator: ",")))")
             arguments += selection.eventIds.map { $0 as any DatabaseValueConvertible }
         }
         let sql = """

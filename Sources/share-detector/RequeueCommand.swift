@@ -91,7 +91,8 @@ struct RequeueCommand: ParsableCommand {
             diagnostics.line("share-detector: requeue: \(id): no such undelivered event in the ledger")
         }
         for item in report.items where !item.problems.isEmpty {
-            diagnostics.line("share-detector: requeue: \(item.eventId) not requeued: " + item.problems.joined(separator: "; "))
+            diagnostics.line(
+                "share-detector: requeue: \(item.eventId) not requeued: " + item.problems.joined(separator: "; "))
         }
         if report.refused > 0 || !report.notFound.isEmpty { throw ExitCode(1) }
     }

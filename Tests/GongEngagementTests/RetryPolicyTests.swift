@@ -60,7 +60,9 @@ struct RetryPolicyTests {
         #expect(policy.rateLimitDelay(retryAfterSeconds: 7, attempt: 1, unitRandom: 0.9) == 7)
         #expect(policy.rateLimitDelay(retryAfterSeconds: 0, attempt: 1, unitRandom: 0.9) == 0)
         #expect(policy.rateLimitDelay(retryAfterSeconds: -3, attempt: 1, unitRandom: 0.9) == 0)
-        #expect(policy.rateLimitDelay(retryAfterSeconds: 999_999, attempt: 1, unitRandom: 0.9) == 86_400, "a daily-limit 429 may ask to wait until midnight UTC")
+        #expect(
+            policy.rateLimitDelay(retryAfterSeconds: 999_999, attempt: 1, unitRandom: 0.9) == 86_400,
+            "a daily-limit 429 may ask to wait until midnight UTC")
         #expect(policy.rateLimitDelay(retryAfterSeconds: nil, attempt: 4, unitRandom: 0.5) == 8)
     }
 

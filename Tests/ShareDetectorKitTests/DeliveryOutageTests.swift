@@ -105,7 +105,8 @@ struct DeliveryOutageTests {
         let account = try GongAccountState(
             path: (stateDir as NSString).appendingPathComponent("gong-accounts.sqlite"),
             accountKey: GongAccess.accountKey(
-                baseURL: sandbox.baseURL, credentials: .basic(accessKey: "sandbox-key", secret: ScanCommandTests.secret)))
+                baseURL: sandbox.baseURL, credentials: .basic(accessKey: "sandbox-key", secret: ScanCommandTests.secret)
+            ))
         #expect(try account.consecutiveFailures() == 6, "the breaker state is the CLI runs' (same account key)")
         let clock = VirtualClock(Date())
         let client = GongClient(
@@ -148,7 +149,9 @@ struct DeliveryOutageTests {
     }
 
     @Test func a429PauseIsHonouredByEveryRunAndConfigOfTheAccount() throws {
-        let sandbox = try SandboxProcess(arguments: ["--rate", "0", "--outage-status", "429", "--outage-retry-after", "120"])
+        let sandbox = try SandboxProcess(arguments: [
+            "--rate", "0", "--outage-status", "429", "--outage-retry-after", "120",
+        ])
         defer { sandbox.stop() }
         let folder = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

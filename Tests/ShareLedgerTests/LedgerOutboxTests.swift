@@ -141,7 +141,8 @@ struct LedgerOutboxTests {
         #expect(history.first?.previousError == "contentUrl is invalid")
 
         // A delivered event is never requeued: Gong has it.
-        let claim = try #require(try ledger.claimDue(now: t0.addingTimeInterval(61), limit: 5).first { $0.eventId == "d" })
+        let claim = try #require(
+            try ledger.claimDue(now: t0.addingTimeInterval(61), limit: 5).first { $0.eventId == "d" })
         try ledger.record(claim, OutboxUpdate(state: .delivered, attempts: 1, gongRequestId: "g1"), now: t0)
         #expect(try ledger.requeue(eventId: "d", body: rebuilt, rebuilt: true) == false)
         #expect(try ledger.outboxEntry(for: "d")?.state == .delivered)

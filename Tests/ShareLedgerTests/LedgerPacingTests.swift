@@ -147,7 +147,9 @@ struct LedgerPacingTests {
         let until = t0.addingTimeInterval(120)
         try a.pause(until: until, reason: "Gong answered 429", now: t0)
         try b.pause(until: t0.addingTimeInterval(5), reason: "shorter", now: t0)
-        #expect(try b.reserveCallSlot(now: t0.addingTimeInterval(1), callsPerSecond: 3, callsPerDay: 10) == .paused(until: until))
+        #expect(
+            try b.reserveCallSlot(now: t0.addingTimeInterval(1), callsPerSecond: 3, callsPerDay: 10)
+                == .paused(until: until))
         #expect(try a.pause(now: t0)?.until == until)
         #expect(try a.pause(now: t0)?.reason == "Gong answered 429")
         #expect(try b.callsToday(now: t0) == 0, "a paused call is not counted")
@@ -161,7 +163,9 @@ struct LedgerPacingTests {
         let a = try temp.openAccount(key: "https://a.example#1")
         let other = try temp.openAccount(key: "https://a.example#2")
         #expect(try a.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 1) == .go)
-        #expect(try a.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1) == .dailyBudgetExhausted)
+        #expect(
+            try a.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1)
+                == .dailyBudgetExhausted)
         #expect(try other.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1) == .go)
         try a.pause(until: t0.addingTimeInterval(60), reason: "429", now: t0)
         #expect(try other.pause(now: t0) == nil)
@@ -176,7 +180,9 @@ struct LedgerPacingTests {
         let temp = TemporaryLedger()
         let account = try temp.openAccount()
         #expect(try account.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 1) == .go)
-        #expect(try account.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1) == .dailyBudgetExhausted)
+        #expect(
+            try account.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1)
+                == .dailyBudgetExhausted)
         try account.refundCall(now: t0)
         try account.refundCall(now: t0)
         #expect(try account.callsToday(now: t0) == 0)

@@ -60,7 +60,8 @@ public final class DeliverySession {
     /// The delivery summary after a pass (`report`, `nil` when nothing was sent), from the ledger as it is now.
     public func summary(report: Deliverer.Report?, now: Date = Date()) throws(RunFailure) -> DeliverySummary {
         do {
-            return DeliverySummary(report: report, status: try ledger.status(undeliveredLimit: 0), config: config, now: now)
+            return DeliverySummary(
+                report: report, status: try ledger.status(undeliveredLimit: 0), config: config, now: now)
         } catch {
             throw RunFailure(exitCode: 1, message: "cannot read the ledger: \(error)")
         }

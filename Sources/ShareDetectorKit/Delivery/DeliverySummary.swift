@@ -62,7 +62,8 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
         if let hours = oldestWaitingHours, hours > config.gong.alertAfterHours {
             problems.append(
                 "the oldest of \(waitingText) has waited \(Self.hours(hours)) h, longer than gong.alertAfterHours "
-                    + "(\(Self.hours(config.gong.alertAfterHours)) h): see `share-detector status --config \(config.file)`")
+                    + "(\(Self.hours(config.gong.alertAfterHours)) h): see `share-detector status --config \(config.file)`"
+            )
             exitCode = max(exitCode, 1)
         }
     }
