@@ -87,7 +87,7 @@ public final class ScanRunner {
         let session = try DeliverySession.open(config: config, lockTimeout: options.lockTimeout, create: true)
         defer { session.close() }
         // Credentials are checked before any mailbox is read: a config error stops the run before it does work.
-        _ = try GongAccess.makeClient(config)
+        let gong = try session.connectGong()
         var summary = Summary()
         var mailboxOfEvent: [String: Int] = [:]
         for mailbox in config.mailboxes {
@@ -108,7 +108,7 @@ public final class ScanRunner {
             }
             summary.mailboxes.append(counts)
         }
-        let report = try session.deliver(diagnostics: diagnostics)
+        let report = try session.deliver(using: gong, diagnostics: diagnostics)
         for eventId in report.deliveredIDs {
             if let index = mailboxOfEvent[eventId] { summary.mailboxes[index].delivered += 1 }
         }

@@ -22,7 +22,7 @@ public struct SendRunner {
     public func run() throws(RunFailure) -> DeliverySummary {
         let session = try DeliverySession.open(config: config, lockTimeout: lockTimeout, create: false)
         defer { session.close() }
-        let report = try session.deliver(diagnostics: diagnostics)
+        let report = try session.deliver(using: try session.connectGong(), diagnostics: diagnostics)
         var summary = try session.summary(report: report)
         if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
         for problem in summary.problems { diagnostics.line("share-detector: \(problem)") }

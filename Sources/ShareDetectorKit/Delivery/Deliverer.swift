@@ -185,8 +185,6 @@ public final class Deliverer {
                     let reason = (try? account.pause(now: now))?.reason ?? "Gong answered 429"
                     return .paused(until: until, reason: reason, maxWaitSeconds: options.maxWaitSeconds)
                 }
-                diagnostics?.line(
-                    "share-detector: Gong asked to pause: waiting \(Int(wait.rounded(.up))) s before the next call")
                 clock.sleep(until: until)
             }
             if RunInterruption.isRequested { return .interrupted(signal: RunInterruption.signalName) }

@@ -41,12 +41,19 @@ public final class DeliverySession {
     /// Releases the run lock (also done when the session is deinitialised).
     public func close() { lock.release() }
 
-    /// Delivers what is due with the config's Gong client and account state.
-    public func deliver(diagnostics: OutputSink?, clock: any DeliveryClock = SystemDeliveryClock())
-        throws(RunFailure) -> Deliverer.Report
-    {
+    /// Resolves the Gong credentials (running a `command:` secret once) and creates the client: call before any
+    /// work, so a config error stops the run before it reads a mailbox.
+    public func connectGong() throws(RunFailure) -> GongConnection {
         let (client, key) = try GongAccess.makeClient(config)
-        let account = try GongAccess.openAccount(key: key)
+        return GongConnection(client: client, accountKey: key)
+    }
+
+    /// Delivers what is due with `gong` (from ``connectGong()``) and the account's shared state.
+    public func deliver(
+        using gong: GongConnection, diagnostics: OutputSink?, clock: any DeliveryClock = SystemDeliveryClock()
+    ) throws(RunFailure) -> Deliverer.Report {
+        let client = gong.client
+        let account = try GongAccess.openAccount(key: gong.accountKey)
         do {
             return try Deliverer(
                 ledger: ledger, account: account, client: client, options: Deliverer.Options(settings: config.gong),
@@ -66,4 +73,12 @@ public final class DeliverySession {
             throw RunFailure(exitCode: 1, message: "cannot read the ledger: \(error)")
         }
     }
+}
+
+/// A Gong client with the key of its account's shared state.
+public struct GongConnection {
+    /// The client (one thread at a time).
+    public let client: GongClient
+    /// The account key (base URL and a hash of the credential).
+    public let accountKey: String
 }
