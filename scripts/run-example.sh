@@ -11,6 +11,8 @@ swift build -c release --product share-detector 2>&1 | grep -v "prohibited flag"
 bin=$(swift build -c release --show-bin-path)/share-detector
 rm -rf .example && mkdir -p .example
 export SANDBOX_ACCESS_KEY=example-key SANDBOX_ACCESS_KEY_SECRET=example-secret
+# The example keeps its Gong account state (pace, pause, breaker) beside its ledger, not in ~/.local/state.
+export SHARE_DETECTOR_STATE_DIR="$PWD/.example/state"
 "$bin" sandbox --port 8471 --data .example/sandbox >.example/sandbox.log 2>&1 &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
