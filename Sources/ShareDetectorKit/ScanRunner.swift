@@ -279,9 +279,15 @@ public final class ScanRunner {
 
     func skip(_ position: MessagePosition, _ reason: String, _ counts: inout MailboxSummary) {
         counts.skipped += 1
-        diagnostics.line(
-            "skipped: \(position.file) message \(position.index) at byte \(position.byteOffset): \(reason)")
+        let line = "skipped: \(position.file) message \(position.index) at byte \(position.byteOffset): \(reason)"
+        diagnostics.line(line)
+        if skipLog.count < Self.maxSkipLog { skipLog.append(line) }
     }
+
+    /// The first skipped messages' lines, for the `scan --json` summary's errors.
+    var skipLog: [String] = []
+    /// How many skip lines the JSON summary lists (the rest are counted in `skipped`).
+    static let maxSkipLog = 100
 
     /// Commits the batch's events and the checkpoint in one transaction.
     func flush(
@@ -364,7 +370,7 @@ public final class ScanRunner {
         if options.json && !options.dryRun {
             for mailbox in summary.mailboxes { output.line(bytes: (try? Self.encoder.encode(mailbox)) ?? Data()) }
             let errors = summary.mailboxes.compactMap { mailbox in mailbox.error.map { "\(mailbox.mailbox): \($0)" } }
-            let total = RunTotals(summary: summary, errors: errors + problems)
+            let total = RunTotals(summary: summary, errors: errors + problems + skipLog)
             output.line(bytes: (try? Self.encoder.encode(["summary": total])) ?? Data())
             return
         }

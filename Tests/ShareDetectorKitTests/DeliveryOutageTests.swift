@@ -228,5 +228,18 @@ struct DeliveryOutageTests {
         #expect((first["contentId"] as? String)?.hasPrefix("gdoc:") == true)
         #expect(first["ageHours"] as? Double != nil)
         #expect(undelivered.contains { ($0["lastError"] as? String)?.contains("connection") == true })
+        #expect(status.status == 0, "not waiting long enough yet for the alert")
+
+        // An event that waited longer than gong.alertAfterHours: status, send and scan exit 1 and say so.
+        try team.setGong("alertAfterHours", "0.0002")  // 0.72 s
+        Thread.sleep(forTimeInterval: 1)
+        let alert = try CLI.run(["status", "--config", team.configPath], environment: environment)
+        #expect(alert.status == 1)
+        #expect(alert.stderr.contains("has waited"))
+        #expect(alert.stderr.contains("longer than gong.alertAfterHours"))
+        #expect(alert.stdout.contains("not delivered (oldest first):"))
+        let quietScan = try CLI.run(["scan", "--quiet", "--config", team.configPath], environment: environment)
+        #expect(quietScan.status == 3, "unreachable Gong still wins: 3 > 1")
+        #expect(quietScan.stderr.contains("longer than gong.alertAfterHours"))
     }
 }

@@ -102,10 +102,15 @@ struct TeamFolder {
 
     /// Rewrites the config's `gong.workspaceId`.
     func setWorkspace(_ id: String) throws {
+        try setGong("workspaceId", "\"\(id)\"")
+    }
+
+    /// Sets (replacing) one key of the config's `gong` block to a YAML value.
+    func setGong(_ key: String, _ value: String) throws {
         var lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: configPath)), as: UTF8.self)
-            .components(separatedBy: "\n").filter { !$0.hasPrefix("  workspaceId:") }
+            .components(separatedBy: "\n").filter { !$0.hasPrefix("  \(key):") }
         if let index = lines.firstIndex(where: { $0.hasPrefix("  reportingSystem:") }) {
-            lines.insert("  workspaceId: \"\(id)\"", at: index + 1)
+            lines.insert("  \(key): \(value)", at: index + 1)
         }
         try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: configPath))
     }
