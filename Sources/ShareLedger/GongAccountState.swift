@@ -155,18 +155,7 @@ public final class GongAccountState: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        } catch {
-            throw mapError(error)
-        }
+        do { return try pool.immediateTransaction(body) } catch { throw mapError(error) }
     }
 
     func mapError(_ error: any Error) -> LedgerError {

@@ -148,18 +148,7 @@ public final class ShareLedger: Sendable {
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction; any thrown error rolls it back.
     func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        } catch {
-            throw mapError(error)
-        }
+        do { return try pool.immediateTransaction(body) } catch { throw mapError(error) }
     }
 
     func mapError(_ error: any Error) -> LedgerError {
@@ -250,6 +239,21 @@ public final class ShareLedger: Sendable {
         }
         _ = fchmod(fd, 0o600)
         close(fd)
+    }
+}
+
+extension DatabasePool {
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction (the write lock taken up front, so a read-then-write never
+    /// races another process); any thrown error rolls it back.
+    func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import Foundation
 /// likewise for `LOGIN`. It serves connections one after another until ``stop()``, and records every byte received,
 /// so a test can prove the client really sent the secret (in some encoding) before checking it never shows.
 ///
-/// (A copy lives in each test target that needs it, as `DovecotHarness` does.)
+/// (Shared by symlink with Tests/ShareDetectorKitTests, as `DovecotHarness` is.)
 final class EchoingIMAPServer: @unchecked Sendable {
     /// What the greeting's CAPABILITY announces.
     static let defaultCapabilities = "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 LOGIN"
