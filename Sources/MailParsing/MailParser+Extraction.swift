@@ -397,7 +397,9 @@ struct Extractor {
                 defects.append(
                     ParseDefect(
                         code: "attached-message-depth",
-                        item: "part \(partPath): more than \(Self.maxAttachedMessageDepth) nested message/rfc822 parts, not read"))
+                        item:
+                            "part \(partPath): more than \(Self.maxAttachedMessageDepth) nested message/rfc822 parts, not read"
+                    ))
                 return
             }
             guard let inner = cgm_message_part_message(object),
@@ -425,7 +427,8 @@ struct Extractor {
                 BodyPart(
                     kind: mediaType == "text/html" ? .html : .plain, path: partPath,
                     charset: charset?.lowercased(),
-                    utf8: decodedText(object, charset: charset, path: partPath), isInAttachedMessage: attachedDepth > 0))
+                    utf8: decodedText(object, charset: charset, path: partPath), isInAttachedMessage: attachedDepth > 0)
+            )
         } else {
             message.attachments.append(
                 AttachmentInfo(

@@ -89,7 +89,8 @@ enum NestedQuantifierCheck {
                 if index <= bytes.count, let letter = bytes.dropFirst(index - 1).first {
                     switch letter {
                     case UInt8(ascii: "Q"):
-                        while index < bytes.count, !(bytes[index] == UInt8(ascii: "\\") && peek(1) == UInt8(ascii: "E")) {
+                        while index < bytes.count, !(bytes[index] == UInt8(ascii: "\\") && peek(1) == UInt8(ascii: "E"))
+                        {
                             index += 1
                         }
                         index = min(index + 2, bytes.count)
@@ -101,7 +102,9 @@ enum NestedQuantifierCheck {
                         UInt8(ascii: "g"), UInt8(ascii: "k"):
                         if peek() == UInt8(ascii: "{") || peek() == UInt8(ascii: "<") || peek() == UInt8(ascii: "'") {
                             let close: UInt8 =
-                                peek() == UInt8(ascii: "{") ? UInt8(ascii: "}") : peek() == UInt8(ascii: "<") ? UInt8(ascii: ">") : UInt8(ascii: "'")
+                                peek() == UInt8(ascii: "{")
+                                ? UInt8(ascii: "}")
+                                : peek() == UInt8(ascii: "<") ? UInt8(ascii: ">") : UInt8(ascii: "'")
                             while index < bytes.count, bytes[index] != close { index += 1 }
                             index = min(index + 1, bytes.count)
                         }

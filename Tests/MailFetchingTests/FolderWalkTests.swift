@@ -13,7 +13,8 @@ import Testing
 struct FolderWalkTests {
     private func folder() throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("walk-\(UUID())")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("real"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("real"), withIntermediateDirectories: true)
         try Data("Subject: a\n\nA\n".utf8).write(to: root.appendingPathComponent("real/a.eml"))
         return root
     }
@@ -38,7 +39,8 @@ struct FolderWalkTests {
         let root = try folder()
         defer { try? FileManager.default.removeItem(at: root) }
         let link = root.appendingPathComponent("link-to-real").path
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: root.appendingPathComponent("real").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: link, withDestinationPath: root.appendingPathComponent("real").path)
         #expect(try items([link]).messages == ["a.eml"])
         // Inside a folder: the linked folder is the same folder as real/, so its message is read once.
         let outside = FileManager.default.temporaryDirectory.appendingPathComponent("walk-outside-\(UUID())")
@@ -59,7 +61,8 @@ struct FolderWalkTests {
         try FileManager.default.createSymbolicLink(
             atPath: root.appendingPathComponent("real/up").path, withDestinationPath: root.path)
         try FileManager.default.createSymbolicLink(
-            atPath: root.appendingPathComponent("self").path, withDestinationPath: root.appendingPathComponent("self").path)
+            atPath: root.appendingPathComponent("self").path,
+            withDestinationPath: root.appendingPathComponent("self").path)
         let result = try items([root.path])
         #expect(result.messages == ["a.eml"])
         #expect(result.unreadable.map(\.0) == ["self"])

@@ -17,7 +17,10 @@ struct LostTextTests {
         arguments: [
             ("8bit", "", Array("Before ".utf8) + [0] + Array(" https://docs.google.com/document/d/1AbC/edit\r\n".utf8)),
             ("8bit", "; charset=utf-8", Array("Före ".utf8) + [0] + Array(" https://example.com/after\r\n".utf8)),
-            ("8bit", "; charset=iso-8859-1", [0x46, 0xF6, 0x72, 0x65, 0x20, 0, 0x20] + Array("https://example.com/x\r\n".utf8)),
+            (
+                "8bit", "; charset=iso-8859-1",
+                [0x46, 0xF6, 0x72, 0x65, 0x20, 0, 0x20] + Array("https://example.com/x\r\n".utf8)
+            ),
             ("base64", "; charset=utf-8", Array("QmVmb3JlIABodHRwczovL2V4YW1wbGUuY29tL2FmdGVy\r\n".utf8)),
         ])
     func nulInTextPart(_ encoding: String, _ charset: String, _ body: [UInt8]) throws {
@@ -38,7 +41,8 @@ struct LostTextTests {
             let parsed = try parser.parse(raw)
             let text = try #require(parsed.bodyParts.first?.utf8)
             #expect(text.contains(0), "fast path \(fast)")
-            let afterNUL = String(decoding: text.split(separator: 0, omittingEmptySubsequences: false).last ?? [], as: UTF8.self)
+            let afterNUL = String(
+                decoding: text.split(separator: 0, omittingEmptySubsequences: false).last ?? [], as: UTF8.self)
             #expect(afterNUL.contains("https://"), "fast path \(fast): \(afterNUL)")
             let defect = try #require(parsed.defects.first { $0.code == "nul-in-text" })
             #expect(defect.item == "part 1")
@@ -64,7 +68,8 @@ struct LostTextTests {
     @Test("No NUL, no defect: the subject and text stay as they were")
     func noNUL() throws {
         let parsed = try MailParser().parse(
-            Array("From: a@b.example\r\nSubject: =?UTF-8?Q?Pr=C3=A9sentation?=\r\n\r\nHello https://x.example/\r\n".utf8))
+            Array(
+                "From: a@b.example\r\nSubject: =?UTF-8?Q?Pr=C3=A9sentation?=\r\n\r\nHello https://x.example/\r\n".utf8))
         #expect(parsed.subject == "Présentation")
         #expect(!parsed.defects.contains { $0.code.hasPrefix("nul-") || $0.code == "malformed-text-type" })
         #expect(parsed.bodyParts.first?.utf8 == Array("Hello https://x.example/\r\n".utf8))

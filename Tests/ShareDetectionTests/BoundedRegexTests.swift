@@ -102,7 +102,9 @@ struct BoundedRegexTests {
         let rules = RuleSet.builtIn()
         var patterns: [RulePattern] = rules.exclusions.urlPatterns
         for rule in rules.providerRules {
-            for pattern in rule.patterns { patterns += [pattern.path, pattern.query, pattern.fragment].compactMap(\.self) }
+            for pattern in rule.patterns {
+                patterns += [pattern.path, pattern.query, pattern.fragment].compactMap(\.self)
+            }
         }
         for wrapper in rules.wrapperRules {
             if let path = wrapper.path { patterns.append(path) }
@@ -203,7 +205,8 @@ struct RulePatternLimitTests {
         #expect(hits.first.map { "\($0)" }?.contains("counted as no match") == true)
         // An exclusion pattern that reaches its limit does not exclude, and is recorded.
         hits = []
-        let other = rules.classify("https://other.example/" + String(repeating: "b", count: 118) + "!", limitHits: &hits)
+        let other = rules.classify(
+            "https://other.example/" + String(repeating: "b", count: 118) + "!", limitHits: &hits)
         guard case .notContent = other else {
             Issue.record("expected not content, got \(other)")
             return
@@ -229,6 +232,7 @@ struct RulePatternLimitTests {
         let defect = try #require(result.defects.first)
         #expect(defect.code == "regex-limit")
         #expect(defect.offset == 4)
-        #expect(defect.item?.contains("pattern /^/(?:a|aa|aaa)*$/ (team.yml:7:9 rules[0].match[0]) reached the") == true)
+        #expect(
+            defect.item?.contains("pattern /^/(?:a|aa|aaa)*$/ (team.yml:7:9 rules[0].match[0]) reached the") == true)
     }
 }

@@ -45,7 +45,8 @@ struct DetectionLimitTests {
         #expect(links.map(\.url) == ["https://a.example/new", "https://a.example/deep"])
         let defect = try #require(defects.first { $0.code == "region-nesting-limit" })
         #expect(defect.item == "part 2 (html): more than 64 nested quote/forward elements")
-        let firstUntracked = "<p>new https://a.example/new</p>".utf8.count + 64 * "<blockquote type=\"cite\">".utf8.count
+        let firstUntracked =
+            "<p>new https://a.example/new</p>".utf8.count + 64 * "<blockquote type=\"cite\">".utf8.count
         #expect(defect.offset == Int64(firstUntracked))
     }
 
@@ -54,7 +55,12 @@ struct DetectionLimitTests {
         var message = MailMessage()
         message.from = [MailAddress(address: "ann@northwind.example")]
         message.to = [MailAddress(address: "bob@contoso.example")]
-        message.bodyParts = [part(.plain, (0..<3).map { "https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvW\($0)xyz/edit" }.joined(separator: " "))]
+        message.bodyParts = [
+            part(
+                .plain,
+                (0..<3).map { "https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvW\($0)xyz/edit" }.joined(
+                    separator: " "))
+        ]
         var detector = ShareDetector(rules: .builtIn())
         detector.extractor.maxLinksPerPart = 2
         let result = detector.detect(message)

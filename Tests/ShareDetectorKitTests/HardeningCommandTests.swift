@@ -48,7 +48,9 @@ struct HardeningCommandTests {
         #expect(explain.status == 0, "\(explain.stderr)")
         #expect(explain.stdout.contains("   defect    link-limit at byte "), "\(explain.stdout.suffix(2000))")
         #expect(explain.stdout.contains("part 1 (plain): 2000 links kept, about 2 more dropped"))
-        #expect(explain.stdout.contains("   defect    regex-limit at byte 4: part 1 (plain) link \(slowURL): pattern /^/(?:a|aa|aaa)*$/"))
+        #expect(
+            explain.stdout.contains(
+                "   defect    regex-limit at byte 4: part 1 (plain) link \(slowURL): pattern /^/(?:a|aa|aaa)*$/"))
         #expect(explain.stdout.contains("slow.yml:7:9 rules[0].match[0]) reached the match-limit; counted as no match"))
 
         let stats = try CLI.run(["test", "--stats", "--rules", rules.path, mail.path])
@@ -61,14 +63,16 @@ struct HardeningCommandTests {
     @Test func validateRefusesACatastrophicPatternWithFileLineAndKey() throws {
         let folder = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("rules"), withIntermediateDirectories: true)
         try Data(Self.slowRules.replacingOccurrences(of: "(?:a|aa|aaa)*$", with: "(a+)+$").utf8)
             .write(to: folder.appendingPathComponent("rules/slow.yml"))
         let file = folder.appendingPathComponent("team.yml")
         try Data("rules: [rules]\n".utf8).write(to: file)
         let result = try CLI.run(["validate", "--config", file.path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("rules/slow.yml:7:9: catastrophic-regex: rules[0].match[0]:"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("rules/slow.yml:7:9: catastrophic-regex: rules[0].match[0]:"), "\(result.stderr)")
         #expect(result.stderr.contains("'(a+)+' at offset 2"))
     }
 
@@ -78,11 +82,15 @@ struct HardeningCommandTests {
         let folder = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let mail = folder.appendingPathComponent("mail")
-        try FileManager.default.createDirectory(at: mail.appendingPathComponent("2026"), withIntermediateDirectories: true)
-        try Data(Self.message(body: "https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit").utf8)
-            .write(to: mail.appendingPathComponent("2026/one.eml"))
+        try FileManager.default.createDirectory(
+            at: mail.appendingPathComponent("2026"), withIntermediateDirectories: true)
+        try Data(
+            Self.message(body: "https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit").utf8
+        )
+        .write(to: mail.appendingPathComponent("2026/one.eml"))
         try FileManager.default.createSymbolicLink(
-            atPath: mail.appendingPathComponent("2025").path, withDestinationPath: folder.appendingPathComponent("gone").path)
+            atPath: mail.appendingPathComponent("2025").path,
+            withDestinationPath: folder.appendingPathComponent("gone").path)
         let config = folder.appendingPathComponent("team.yml")
         try Data(
             """
@@ -105,7 +113,8 @@ struct HardeningCommandTests {
             ["scan", "--dry-run", "--config", config.path],
             environment: ["TEST_GONG_KEY": "k", "TEST_GONG_SECRET": "s"])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("skipped: \(mail.path)/2025 message 0 at byte 0: broken or looping symbolic link"))
+        #expect(
+            result.stderr.contains("skipped: \(mail.path)/2025 message 0 at byte 0: broken or looping symbolic link"))
         #expect(result.stderr.contains("alice: 2 fetched, 1 parsed, 1 skipped, 1 shares"), "\(result.stderr)")
     }
 }
