@@ -156,19 +156,21 @@ struct Extractor {
         while index < rawBytes.count, rawBytes[index] != 0x3A, rawBytes[index] != 0x0A { index += 1 }
         guard index < rawBytes.count, rawBytes[index] == 0x3A else { return nil }
         let start = index + 1
-        var end = start
-        while end < rawBytes.count {
-            if rawBytes[end] == 0x0A {
-                let next = end + 1
-                if next < rawBytes.count, rawBytes[next] == 0x20 || rawBytes[next] == 0x09 {
-                    end = next
-                    continue
-                }
-                break
+        guard let base = rawBytes.baseAddress else { return nil }
+        // The end of the header: the first line feed not followed by a blank (memchr: this runs for every message).
+        var end = rawBytes.count
+        var from = start
+        while from < rawBytes.count, let hit = memchr(base + from, 0x0A, rawBytes.count - from) {
+            let lineFeed = base.distance(to: UnsafeRawPointer(hit))
+            let next = lineFeed + 1
+            if next < rawBytes.count, rawBytes[next] == 0x20 || rawBytes[next] == 0x09 {
+                from = next
+                continue
             }
-            end += 1
+            end = lineFeed
+            break
         }
-        guard rawBytes[start..<end].contains(0) else { return nil }
+        if end <= start || memchr(base + start, 0, end - start) == nil { return nil }
         var value: [CChar] = []
         value.reserveCapacity(end - start + 8)
         for byte in rawBytes[start..<end] {
@@ -417,18 +419,22 @@ struct Extractor {
             (cgm_is_text_part(object) != 0 || malformedText != nil) && !isAttachment
             && (mediaType == "text/plain" || mediaType == "text/html" || malformedText != nil)
         if isBodyText {
-            let charset =
-                malformedText != nil
-                ? malformedText?.charset : string(g_mime_object_get_content_type_parameter(object, "charset"))
+            let charsetPointer =
+                malformedText == nil ? g_mime_object_get_content_type_parameter(object, "charset") : nil
+            let charset = malformedText != nil ? malformedText?.charset : string(charsetPointer)
             if malformedText != nil {
                 defects.append(ParseDefect(code: "malformed-text-type", item: "part \(partPath): read as text/plain"))
+            }
+            let utf8: [UInt8]
+            if malformedText != nil, let charset {
+                utf8 = charset.withCString { decodedText(object, charset: $0, path: partPath) }
+            } else {
+                utf8 = decodedText(object, charset: charsetPointer, path: partPath)
             }
             message.bodyParts.append(
                 BodyPart(
                     kind: mediaType == "text/html" ? .html : .plain, path: partPath,
-                    charset: charset?.lowercased(),
-                    utf8: decodedText(object, charset: charset, path: partPath), isInAttachedMessage: attachedDepth > 0)
-            )
+                    charset: charset?.lowercased(), utf8: utf8, isInAttachedMessage: attachedDepth > 0))
         } else {
             message.attachments.append(
                 AttachmentInfo(
@@ -481,10 +487,14 @@ struct Extractor {
     /// guess so the result is always valid UTF-8. A NUL byte is kept with the text after it (GMime's C strings would
     /// end there) and reported as a `nul-in-text` defect.
     private mutating func decodedText(
-        _ object: UnsafeMutablePointer<GMimeObject>, charset: String?, path: String
+        _ object: UnsafeMutablePointer<GMimeObject>, charset: UnsafePointer<CChar>?, path: String
     ) -> [UInt8] {
         let text = directText(object, charset: charset) ?? generalText(object, charset: charset)
-        if let nul = text.firstIndex(of: 0) {
+        let nul = text.withUnsafeBytes { bytes -> Int? in
+            guard let base = bytes.baseAddress, let hit = memchr(base, 0, bytes.count) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+        if let nul {
             defects.append(ParseDefect(code: "nul-in-text", offset: Int64(nul), item: "part \(path)"))
         }
         return text
@@ -492,15 +502,11 @@ struct Extractor {
 
     /// `g_mime_text_part_get_text` with its length, then GMime's 8-bit guess for text that is not valid UTF-8 (per
     /// NUL-separated run, since the guess works on C strings).
-    private mutating func generalText(_ object: UnsafeMutablePointer<GMimeObject>, charset: String?) -> [UInt8] {
+    private mutating func generalText(
+        _ object: UnsafeMutablePointer<GMimeObject>, charset: UnsafePointer<CChar>?
+    ) -> [UInt8] {
         var length = 0
-        let text: UnsafeMutablePointer<CChar>?
-        if let charset {
-            text = charset.withCString { cgm_text_with_length(object, $0, &length) }
-        } else {
-            text = cgm_text_with_length(object, nil, &length)
-        }
-        guard let text else { return [] }
+        guard let text = cgm_text_with_length(object, charset, &length) else { return [] }
         defer { g_free(text) }
         let buffer = UnsafeRawBufferPointer(start: text, count: length)
         if UTF8Validation.isValid(buffer) { return Array(buffer) }
@@ -541,7 +547,7 @@ struct Extractor {
 
     private static let asciiSupersetIconvNames: Set<String> = ["us-ascii", "ascii", "iso-8859-1", "latin1", "cp1252"]
 
-    private func charsetConversion(_ charset: String?) -> CharsetConversion {
+    private func charsetConversion(_ charset: UnsafePointer<CChar>?) -> CharsetConversion {
         guard let charset else { return .none }
         guard let iconvName = string(g_mime_charset_iconv_name(charset))?.lowercased() else { return .other }
         if iconvName == "utf-8" { return .utf8 }
@@ -552,7 +558,7 @@ struct Extractor {
     /// filter (an iconv pass that costs more than the MIME parse) when that filter would be the identity: no charset,
     /// or UTF-8 declared and the bytes are valid UTF-8, or an ASCII superset declared and the bytes are ASCII. NUL
     /// bytes are kept, as in ``generalText(_:)``. Returns `nil` when the general path must decide.
-    private func directText(_ object: UnsafeMutablePointer<GMimeObject>, charset: String?) -> [UInt8]? {
+    private func directText(_ object: UnsafeMutablePointer<GMimeObject>, charset: UnsafePointer<CChar>?) -> [UInt8]? {
         guard let part = cgm_as_part(object) else { return nil }
         let conversion = charsetConversion(charset)
         if conversion == .other { return nil }
