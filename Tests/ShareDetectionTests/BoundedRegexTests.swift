@@ -122,6 +122,42 @@ struct BoundedRegexTests {
     }
 }
 
+@Suite("Built-in patterns stay within the limits")
+struct BuiltInPatternLimitTests {
+    /// Long paths, queries and fragments of the shapes the built-in patterns backtrack on most: many slashes, many
+    /// dashes, long hex and token runs, repeated parameters.
+    static let hostileParts: [String] = {
+        let hex = String(repeating: "0123456789abcdef", count: 500)
+        return [
+            String(repeating: "/a", count: 4000), String(repeating: "/a-b", count: 2000),
+            "/" + String(repeating: "a-", count: 4000), "/" + hex, "/s/" + hex + "/x", "/:x:/r/sites/" + hex,
+            "/:w:/g/" + String(repeating: "a/", count: 3000) + "token",
+            "/document/d/" + String(repeating: "A", count: 8000), "/" + String(repeating: "%3A", count: 2600),
+        ]
+    }()
+
+    @Test("No built-in pattern reaches a limit on 8 KB paths, queries or fragments on any of its hosts")
+    func noLimitHitsOnLongURLs() {
+        let rules = RuleSet.builtIn()
+        var hosts: Set<String> = []
+        for rule in rules.providerRules { hosts.formUnion(rule.hosts.map { $0.isSuffix ? "x." + $0.host : $0.host }) }
+        for rule in rules.wrapperRules { hosts.formUnion(rule.hosts.map { $0.isSuffix ? "x." + $0.host : $0.host }) }
+        var hits: [PatternLimitHit] = []
+        for host in hosts.sorted() {
+            for part in Self.hostileParts {
+                let query = "id=" + part.dropFirst() + "&" + String(repeating: "resid=a!&", count: 300)
+                for url in ["https://\(host)\(part)", "https://\(host)/?\(query)", "https://\(host)/#\(part)"] {
+                    _ = rules.classify(url, limitHits: &hits)
+                }
+            }
+        }
+        #expect(hits.isEmpty, "\(hits.prefix(3))")
+        // The patterns did run on these lengths: an 8 KB document id is still content.
+        let long = "https://docs.google.com/document/d/" + String(repeating: "A", count: 8000) + "/edit"
+        #expect(rules.classify(long).contentMatch?.ruleID != nil)
+    }
+}
+
 @Suite("Rule patterns in bounded time: load-time check and reported limit hits")
 struct RulePatternLimitTests {
     @Test(
