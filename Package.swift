@@ -30,11 +30,16 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
         .target(name: "MailParsing", dependencies: ["CGMime"], swiftSettings: strict),
         .target(name: "MailFetching", dependencies: ["MailParsing", "CCurl"], swiftSettings: strict),
         .target(
             name: "ShareDetection",
-            dependencies: ["MailParsing", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MailParsing", "CPCRE2", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(name: "GongEngagement", dependencies: ["CCurl"], swiftSettings: strict),

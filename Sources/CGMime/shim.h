@@ -26,6 +26,33 @@ static inline char *cgm_text(GMimeObject *o) {
     return GMIME_IS_TEXT_PART(o) ? g_mime_text_part_get_text(GMIME_TEXT_PART(o)) : NULL;
 }
 
+/* g_mime_text_part_get_text with the length, for any part (a text part GMime did not recognise, such as
+   "Content-Type: text; charset=utf-8", included) and the charset given (NULL: none): the decoded text (transfer encoding + charset -> UTF-8 where the charset
+   is known) and its byte count, NUL bytes included (g_mime_text_part_get_text returns the same bytes as a C string,
+   so a NUL in the text cut it short). The caller g_free()s. NULL when the object is not a text part. */
+static inline char *cgm_text_with_length(GMimeObject *o, const char *charset, size_t *length) {
+    *length = 0;
+    if (!GMIME_IS_PART(o)) return NULL;
+    GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(o));
+    if (content == NULL) return NULL;
+    GMimeStream *stream = g_mime_stream_mem_new();
+    GMimeStream *filtered = g_mime_stream_filter_new(stream);
+    GMimeFilter *filter = charset != NULL ? g_mime_filter_charset_new(charset, "utf-8") : NULL;
+    if (filter != NULL) {
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+        g_object_unref(filter);
+    }
+    g_mime_data_wrapper_write_to_stream(content, filtered);
+    g_mime_stream_flush(filtered);
+    g_object_unref(filtered);
+    GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+    g_object_unref(stream);
+    *length = array->len;
+    g_byte_array_append(array, (const guint8 *)"", 1);
+    return (char *)g_byte_array_free(array, FALSE);
+}
+
 /* Size of a part's content after transfer decoding, computed by streaming it to a null stream. */
 static inline gint64 cgm_decoded_size(GMimeObject *o) {
     if (!GMIME_IS_PART(o)) return -1;

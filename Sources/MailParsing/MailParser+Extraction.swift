@@ -10,6 +10,8 @@ struct Extractor {
     /// See ``MailParser/usesFastPaths``.
     let usesFastPaths: Bool
     var defects: [ParseDefect] = []
+    /// The message's bytes, which GMime parses in place (header offsets point into them).
+    var rawBytes = UnsafeRawBufferPointer(start: nil, count: 0)
     /// Attached messages nest at most this deep; deeper ones are listed, not read.
     static let maxAttachedMessageDepth = 8
     /// Headers read per message; more are ignored.
@@ -61,9 +63,15 @@ struct Extractor {
                 case .bcc: message.bcc += addresses(rawValue, parsed(GMIME_ADDRESS_TYPE_BCC, header))
                 case .subject where !sawSubject:
                     sawSubject = true
-                    message.subject =
-                        (census != nil && quiet(header) ? validatedText(header, rawValue) : nil)
-                        ?? decodedText(rawValue)
+                    if let whole = valueWithNUL(header) {
+                        defects.append(
+                            ParseDefect(code: "nul-in-subject", offset: Int64(g_mime_header_get_offset(header))))
+                        message.subject = whole.withUnsafeBufferPointer { decodedText($0.baseAddress!) }
+                    } else {
+                        message.subject =
+                            (census != nil && quiet(header) ? validatedText(header, rawValue) : nil)
+                            ?? decodedText(rawValue)
+                    }
                 case .messageID where !sawMessageID:
                     sawMessageID = true
                     message.messageID = messageID(rawValue)
@@ -136,6 +144,44 @@ struct Extractor {
             let value = g_mime_header_get_value(header)
         else { return nil }
         return string(value).map(Self.trimmingWhitespaceAndNewlines)
+    }
+
+    /// The header's whole value from the message bytes when it holds a NUL byte, which ends GMime's C string of it:
+    /// the bytes after the colon up to the end of the header (folded lines included), each NUL as U+FFFD, then a
+    /// terminating NUL. `nil` when the value has no NUL (or the header is not in the message buffer).
+    private func valueWithNUL(_ header: UnsafeMutablePointer<GMimeHeader>) -> [CChar]? {
+        let offset = Int(g_mime_header_get_offset(header))
+        guard offset >= 0, offset < rawBytes.count else { return nil }
+        var index = offset
+        while index < rawBytes.count, rawBytes[index] != 0x3A, rawBytes[index] != 0x0A { index += 1 }
+        guard index < rawBytes.count, rawBytes[index] == 0x3A else { return nil }
+        let start = index + 1
+        guard let base = rawBytes.baseAddress else { return nil }
+        // The end of the header: the first line feed not followed by a blank (memchr: this runs for every message).
+        var end = rawBytes.count
+        var from = start
+        while from < rawBytes.count, let hit = memchr(base + from, 0x0A, rawBytes.count - from) {
+            let lineFeed = base.distance(to: UnsafeRawPointer(hit))
+            let next = lineFeed + 1
+            if next < rawBytes.count, rawBytes[next] == 0x20 || rawBytes[next] == 0x09 {
+                from = next
+                continue
+            }
+            end = lineFeed
+            break
+        }
+        if end <= start || memchr(base + start, 0, end - start) == nil { return nil }
+        var value: [CChar] = []
+        value.reserveCapacity(end - start + 8)
+        for byte in rawBytes[start..<end] {
+            if byte == 0 {
+                value += [0xEF, 0xBF, 0xBD].map { CChar(bitPattern: $0) }
+            } else {
+                value.append(CChar(bitPattern: byte))
+            }
+        }
+        value.append(0)
+        return value
     }
 
     /// ASCII without `=?`: RFC 2047 decoding leaves it as it is.
@@ -349,8 +395,16 @@ struct Extractor {
             message.attachments.append(
                 AttachmentInfo(
                     fileName: nil, contentType: mediaType, size: measuredSize(ofObject: object), path: partPath))
-            guard attachedDepth < Self.maxAttachedMessageDepth,
-                let inner = cgm_message_part_message(object),
+            guard attachedDepth < Self.maxAttachedMessageDepth else {
+                defects.append(
+                    ParseDefect(
+                        code: "attached-message-depth",
+                        item:
+                            "part \(partPath): more than \(Self.maxAttachedMessageDepth) nested message/rfc822 parts, not read"
+                    ))
+                return
+            }
+            guard let inner = cgm_message_part_message(object),
                 let body = g_mime_message_get_mime_part(inner)
             else { return }
             walk(body, path: partPath, attachedDepth: attachedDepth + 1, into: &message)
@@ -358,21 +412,62 @@ struct Extractor {
         }
         guard let part = cgm_as_part(object) else { return }
         let isAttachment = cgm_is_attachment(object) != 0
+        // A text type GMime could not parse (`text; charset=utf-8`, `text/`) is text/plain with its charset, as
+        // RFC 2045 §5.2 says for an invalid Content-Type and CPython reads it; GMime calls it application/octet-stream.
+        let malformedText = mediaType == "application/octet-stream" ? Self.malformedTextType(object) : nil
         let isBodyText =
-            cgm_is_text_part(object) != 0 && !isAttachment
-            && (mediaType == "text/plain" || mediaType == "text/html")
+            (cgm_is_text_part(object) != 0 || malformedText != nil) && !isAttachment
+            && (mediaType == "text/plain" || mediaType == "text/html" || malformedText != nil)
         if isBodyText {
+            let charsetPointer =
+                malformedText == nil ? g_mime_object_get_content_type_parameter(object, "charset") : nil
+            let charset = malformedText != nil ? malformedText?.charset : string(charsetPointer)
+            if malformedText != nil {
+                defects.append(ParseDefect(code: "malformed-text-type", item: "part \(partPath): read as text/plain"))
+            }
+            let utf8: [UInt8]
+            if malformedText != nil, let charset {
+                utf8 = charset.withCString { decodedText(object, charset: $0, path: partPath) }
+            } else {
+                utf8 = decodedText(object, charset: charsetPointer, path: partPath)
+            }
             message.bodyParts.append(
                 BodyPart(
                     kind: mediaType == "text/html" ? .html : .plain, path: partPath,
-                    charset: string(g_mime_object_get_content_type_parameter(object, "charset"))?.lowercased(),
-                    utf8: decodedText(object), isInAttachedMessage: attachedDepth > 0))
+                    charset: charset?.lowercased(), utf8: utf8, isInAttachedMessage: attachedDepth > 0))
         } else {
             message.attachments.append(
                 AttachmentInfo(
                     fileName: string(g_mime_part_get_filename(part)), contentType: mediaType,
                     size: measuresAttachments ? decodedSize(object) : -1, path: partPath))
         }
+    }
+
+    /// For a part GMime typed application/octet-stream because its Content-Type did not parse: when the raw header's
+    /// type is `text` (any case) without a valid subtype (`text`, `text;…`, `text/;…`), the charset parameter it
+    /// gives, if any. `nil` otherwise.
+    static func malformedTextType(_ object: UnsafeMutablePointer<GMimeObject>) -> MalformedTextType? {
+        guard let raw = g_mime_object_get_header(object, "Content-Type") else { return nil }
+        let value = String(decoding: UnsafeRawBufferPointer(start: raw, count: strlen(raw)), as: UTF8.self)
+        let parts = value.split(separator: ";", omittingEmptySubsequences: false)
+        let type = parts[0].filter { !$0.isWhitespace }.lowercased()
+        guard type == "text" || type == "text/" else { return nil }
+        var charset: String?
+        for parameter in parts.dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "charset" else {
+                continue
+            }
+            let text = pair[1].trimmingCharacters(in: .whitespacesAndNewlines)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            if !text.isEmpty { charset = text }
+        }
+        return MalformedTextType(charset: charset)
+    }
+
+    /// A text part whose Content-Type GMime could not parse, and the charset its raw header names.
+    struct MalformedTextType {
+        var charset: String?
     }
 
     private func contentType(_ object: UnsafeMutablePointer<GMimeObject>) -> String {
@@ -389,22 +484,53 @@ struct Extractor {
     }
 
     /// The part's text as UTF-8: GMime converts known charsets; unknown or lying charsets fall back to GMime's 8-bit
-    /// guess so the result is always valid UTF-8.
-    private mutating func decodedText(_ object: UnsafeMutablePointer<GMimeObject>) -> [UInt8] {
-        if let direct = directText(object) { return direct }
-        guard let text = cgm_text(object) else { return [] }
+    /// guess so the result is always valid UTF-8. A NUL byte is kept with the text after it (GMime's C strings would
+    /// end there) and reported as a `nul-in-text` defect.
+    private mutating func decodedText(
+        _ object: UnsafeMutablePointer<GMimeObject>, charset: UnsafePointer<CChar>?, path: String
+    ) -> [UInt8] {
+        let text = directText(object, charset: charset) ?? generalText(object, charset: charset)
+        let nul = text.withUnsafeBytes { bytes -> Int? in
+            guard let base = bytes.baseAddress, let hit = memchr(base, 0, bytes.count) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+        if let nul {
+            defects.append(ParseDefect(code: "nul-in-text", offset: Int64(nul), item: "part \(path)"))
+        }
+        return text
+    }
+
+    /// `g_mime_text_part_get_text` with its length, then GMime's 8-bit guess for text that is not valid UTF-8 (per
+    /// NUL-separated run, since the guess works on C strings).
+    private mutating func generalText(
+        _ object: UnsafeMutablePointer<GMimeObject>, charset: UnsafePointer<CChar>?
+    ) -> [UInt8] {
+        var length = 0
+        guard let text = cgm_text_with_length(object, charset, &length) else { return [] }
         defer { g_free(text) }
-        let length = strlen(text)
         let buffer = UnsafeRawBufferPointer(start: text, count: length)
         if UTF8Validation.isValid(buffer) { return Array(buffer) }
         defects.append(ParseDefect(code: "invalid-text-charset", item: nil))
-        guard let converted = g_mime_utils_decode_8bit(options, text, length) else {
-            return Array(String(decoding: buffer, as: UTF8.self).utf8)
+        var result: [UInt8] = []
+        result.reserveCapacity(length)
+        for (index, run) in buffer.split(separator: 0, omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { result.append(0) }
+            guard !run.isEmpty else { continue }
+            let runBuffer = UnsafeRawBufferPointer(rebasing: run)
+            let start = runBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+            guard let converted = g_mime_utils_decode_8bit(options, start, runBuffer.count) else {
+                result += String(decoding: runBuffer, as: UTF8.self).utf8
+                continue
+            }
+            defer { g_free(converted) }
+            let convertedBuffer = UnsafeRawBufferPointer(start: converted, count: strlen(converted))
+            if UTF8Validation.isValid(convertedBuffer) {
+                result += convertedBuffer
+            } else {
+                result += String(decoding: convertedBuffer, as: UTF8.self).utf8
+            }
         }
-        defer { g_free(converted) }
-        let convertedBuffer = UnsafeRawBufferPointer(start: converted, count: strlen(converted))
-        if UTF8Validation.isValid(convertedBuffer) { return Array(convertedBuffer) }
-        return Array(String(decoding: convertedBuffer, as: UTF8.self).utf8)
+        return result
     }
 
     /// What `g_mime_text_part_get_text` would do to a part's decoded bytes, by the part's charset.
@@ -421,8 +547,8 @@ struct Extractor {
 
     private static let asciiSupersetIconvNames: Set<String> = ["us-ascii", "ascii", "iso-8859-1", "latin1", "cp1252"]
 
-    private func charsetConversion(_ object: UnsafeMutablePointer<GMimeObject>) -> CharsetConversion {
-        guard let charset = g_mime_object_get_content_type_parameter(object, "charset") else { return .none }
+    private func charsetConversion(_ charset: UnsafePointer<CChar>?) -> CharsetConversion {
+        guard let charset else { return .none }
         guard let iconvName = string(g_mime_charset_iconv_name(charset))?.lowercased() else { return .other }
         if iconvName == "utf-8" { return .utf8 }
         return Self.asciiSupersetIconvNames.contains(iconvName) ? .asciiSuperset : .other
@@ -430,18 +556,14 @@ struct Extractor {
 
     /// The fast path of ``decodedText(_:)``: the transfer-decoded bytes straight from GMime, skipping the charset
     /// filter (an iconv pass that costs more than the MIME parse) when that filter would be the identity: no charset,
-    /// or UTF-8 declared and the bytes are valid UTF-8, or an ASCII superset declared and the bytes are ASCII. Like
-    /// `g_mime_text_part_get_text` the text ends at the first NUL. Returns `nil` when the general path must decide.
-    private func directText(_ object: UnsafeMutablePointer<GMimeObject>) -> [UInt8]? {
-        guard cgm_is_text_part(object) != 0, let part = cgm_as_part(object) else { return nil }
-        let conversion = charsetConversion(object)
+    /// or UTF-8 declared and the bytes are valid UTF-8, or an ASCII superset declared and the bytes are ASCII. NUL
+    /// bytes are kept, as in ``generalText(_:)``. Returns `nil` when the general path must decide.
+    private func directText(_ object: UnsafeMutablePointer<GMimeObject>, charset: UnsafePointer<CChar>?) -> [UInt8]? {
+        guard let part = cgm_as_part(object) else { return nil }
+        let conversion = charsetConversion(charset)
         if conversion == .other { return nil }
         guard g_mime_part_get_content(part) != nil else { return [] }
-        return withDecodedContent(object) { decoded in
-            var bytes = decoded
-            if let data = decoded.baseAddress, let nul = memchr(data, 0, decoded.count) {
-                bytes = UnsafeRawBufferPointer(start: data, count: UnsafeRawPointer(data).distance(to: nul))
-            }
+        return withDecodedContent(object) { bytes in
             switch conversion {
             case .none, .utf8:
                 return UTF8Validation.isValid(bytes) ? Array(bytes) : nil

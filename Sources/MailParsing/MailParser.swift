@@ -92,6 +92,7 @@ public struct MailParser: Sendable {
         var extractor = Extractor(
             options: options, measuresAttachments: measuresAttachments, collector: collector,
             usesFastPaths: usesFastPaths)
+        extractor.rawBytes = raw
         extractor.fill(&message, from: gmessage)
         withExtendedLifetime(collector) {}
         message.defects = collector.defects + extractor.defects

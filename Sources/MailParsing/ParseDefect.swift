@@ -1,4 +1,5 @@
-/// A problem the MIME parser noticed while reading a message; the message is still usable.
+/// A problem noticed while reading a message (by the MIME parser) or scanning it for links (a bound the detector
+/// reached); the message is still usable.
 public struct ParseDefect: Sendable, Hashable, Codable {
     /// A stable, machine-readable name such as `invalid-content-type`.
     public var code: String

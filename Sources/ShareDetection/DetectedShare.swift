@@ -60,4 +60,9 @@ public struct DetectionResult: Sendable {
     public var decisions: [LinkDecision]
     /// The internal domains that applied.
     public var internalDomains: [String]
+    /// Bounds the detector reached on this message, so that nothing is lost silently: `link-limit`,
+    /// `candidate-limit`, `region-nesting-limit` (see ``LinkExtractor/links(in:subject:defects:)``) and `regex-limit`
+    /// (a rule pattern search stopped at a ``BoundedRegex`` limit and counted as no match; `item` names the link and
+    /// the pattern).
+    public var defects: [ParseDefect] = []
 }

@@ -26,11 +26,17 @@ public struct Exclusions: Sendable, Hashable {
 
     /// Why `url` is excluded, or `nil` when it is not.
     public func reason(for url: NormalizedURL) -> String? {
+        var limitHits: [PatternLimitHit] = []
+        return reason(for: url, limitHits: &limitHits)
+    }
+
+    /// Why `url` is excluded, or `nil`; a URL pattern search that reaches a limit is recorded and does not exclude.
+    public func reason(for url: NormalizedURL, limitHits: inout [PatternLimitHit]) -> String? {
         for domain in domains where url.host == domain || url.host.hasSuffix("." + domain) {
             return "excluded domain \(domain)"
         }
         let text = url.string
-        for pattern in urlPatterns where pattern.firstMatch(in: text) != nil {
+        for pattern in urlPatterns where pattern.firstMatch(in: text, limitHits: &limitHits) != nil {
             return "excluded URL pattern /\(pattern.source)/"
         }
         return nil

@@ -33,8 +33,12 @@ struct HTMLScanner {
     private var forwardHeaderUntil = -1
     /// The links found, in document order.
     private(set) var candidates: [LinkCandidate] = []
+    /// Byte offset of the first quote / signature / forward element that was not tracked because `maxFrames`
+    /// elements were already open (its content takes the region of the elements around it).
+    private(set) var frameLimitOffset: Int?
 
-    private static let maxFrames = 64
+    /// Quote / signature / forward elements tracked at once (nested `blockquote`s of a long forwarded thread).
+    static let maxFrames = 64
     private static let maxAnchorTextBytes = 2048
     private static let markerWindow = 300
     private static let headerWindow = 2048
@@ -350,7 +354,10 @@ struct HTMLScanner {
     private mutating func regionElement(_ tag: Tag, index: Int, at start: Int, _ attributes: Attributes) {
         let tagText = tag == .div ? "div" : tag == .blockquote ? "blockquote" : "pre"
         func push(_ region: LinkRegion, _ element: String, probes: Bool) {
-            guard frames.count < Self.maxFrames else { return }
+            guard frames.count < Self.maxFrames else {
+                if frameLimitOffset == nil { frameLimitOffset = start }
+                return
+            }
             let frame = Frame(
                 tag: index, depth: depths[index], region: region, reason: .insideElement(element, start),
                 element: element, start: start, probeUntil: probes ? start + Self.forwardProbeWindow : -1)

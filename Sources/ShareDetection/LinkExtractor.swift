@@ -26,19 +26,48 @@ public struct LinkExtractor: Sendable {
     ///   - subject: the message subject; a forward subject (`Fwd:`, `FW:` …) makes text below an
     ///     Outlook reply header forwarded rather than quoted.
     public func links(in part: BodyPart, subject: String?) -> [ExtractedLink] {
+        var defects: [ParseDefect] = []
+        return links(in: part, subject: subject, defects: &defects)
+    }
+
+    /// ``links(in:subject:)``, adding a defect to `defects` for each bound the part reached, so that a lost link is
+    /// never silent:
+    ///
+    /// - `link-limit`: more than ``maxLinksPerPart`` distinct links; the rest of the part was not read.
+    /// - `candidate-limit`: ``maxCandidatesPerPart`` candidates read; the rest of the part was not scanned.
+    /// - `region-nesting-limit` (HTML): more than 64 quote, signature or forward elements open at once; the deeper
+    ///   ones take the region of the elements around them.
+    ///
+    /// Each defect's `item` names the part (`part 1.2 (html)`) and its `offset` is the byte in the decoded part.
+    public func links(in part: BodyPart, subject: String?, defects: inout [ParseDefect]) -> [ExtractedLink] {
         let forwardSubject = RegionState.isForwardSubject(subject)
+        var frameLimitOffset: Int?
         let candidates = part.utf8.withUnsafeBufferPointer { buf -> [LinkCandidate] in
             switch part.kind {
             case .plain: return plainCandidates(buf, forwardSubject: forwardSubject)
             case .html:
                 var scanner = HTMLScanner(buf, forwardSubject: forwardSubject, maxCandidates: maxCandidatesPerPart)
                 scanner.run()
+                frameLimitOffset = scanner.frameLimitOffset
                 return scanner.candidates
             }
         }
+        let partName = "part \(part.path) (\(part.kind.rawValue))"
+        if let frameLimitOffset {
+            defects.append(
+                ParseDefect(
+                    code: "region-nesting-limit", offset: Int64(frameLimitOffset),
+                    item: "\(partName): more than \(HTMLScanner.maxFrames) nested quote/forward elements"))
+        }
+        if candidates.count >= maxCandidatesPerPart, let last = candidates.last {
+            defects.append(
+                ParseDefect(
+                    code: "candidate-limit", offset: Int64(last.offset),
+                    item: "\(partName): \(maxCandidatesPerPart) URL candidates read, the rest not scanned"))
+        }
         var seen: [SeenKey: Int] = [:]
         var result: [ExtractedLink] = []
-        for candidate in candidates {
+        for (number, candidate) in candidates.enumerated() {
             var region = candidate.region
             var reason = candidate.reason.text
             if part.isInAttachedMessage {
@@ -58,13 +87,21 @@ public struct LinkExtractor: Sendable {
                 }
                 continue
             }
+            if result.count >= maxLinksPerPart {
+                let dropped = Set(candidates[number...].map { SeenKey(url: $0.url, region: $0.region) })
+                    .subtracting(seen.keys).count
+                defects.append(
+                    ParseDefect(
+                        code: "link-limit", offset: Int64(candidate.offset),
+                        item: "\(partName): \(maxLinksPerPart) links kept, about \(dropped) more dropped"))
+                break
+            }
             seen[key] = result.count
             result.append(
                 ExtractedLink(
                     url: candidate.url, anchorText: candidate.anchorRaw.flatMap(HTMLScanner.anchorText),
                     partPath: part.path, partKind: part.kind,
                     byteOffset: candidate.offset, region: region, regionReason: reason))
-            if result.count >= maxLinksPerPart { break }
         }
         return result
     }
@@ -103,8 +140,15 @@ public struct LinkExtractor: Sendable {
     /// `message/rfc822` are deduplicated among themselves, apart from the outer message's parts.
     /// The result is in part order, then byte order.
     public func links(in message: MailMessage) -> [ExtractedLink] {
+        var defects: [ParseDefect] = []
+        return links(in: message, defects: &defects)
+    }
+
+    /// ``links(in:)-(MailMessage)``, adding a defect for each bound a part reached (see
+    /// ``links(in:subject:defects:)``).
+    public func links(in message: MailMessage, defects: inout [ParseDefect]) -> [ExtractedLink] {
         let subject = message.subject
-        var perPart: [[ExtractedLink]] = message.bodyParts.map { links(in: $0, subject: subject) }
+        var perPart: [[ExtractedLink]] = message.bodyParts.map { links(in: $0, subject: subject, defects: &defects) }
         var kept: [(part: Int, link: ExtractedLink)] = []
         for attached in [false, true] {
             let indices = message.bodyParts.indices.filter { message.bodyParts[$0].isInAttachedMessage == attached }

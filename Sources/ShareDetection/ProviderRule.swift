@@ -31,10 +31,16 @@ public struct ProviderPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The named groups when every part set matches `url`, else `nil`.
     public func match(_ url: NormalizedURL) -> [String: String]? {
+        var limitHits: [PatternLimitHit] = []
+        return match(url, limitHits: &limitHits)
+    }
+
+    /// ``match(_:)``, recording every search that reached a limit (it counted as no match).
+    public func match(_ url: NormalizedURL, limitHits: inout [PatternLimitHit]) -> [String: String]? {
         var captures: [String: String] = [:]
         let parts: [(RulePattern?, String?)] = [(path, url.path), (query, url.query), (fragment, url.fragment)]
         for case (let pattern?, let text) in parts {
-            guard let text, let found = pattern.firstMatch(in: text) else { return nil }
+            guard let text, let found = pattern.firstMatch(in: text, limitHits: &limitHits) else { return nil }
             for name in pattern.groupNames { if let value = found[name] { captures[name] = value } }
         }
         return captures
@@ -107,9 +113,15 @@ public struct ProviderRule: Sendable, Hashable {
 
     /// The match for `url` (already unwrapped and normalised), or `nil` when no pattern matches.
     public func match(_ url: NormalizedURL) -> ContentMatch? {
+        var limitHits: [PatternLimitHit] = []
+        return match(url, limitHits: &limitHits)
+    }
+
+    /// ``match(_:)-(NormalizedURL)``, recording every pattern search that reached a limit (it counted as no match).
+    public func match(_ url: NormalizedURL, limitHits: inout [PatternLimitHit]) -> ContentMatch? {
         guard let subdomain = hosts.lazy.compactMap({ $0.subdomain(of: url.host) }).first else { return nil }
         for pattern in patterns {
-            guard var values = pattern.match(url) else { continue }
+            guard var values = pattern.match(url, limitHits: &limitHits) else { continue }
             let cleaned = url.droppingTrackingParameters()
             values["host"] = url.host
             values["subdomain"] = subdomain

@@ -23,6 +23,9 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidValue = Code(rawValue: "invalid-value")
         /// A regular expression that does not compile.
         public static let invalidRegex = Code(rawValue: "invalid-regex")
+        /// A regular expression that can backtrack catastrophically (nested unbounded repeats), or that reached a
+        /// match limit on one of the rule's examples.
+        public static let catastrophicRegex = Code(rawValue: "catastrophic-regex")
         /// A template with a syntax error, an unknown filter or an unknown variable.
         public static let invalidTemplate = Code(rawValue: "invalid-template")
         /// Two rules with the same id.

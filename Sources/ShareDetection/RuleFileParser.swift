@@ -90,12 +90,22 @@ struct RuleFileParser {
 
     mutating func regex(_ node: Node, _ path: String) -> RulePattern? {
         guard let text = string(node, path) else { return nil }
-        do {
-            return try RulePattern(text)
+        let mark = node.mark.map { ":\($0.line):\($0.column)" } ?? ""
+        let pattern: RulePattern
+        do throws(BoundedRegex.CompileError) {
+            pattern = try RulePattern(text, location: file + mark + " " + path)
         } catch {
-            fail(.invalidRegex, node, path, "invalid regular expression /\(text)/: \(error.localizedDescription)")
+            fail(.invalidRegex, node, path, "invalid regular expression /\(text)/: \(error)")
             return nil
         }
+        if let shape = NestedQuantifierCheck.catastrophicGroup(in: text) {
+            fail(
+                .catastrophicRegex, node, path,
+                "regular expression /\(text)/ can backtrack catastrophically: \(shape); "
+                    + "make the inner repeat possessive (a++) or atomic ((?>a+)), or require a separator in the group")
+            return nil
+        }
+        return pattern
     }
 
     mutating func template(_ node: Node, _ path: String) -> RuleTemplate? {
@@ -260,8 +270,11 @@ struct RuleFileParser {
                 fail(.invalidValue, item, itemPath, "'\(text)' is not an absolute http(s) URL")
                 continue
             }
-            let matched = rule.match(url) != nil
-            if matched != shouldMatch {
+            var limitHits: [PatternLimitHit] = []
+            let matched = rule.match(url, limitHits: &limitHits) != nil
+            if let hit = limitHits.first {
+                fail(.catastrophicRegex, item, itemPath, "example '\(text)': \(hit)")
+            } else if matched != shouldMatch {
                 let verb = shouldMatch ? "does not match" : "matches"
                 fail(.invalidValue, item, itemPath, "example '\(text)' \(verb) rule '\(rule.id)'")
             }

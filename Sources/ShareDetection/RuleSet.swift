@@ -175,14 +175,21 @@ public struct RuleSet: Sendable {
     /// undecodable wrapper. Looks up the host in a dictionary first and runs the patterns of the rules
     /// for that host only.
     public func classify(_ rawURL: String) -> Classification {
-        let unwrapped = unwrapper.unwrap(rawURL)
+        var limitHits: [PatternLimitHit] = []
+        return classify(rawURL, limitHits: &limitHits)
+    }
+
+    /// ``classify(_:)``, recording every wrapper, exclusion or provider pattern search that reached a limit of
+    /// ``BoundedRegex`` (each counted as no match, so the link goes on to the next rule).
+    public func classify(_ rawURL: String, limitHits: inout [PatternLimitHit]) -> Classification {
+        let unwrapped = unwrapper.unwrap(rawURL, limitHits: &limitHits)
         guard let url = NormalizedURL(unwrapped.url) else {
             return .notContent(reason: "not an absolute http(s) URL", unwrapped)
         }
         if let wrapper = unwrapped.undecodableWrapper {
             return .undecodableWrapper(wrapper, unwrapped)
         }
-        if let reason = exclusions.reason(for: url) {
+        if let reason = exclusions.reason(for: url, limitHits: &limitHits) {
             return .excluded(reason: reason, unwrapped)
         }
         let candidates = index.candidates(for: url.host)
@@ -190,7 +197,7 @@ public struct RuleSet: Sendable {
             return .notContent(reason: "no provider rule for host \(url.host)", unwrapped)
         }
         for number in candidates {
-            if let match = providerRules[number].match(url) { return .content(match, unwrapped) }
+            if let match = providerRules[number].match(url, limitHits: &limitHits) { return .content(match, unwrapped) }
         }
         let ids = candidates.map { providerRules[$0].id }.joined(separator: ", ")
         return .notContent(reason: "no pattern of rules [\(ids)] matches \(url.host)\(url.path)", unwrapped)

@@ -55,8 +55,16 @@ public struct ShareDetector: Sendable {
         var decisions: [LinkDecision] = []
         var shares: [DetectedShare] = []
         var indexByContent: [String: Int] = [:]
-        for link in extractor.links(in: message) {
-            let classification = rules.classify(link.url)
+        var defects: [ParseDefect] = []
+        for link in extractor.links(in: message, defects: &defects) {
+            var limitHits: [PatternLimitHit] = []
+            let classification = rules.classify(link.url, limitHits: &limitHits)
+            for hit in limitHits {
+                defects.append(
+                    ParseDefect(
+                        code: "regex-limit", offset: Int64(link.byteOffset),
+                        item: "part \(link.partPath) (\(link.partKind.rawValue)) link \(link.url.prefix(200)): \(hit)"))
+            }
             let outcome: LinkDecision.Outcome
             switch classification {
             case .content(let match, let unwrap):
@@ -94,7 +102,7 @@ public struct ShareDetector: Sendable {
         return DetectionResult(
             sharer: sharer, externalRecipients: messageSkipReason == nil ? external : [],
             messageSkipReason: messageSkipReason, shares: messageSkipReason == nil ? shares : [],
-            decisions: decisions, internalDomains: internalDomains)
+            decisions: decisions, internalDomains: internalDomains, defects: defects)
     }
 
     /// The person who shared: `From:`, unless the message was sent on someone's behalf.

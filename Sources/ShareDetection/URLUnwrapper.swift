@@ -59,24 +59,35 @@ public struct URLUnwrapper: Sendable {
     /// The wrapper rule that applies to `url`, if any.
     public func wrapperRule(for url: String) -> WrapperRule? {
         guard let parsed = NormalizedURL(url) else { return nil }
-        return wrapperRule(for: parsed)
+        var limitHits: [PatternLimitHit] = []
+        return wrapperRule(for: parsed, limitHits: &limitHits)
     }
 
-    private func wrapperRule(for url: NormalizedURL) -> WrapperRule? {
-        index.candidates(for: url.host).lazy.map { rules[$0] }.first { $0.applies(to: url) }
+    private func wrapperRule(for url: NormalizedURL, limitHits: inout [PatternLimitHit]) -> WrapperRule? {
+        for number in index.candidates(for: url.host) where rules[number].applies(to: url, limitHits: &limitHits) {
+            return rules[number]
+        }
+        return nil
     }
 
     /// Unwraps `url` until it is no longer wrapped, a wrapper cannot be decoded, or `maxDepth` steps
     /// were taken. Never touches the network.
     public func unwrap(_ url: String) -> UnwrapResult {
+        var limitHits: [PatternLimitHit] = []
+        return unwrap(url, limitHits: &limitHits)
+    }
+
+    /// ``unwrap(_:)``, recording every wrapper pattern search that reached a limit (it counted as no match).
+    public func unwrap(_ url: String, limitHits: inout [PatternLimitHit]) -> UnwrapResult {
         var current = ASCIIText.trimmingWhitespaceAndNewlines(url)
         var chain: [UnwrapStep] = []
-        while let parsed = NormalizedURL(current), let rule = wrapperRule(for: parsed) {
+        while let parsed = NormalizedURL(current), let rule = wrapperRule(for: parsed, limitHits: &limitHits) {
             if chain.count >= maxDepth {
                 return UnwrapResult(url: current, chain: chain, undecodableWrapper: rule.id, depthLimitReached: true)
             }
             let raw = ASCIIText.replacingAmpersandEntities(current)
-            guard !rule.undecodable, let next = rule.unwrap(parsed, raw: raw), next != current else {
+            guard !rule.undecodable, let next = rule.unwrap(parsed, raw: raw, limitHits: &limitHits), next != current
+            else {
                 return UnwrapResult(url: current, chain: chain, undecodableWrapper: rule.id)
             }
             chain.append(UnwrapStep(wrapper: rule.id, from: current, to: next))

@@ -68,46 +68,80 @@ struct HostIndex: Sendable {
     }
 }
 
-/// A compiled regular expression with its source text and the names of its named groups.
+/// A rule file's regular expression: its source text, where it was written, and the compiled ``BoundedRegex``.
+///
+/// Every search is bounded (see ``BoundedRegex/Limits``); a search that reaches a limit is a non-match that the
+/// `limitHits` variants report as a ``PatternLimitHit``.
 public struct RulePattern: Sendable, Hashable, CustomStringConvertible {
     /// The pattern as written in the rule file.
     public let source: String
+    /// Where it was written (`rules/team.yml:12:14 rules[0].match[0]`), empty when not from a file.
+    public let location: String
     /// The named capture groups (`(?<id>…)`) in the pattern, in order.
     public let groupNames: [String]
-    let regex: NSRegularExpression
+    /// The compiled expression.
+    public let regex: BoundedRegex
 
-    /// Compiles `source` (ICU syntax, as `NSRegularExpression`); throws when it is not a valid pattern.
-    public init(_ source: String) throws {
+    /// What one search found.
+    public enum SearchResult: Sendable, Hashable {
+        /// A match: group 0 as `"0"`, group 1 as `"1"` and each named group that took part under its name.
+        case match([String: String])
+        /// No match.
+        case noMatch
+        /// The search reached a limit: not a match.
+        case limitExceeded(BoundedRegex.Limit)
+    }
+
+    /// Compiles `source` (PCRE2 syntax); throws when it is not a valid pattern.
+    public init(_ source: String, location: String = "") throws(BoundedRegex.CompileError) {
         self.source = source
-        self.regex = try NSRegularExpression(pattern: source)
-        var names: [String] = []
-        var rest = Substring(source)
-        while let open = rest.range(of: "(?<") {
-            let after = rest[open.upperBound...]
-            if let first = after.first, first != "=", first != "!", let close = after.firstIndex(of: ">") {
-                names.append(String(after[..<close]))
-            }
-            rest = after
-        }
-        self.groupNames = names
+        self.location = location
+        self.regex = try BoundedRegex(source)
+        self.groupNames = regex.namedGroups.map(\.name)
     }
 
     /// The pattern as written.
     public var description: String { source }
 
     /// Searches `text`; on a match returns group 0 as `"0"`, group 1 as `"1"` and each named group that
-    /// took part under its name.
+    /// took part under its name. A search that reaches a limit returns `nil`, like no match.
     public func firstMatch(in text: String) -> [String: String]? {
-        let range = NSRange(text.startIndex..<text.endIndex, in: text)
-        guard let match = regex.firstMatch(in: text, range: range) else { return nil }
-        var captures: [String: String] = [:]
-        for group in 0..<min(match.numberOfRanges, 2) {
-            if let r = Range(match.range(at: group), in: text) { captures[String(group)] = String(text[r]) }
+        if case .match(let captures) = search(text) { return captures }
+        return nil
+    }
+
+    /// Searches `text`, recording in `limitHits` a search that reached a limit (and returning `nil` for it).
+    func firstMatch(in text: String, limitHits: inout [PatternLimitHit]) -> [String: String]? {
+        switch search(text) {
+        case .match(let captures): return captures
+        case .noMatch: return nil
+        case .limitExceeded(let limit):
+            limitHits.append(PatternLimitHit(pattern: source, location: location, limit: limit))
+            return nil
         }
-        for name in groupNames {
-            if let r = Range(match.range(withName: name), in: text) { captures[name] = String(text[r]) }
+    }
+
+    /// Searches `text`: a match with its captures, no match, or the limit the search reached.
+    public func search(_ text: String) -> SearchResult {
+        var text = text
+        return text.withUTF8 { utf8 -> SearchResult in
+            switch regex.firstMatch(in: UnsafeRawBufferPointer(utf8)) {
+            case .noMatch: return .noMatch
+            case .limitExceeded(let limit): return .limitExceeded(limit)
+            case .match(let match):
+                func string(_ range: Range<Int>) -> String {
+                    String(decoding: UnsafeBufferPointer(rebasing: utf8[range]), as: UTF8.self)
+                }
+                var captures: [String: String] = [:]
+                for group in 0..<min(match.groups.count, 2) {
+                    if let range = match.groups[group] { captures[String(group)] = string(range) }
+                }
+                for (name, number) in regex.namedGroups {
+                    if number < match.groups.count, let range = match.groups[number] { captures[name] = string(range) }
+                }
+                return .match(captures)
+            }
         }
-        return captures
     }
 
     /// Equal when the sources are equal.
@@ -115,6 +149,29 @@ public struct RulePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Hashes the source.
     public func hash(into hasher: inout Hasher) { hasher.combine(source) }
+}
+
+/// A rule pattern search that stopped at a limit of ``BoundedRegex``: it counted as no match.
+public struct PatternLimitHit: Sendable, Hashable, CustomStringConvertible {
+    /// The pattern as written.
+    public var pattern: String
+    /// Where it was written (`rules/team.yml:12:14 rules[0].match[0]`).
+    public var location: String
+    /// The limit reached.
+    public var limit: BoundedRegex.Limit
+
+    /// Creates a record.
+    public init(pattern: String, location: String, limit: BoundedRegex.Limit) {
+        self.pattern = pattern
+        self.location = location
+        self.limit = limit
+    }
+
+    /// `pattern /(a+)+$/ (rules/team.yml:12:14 rules[0].match[0]) reached the match-limit; counted as no match`.
+    public var description: String {
+        "pattern /\(pattern)/\(location.isEmpty ? "" : " (\(location))") reached the \(limit.rawValue); "
+            + "counted as no match"
+    }
 }
 
 /// A data-driven rule that recognises one link-protection wrapper and extracts the URL it wraps.
@@ -160,8 +217,14 @@ public struct WrapperRule: Sendable, Hashable {
 
     /// `true` when the rule applies to `url` (host and, if set, path).
     public func applies(to url: NormalizedURL) -> Bool {
+        var limitHits: [PatternLimitHit] = []
+        return applies(to: url, limitHits: &limitHits)
+    }
+
+    /// `true` when the rule applies to `url`; a path search that reaches a limit is recorded and does not apply.
+    func applies(to url: NormalizedURL, limitHits: inout [PatternLimitHit]) -> Bool {
         guard hosts.contains(where: { $0.subdomain(of: url.host) != nil }) else { return false }
-        if let path { return path.firstMatch(in: url.path) != nil }
+        if let path { return path.firstMatch(in: url.path, limitHits: &limitHits) != nil }
         return true
     }
 
@@ -171,6 +234,12 @@ public struct WrapperRule: Sendable, Hashable {
     ///   - url: the wrapper URL, parsed.
     ///   - raw: the wrapper URL as text (what `urlRegex` searches).
     public func unwrap(_ url: NormalizedURL, raw: String) -> String? {
+        var limitHits: [PatternLimitHit] = []
+        return unwrap(url, raw: raw, limitHits: &limitHits)
+    }
+
+    /// The wrapped URL, or `nil`; an extract search that reaches a limit is recorded and gives `nil`.
+    func unwrap(_ url: NormalizedURL, raw: String, limitHits: inout [PatternLimitHit]) -> String? {
         guard let extract else { return nil }
         var captures: [String: String] = [:]
         let value: String?
@@ -178,10 +247,10 @@ public struct WrapperRule: Sendable, Hashable {
         case .queryParameter(let names):
             value = names.lazy.compactMap { url.queryValue($0) }.first { !$0.isEmpty }
         case .urlRegex(let pattern):
-            captures = pattern.firstMatch(in: raw) ?? [:]
+            captures = pattern.firstMatch(in: raw, limitHits: &limitHits) ?? [:]
             value = captures["url"] ?? captures["1"]
         case .pathRegex(let pattern):
-            captures = pattern.firstMatch(in: url.path) ?? [:]
+            captures = pattern.firstMatch(in: url.path, limitHits: &limitHits) ?? [:]
             value = captures["url"] ?? captures["1"]
         }
         guard var result = value else { return nil }

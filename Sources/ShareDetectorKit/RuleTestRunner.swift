@@ -167,6 +167,9 @@ public enum ExplainView {
             case .skipped(let reason): lines.append("     → skipped: \(reason)")
             }
         }
+        for defect in message.defects + detection.defects {
+            lines.append("   defect    " + DefectText.render(defect))
+        }
         for (index, event) in outcome.events.enumerated() {
             lines.append(
                 "   event \(index + 1)   \(event.contentId)  eventId \(event.eventId ?? "")  at \(event.eventTimestamp)"
@@ -179,8 +182,22 @@ public enum ExplainView {
     }
 }
 
+/// One defect as one line: `code at byte N: item`.
+enum DefectText {
+    static func render(_ defect: ParseDefect) -> String {
+        var text = defect.code
+        if let offset = defect.offset { text += " at byte \(offset)" }
+        if let item = defect.item, !item.isEmpty { text += ": " + item }
+        return text
+    }
+}
+
 /// Per-rule hits and skipped-link reasons over a mailbox (`test --stats`).
 struct RuleStats {
+    /// Detection defects by code (`regex-limit`, `link-limit`, …): bounds reached, each a possibly lost link.
+    var defects: [String: Int] = [:]
+    /// `regex-limit` hits by pattern and location.
+    var limitHits: [String: Int] = [:]
     var hits: [String: Int] = [:]
     var skippedContent: [String: Int] = [:]
     var skippedReasons: [String: Int] = [:]
@@ -189,6 +206,12 @@ struct RuleStats {
 
     mutating func add(_ outcome: DetectionPipeline.Outcome) {
         events += outcome.events.count
+        for defect in outcome.detection.defects {
+            defects[defect.code, default: 0] += 1
+            if defect.code == "regex-limit", let item = defect.item, let range = item.range(of: "pattern /") {
+                limitHits[String(item[range.lowerBound...]), default: 0] += 1
+            }
+        }
         for decision in outcome.detection.decisions {
             links += 1
             switch decision.outcome {
@@ -230,6 +253,16 @@ struct RuleStats {
         lines.append("skipped links by reason")
         for (reason, count) in skippedReasons.sorted(by: { $0.value > $1.value }) {
             lines.append("  " + String(count).padding(toLength: 7, withPad: " ", startingAt: 0) + reason)
+        }
+        if !defects.isEmpty {
+            lines.append("")
+            lines.append("limits reached (links may be lost; see test --explain)")
+            for (code, count) in defects.sorted(by: { $0.key < $1.key }) {
+                lines.append("  " + String(count).padding(toLength: 7, withPad: " ", startingAt: 0) + code)
+            }
+            for (hit, count) in limitHits.sorted(by: { $0.value > $1.value }) {
+                lines.append("  " + String(count).padding(toLength: 7, withPad: " ", startingAt: 0) + hit)
+            }
         }
         return lines.joined(separator: "\n")
     }
