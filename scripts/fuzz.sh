@@ -2,6 +2,7 @@
 # Builds a libFuzzer target of the Fuzz/ package and runs it for a number of executions.
 #
 #   scripts/fuzz.sh TARGET [RUNS] [extra libFuzzer flags...]
+#   FUZZ_CONFIG=release scripts/fuzz.sh TARGET 10000000 -max_total_time=3600   # optimised build (5-10x faster)
 #
 # TARGET is fuzz-mbox, fuzz-mime, fuzz-links or fuzz-unwrap; RUNS defaults to 1,000,000 (-runs=). The seed corpus
 # is Fuzz/seeds/<kind>/; new inputs go to Fuzz/.build/corpus/TARGET/ (git-ignored) and crashes to
@@ -21,7 +22,7 @@ case "$target" in
     fuzz-links) seeds=links; max_len=16384; leaks=0 ;;
     fuzz-unwrap) seeds=unwrap; max_len=4096; leaks=0 ;;
     fuzz-imap) seeds=imap; max_len=4096 ;;
-    *) echo "fuzz.sh: unknown target $target (fuzz-mbox, fuzz-mime, fuzz-links or fuzz-unwrap)" >&2; exit 2 ;;
+    *) echo "fuzz.sh: unknown target $target (fuzz-mbox, fuzz-mime, fuzz-links, fuzz-unwrap or fuzz-imap)" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +30,8 @@ cd "$root/Fuzz"
 
 # lld, because gold crashes on the ASan objects' debug info ("internal error in format_file_lineno").
 mkdir -p .build
-if ! swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product "$target" \
+config=${FUZZ_CONFIG:-debug}
+if ! swift build -c "$config" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product "$target" \
     >".build/$target.build.log" 2>&1; then
     cat ".build/$target.build.log" >&2
     echo "fuzz.sh: the build failed" >&2
@@ -37,7 +39,7 @@ if ! swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 fi
 grep -vE 'prohibited flag|Cannot export local symbol|which are unhandled|CMakeLists.txt' ".build/$target.build.log" \
     | tail -3 || true
-binary=".build/debug/$target"
+binary=".build/$config/$target"
 
 corpus=".build/corpus/$target"
 artifacts=".build/artifacts/$target/"

@@ -146,6 +146,30 @@ private func read(_ text: String, step: Int = Int.max) throws -> [IMAPResponse] 
         #expect(throws: IMAPError.self) { try reader.next() }
     }
 
+    /// Found by fuzz-imap (10M-run campaign): a line of exactly the cap whose CR arrived before its LF failed when
+    /// split between them and passed when whole. The CR of a CRLF still on its way is not line content.
+    @Test(arguments: [0, 1, 2])
+    func aLineAtTheCapPassesHoweverItsCRLFIsSplit(extra: Int) throws {
+        let line = Array("* OK ".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 100 - 5 + extra)
+        let bytes = line + [0x0D, 0x0A] + Array("S1 OK done\r\n".utf8)
+        var outcomes: [Bool] = []
+        for split in [bytes.count, line.count + 1, line.count, line.count + 2] {
+            var reader = IMAPResponseReader(maxLiteralBytes: 10, maxLineBytes: 100)
+            reader.feed(bytes[..<split])
+            var failed = false
+            do {
+                while try reader.next() != nil {}
+                reader.feed(bytes[split...])
+                while try reader.next() != nil {}
+            } catch {
+                failed = true
+            }
+            outcomes.append(failed)
+        }
+        #expect(Set(outcomes).count == 1, "the outcome must not depend on the split: \(outcomes)")
+        #expect(outcomes.first == (extra > 0), "a line over the cap fails, one at the cap passes")
+    }
+
     @Test func literalMarkerMustEndTheLine() throws {
         let responses = try read("* LIST () \"/\" {3}x\r\nS1 OK\r\n")
         #expect(responses.count == 2)
