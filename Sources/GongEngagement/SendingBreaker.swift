@@ -16,8 +16,11 @@ public struct SendingBreaker: Sendable, Hashable {
     /// Consecutive failures so far (persisted between runs).
     public var consecutiveFailures: Int
 
+    /// The default threshold: five failed calls in a row.
+    public static let defaultThreshold = 5
+
     /// Creates a breaker with a persisted count.
-    public init(threshold: Int = 5, consecutiveFailures: Int = 0) {
+    public init(threshold: Int = SendingBreaker.defaultThreshold, consecutiveFailures: Int = 0) {
         self.threshold = max(1, threshold)
         self.consecutiveFailures = max(0, consecutiveFailures)
     }

@@ -1,6 +1,8 @@
 import Foundation
 
 /// A buffered writer to a file descriptor (standard output by default); flushes every 64 KiB and at the end.
+/// A sink on standard error writes each line at once: diagnostics must not wait for the end of a run (a second
+/// signal or a SIGKILL would lose them).
 ///
 /// Safe to share between threads: every operation holds a lock.
 public final class OutputSink: @unchecked Sendable {
@@ -22,7 +24,7 @@ public final class OutputSink: @unchecked Sendable {
         defer { lock.unlock() }
         buffer.append(contentsOf: text.utf8)
         buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { writeOut() }
+        if buffer.count >= 1 << 16 || descriptor == STDERR_FILENO { writeOut() }
     }
 
     /// Appends raw bytes followed by a newline.
@@ -31,7 +33,7 @@ public final class OutputSink: @unchecked Sendable {
         defer { lock.unlock() }
         buffer.append(contentsOf: bytes)
         buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { writeOut() }
+        if buffer.count >= 1 << 16 || descriptor == STDERR_FILENO { writeOut() }
     }
 
     /// Writes out everything buffered.

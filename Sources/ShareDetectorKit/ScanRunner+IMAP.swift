@@ -52,6 +52,7 @@ extension ScanRunner {
         let folders: [String?] = settings.folders.isEmpty ? [nil] : settings.folders.map { Optional($0) }
         var folderErrors: [String] = []
         for folder in folders {
+            if RunInterruption.isRequested { break }
             let key = "imap:\(mailbox.name)/\(folder ?? "\\Sent")"
             var known: IMAPCheckpoint?
             if !options.backfill, case .imap(let checkpoint)? = try? ledger.checkpoint(for: key) { known = checkpoint }

@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 import ShareLedger
 
 /// Renders `status`: checkpoints, outbox counts, every event not delivered (message-id, mailbox, subject,
@@ -29,14 +30,8 @@ public enum StatusReport {
             throw RunFailure(exitCode: 2, message: "cannot read the ledger: \(error)")
         }
         let summary = DeliverySummary(report: nil, status: status, config: config, now: now)
-        var problems = summary.problems
-        var exitCode = summary.exitCode
-        if summary.dead > 0 {
-            problems.append(
-                "\(summary.dead) dead letter\(summary.dead == 1 ? "" : "s") (Gong answered 400): fix the cause, then "
-                    + "`share-detector requeue --config \(config.file) --dead`")
-            exitCode = max(exitCode, 1)
-        }
+        let problems = summary.problems
+        let exitCode = summary.exitCode
         let account = accountState(config, now: now)
         let text =
             json
@@ -54,7 +49,9 @@ public enum StatusReport {
     }
 
     static func accountState(_ config: TeamConfig, now: Date) -> AccountView? {
-        guard let (_, key) = try? GongAccess.makeClient(config),
+        // Read only: a status never creates the state file.
+        guard FileManager.default.fileExists(atPath: GongAccountState.defaultPath()),
+            let (_, key) = try? GongAccess.makeClient(config),
             let account = try? GongAccountState(path: GongAccountState.defaultPath(), accountKey: key)
         else { return nil }
         let pause = try? account.pause(now: now)
@@ -93,6 +90,8 @@ public enum StatusReport {
                 "createdAt": iso(event.createdAt), "ageHours": ageHours(event, now: now),
             ]
         }
+        object["undeliveredNotListed"] = max(
+            0, status.total - (status.counts[.delivered] ?? 0) - status.undelivered.count)
         object["events"] = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
         object["lastErrors"] = status.lastErrors.map {
             [
@@ -125,8 +124,10 @@ public enum StatusReport {
                 lines.append("Gong paused until \(iso(until)): \(account.pauseReason ?? "429")")
             }
             if account.consecutiveFailures > 0 {
-                lines.append(
-                    "Gong: \(account.consecutiveFailures) failed calls in a row (the next run probes with one call)")
+                let probe =
+                    account.consecutiveFailures >= SendingBreaker.defaultThreshold
+                    ? " (the next run probes with one call)" : ""
+                lines.append("Gong: \(account.consecutiveFailures) failed calls in a row\(probe)")
             }
         } else {
             lines.append("Gong account: credentials not resolvable here; quota not shown")
@@ -142,6 +143,7 @@ public enum StatusReport {
             lines.append("checkpoint \(entry.sourceKey): \(detail)")
         }
         if !status.undelivered.isEmpty { lines.append("not delivered (oldest first):") }
+        let undeliveredTotal = status.total - (status.counts[.delivered] ?? 0)
         for event in status.undelivered {
             var answer = event.lastStatus.map { "HTTP \($0)" } ?? (event.lastError == nil ? "none yet" : "no answer")
             if let requestId = event.lastRequestId { answer += " requestId \(requestId)" }
@@ -151,6 +153,11 @@ public enum StatusReport {
                     + "message-id \(event.messageId ?? "(none)"), subject \"\(event.subject ?? "")\", "
                     + "content \(event.contentId), \(event.attempts) attempts, Gong's last answer: \(answer)"
                     + (event.nextAttemptAt.map { ", next try \(iso($0))" } ?? ""))
+        }
+        if undeliveredTotal > status.undelivered.count {
+            lines.append(
+                "  … and \(undeliveredTotal - status.undelivered.count) more (`status --json` lists up to "
+                    + "\(status.undelivered.count); the ledger has them all)")
         }
         return lines.joined(separator: "\n")
     }

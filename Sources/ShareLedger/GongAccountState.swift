@@ -128,6 +128,26 @@ public final class GongAccountState: Sendable {
         }
     }
 
+    /// Counts one call's outcome for the account, in one transaction: a failure (transport error or 5xx) adds one
+    /// to the shared count of consecutive failures, any other answer resets it. Returns the new count, so runs of
+    /// several configs of one account decide on the same number.
+    public func noteCall(failed: Bool, lastFailure: String?, now: Date = Date()) throws -> Int {
+        try write { db in
+            try self.ensureRow(db, now: now)
+            try db.execute(
+                sql: """
+                    UPDATE accounts SET
+                        consecutive_failures = CASE WHEN ? THEN consecutive_failures + 1 ELSE 0 END,
+                        last_failure = COALESCE(?, last_failure), updated_at = ?
+                    WHERE account_key = ?
+                    """,
+                arguments: [failed, lastFailure.map(SecretScrubber.scrub), unixSeconds(now), self.accountKey])
+            return try Int.fetchOne(
+                db, sql: "SELECT consecutive_failures FROM accounts WHERE account_key = ?",
+                arguments: [self.accountKey]) ?? 0
+        }
+    }
+
     /// Stores the count of consecutive failures, with the last failure's one-line description.
     public func setConsecutiveFailures(_ count: Int, lastFailure: String?, now: Date = Date()) throws {
         try write { db in

@@ -1,4 +1,6 @@
 import Foundation
+import GongEngagement
+import ShareDetectorKit
 import ShareLedger
 import Testing
 
@@ -27,8 +29,12 @@ struct DeliveryCommandTests {
         // Gong rejects every event (400): all dead letters, said on stderr even under --quiet, exit 1.
         let scan = try CLI.run(["scan", "--quiet", "--config", team.configPath], environment: Self.environment)
         #expect(scan.status == 1, "\(scan.stderr)")
-        #expect(scan.stderr.contains("8 events rejected by Gong (400) and kept as dead letters"))
+        #expect(scan.stderr.contains("8 events rejected by Gong (400) and kept as dead letters (8 in this run)"))
         #expect(scan.stderr.contains("requeue --config"))
+        // Every later run says so too (and exits 1) while the dead letters wait, as status does.
+        let later = try CLI.run(["send", "--quiet", "--config", team.configPath], environment: Self.environment)
+        #expect(later.status == 1)
+        #expect(later.stderr.contains("8 events rejected by Gong (400) and kept as dead letters:"))
         let deadStatus = try CLI.run(["status", "--config", team.configPath])
         #expect(deadStatus.status == 1)
         #expect(deadStatus.stdout.contains("dead 8"))
@@ -163,5 +169,15 @@ struct DeliveryCommandTests {
         #expect(process.terminationStatus == 130, "\(stderr)")
         #expect(stderr.contains("second signal: exiting now"))
         #expect(!stderr.contains("interrupted by SIGINT"), "it did not wait for the call in flight to finish")
+    }
+
+    @Test(arguments: [400, 413, 422])
+    func definitiveRejectionsMakeDeadLettersOthersStopTheRun(status: Int) {
+        let input = DeliveryOutcome.input(
+            for: .response(status: status, requestId: "r", errors: ["too big"], retryAfterSeconds: nil))
+        #expect(input == .badRequest(errors: ["too big"], requestId: "r"))
+        let unexpected = DeliveryOutcome.input(
+            for: .response(status: 404, requestId: nil, errors: [], retryAfterSeconds: nil))
+        #expect(unexpected == .unexpectedStatus(status: 404, requestId: nil))
     }
 }

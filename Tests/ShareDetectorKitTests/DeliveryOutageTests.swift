@@ -114,13 +114,13 @@ struct DeliveryOutageTests {
             totalTimeout: 5)
         var options = Deliverer.Options(settings: config.gong)
         options.retryWindow = 0
-        func deliver() throws -> Deliverer.Report {
-            try Deliverer(ledger: ledger, account: account, client: client, options: options, clock: clock).run()
+        func deliver() -> Deliverer.Report {
+            Deliverer(ledger: ledger, account: account, client: client, options: options, clock: clock).run()
         }
         var outageCalls = 0
         for _ in 0..<180 {
             clock.advance(by: 600)
-            let report = try deliver()
+            let report = deliver()
             outageCalls += report.calls
             #expect(report.delivered == 0)
             #expect(report.dead == 0)
@@ -138,7 +138,7 @@ struct DeliveryOutageTests {
         try sandbox.setOutage(nil)
         for _ in 0..<10 where try ledger.status().waiting > 0 {
             clock.advance(by: 1_800)
-            _ = try deliver()
+            _ = deliver()
         }
         let after = try ledger.status()
         #expect(after.counts[.delivered] == 40)
@@ -241,5 +241,55 @@ struct DeliveryOutageTests {
         let quietScan = try CLI.run(["scan", "--quiet", "--config", team.configPath], environment: environment)
         #expect(quietScan.status == 3, "unreachable Gong still wins: 3 > 1")
         #expect(quietScan.stderr.contains("longer than gong.alertAfterHours"))
+    }
+
+    @Test func a429OnTheLastEventStillStopsWithThePauseLine() throws {
+        let sandbox = try SandboxProcess(arguments: [
+            "--rate", "0", "--outage-status", "429", "--outage-retry-after", "120",
+        ])
+        defer { sandbox.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mailbox = folder.appendingPathComponent("sent.mbox")
+        // One message, one share: the 429 comes on the last (only) event, so no later call meets the pause.
+        let message = """
+            From alice@northwind.example Mon Nov  2 09:14:00 2026
+            Message-ID: <last-429@northwind.example>
+            Date: Mon, 02 Nov 2026 09:14:00 +0100
+            From: Alice Martin <alice@northwind.example>
+            To: Buyer <buyer@contoso.example>
+            Subject: The one document
+            Content-Type: text/plain; charset=utf-8
+
+            Here it is: https://docs.google.com/document/d/1LastEventDoc0000AbCdEfGhIjKlMnOpQrSt/edit
+
+            """
+        try Data(message.utf8).write(to: mailbox)
+        let team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: 50)
+        defer { team.remove() }
+        let scan = try CLI.run(["scan", "--quiet", "--config", team.configPath], environment: Self.environment)
+        #expect(scan.status == 1, "\(scan.stderr)")
+        #expect(scan.stderr.contains("Gong asked to pause (429) until"))
+        #expect(scan.stderr.contains("1 event pending"))
+    }
+
+    @Test func aStormOf429sWithoutRetryAfterEndsTheRunAfterAFewCalls() throws {
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0", "--outage-status", "429"])
+        defer { sandbox.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mailbox = folder.appendingPathComponent("sent.mbox")
+        try FaultToleranceTests.writeMailbox(count: 30, to: mailbox)
+        let team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: 50)
+        defer { team.remove() }
+        try team.setGong("maxWaitSeconds", "5")
+        // Pauses of 2 s and 4 s are waited out; the third (8 s) is longer than gong.maxWaitSeconds: 3 calls, not 40.
+        let scan = try CLI.run(
+            ["scan", "--quiet", "--json", "--config", team.configPath], environment: Self.environment)
+        #expect(scan.status == 1, "\(scan.stderr)")
+        let delivery = try #require(try Self.jsonSummary(scan.stdout)["delivery"] as? [String: Any])
+        #expect(delivery["calls"] as? Int == 3)
+        #expect(try sandbox.stats()["429"] == 3)
+        #expect(scan.stderr.contains("longer than gong.maxWaitSeconds (5 s)"))
     }
 }

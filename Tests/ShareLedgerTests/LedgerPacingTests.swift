@@ -205,4 +205,17 @@ struct LedgerPacingTests {
             #expect(error.message.contains("symbolic link"))
         }
     }
+
+    @Test("the failure count is counted in the shared file: runs of two configs add up, any answer resets it")
+    func sharedFailureCount() throws {
+        let temp = TemporaryLedger()
+        let a = try temp.openAccount()
+        let b = try temp.openAccount()
+        #expect(try a.noteCall(failed: true, lastFailure: "transport error", now: t0) == 1)
+        #expect(try b.noteCall(failed: true, lastFailure: "HTTP 503", now: t0) == 2)
+        #expect(try a.noteCall(failed: true, lastFailure: nil, now: t0) == 3)
+        #expect(try b.consecutiveFailures() == 3)
+        #expect(try b.noteCall(failed: false, lastFailure: nil, now: t0) == 0)
+        #expect(try a.consecutiveFailures() == 0)
+    }
 }

@@ -105,11 +105,29 @@ public final class Deliverer {
     }
 
     /// Delivers every due event until none is due or sending must stop.
-    public func run() throws -> Report {
+    ///
+    /// Never throws: a ledger or account-state failure stops sending with ``DeliveryStop/stateError(_:)`` after the
+    /// claimed events not yet sent are put back, so the caller can still report what was done.
+    public func run() -> Report {
         var report = Report()
+        var outstanding: [ClaimedEvent] = []
+        do {
+            try deliver(into: &report, outstanding: &outstanding)
+        } catch {
+            // Best effort: what was claimed and not sent goes back to pending (a crash would leave it `sending`,
+            // which the next run takes back anyway).
+            try? ledger.release(outstanding, now: clock.now())
+            report.stop = .stateError("\(error)")
+        }
+        return report
+    }
+
+    private func deliver(into report: inout Report, outstanding: inout [ClaimedEvent]) throws {
         var breaker = SendingBreaker(
             threshold: options.breakerThreshold, consecutiveFailures: try account.consecutiveFailures())
         var waitUntil: Date?
+        var consecutiveRateLimits = 0
+        var pausedFor: TimeInterval = 0
         outer: while report.stop == nil {
             if RunInterruption.isRequested {
                 report.stop = .interrupted(signal: RunInterruption.signalName)
@@ -125,69 +143,103 @@ public final class Deliverer {
                 clock.sleep(until: next)
                 continue
             }
-            for (index, claim) in claims.enumerated() {
+            outstanding = claims
+            for claim in claims {
                 if report.stop == nil, RunInterruption.isRequested {
                     report.stop = .interrupted(signal: RunInterruption.signalName)
                 }
-                if report.stop == nil, let stop = try waitForSlot() {
-                    report.stop = stop
+                var reservedAt = clock.now()
+                if report.stop == nil {
+                    switch try waitForSlot(pausedFor: &pausedFor) {
+                    case .success(let at): reservedAt = at
+                    case .failure(let stop): report.stop = stop.stop
+                    }
                 }
                 guard report.stop == nil else {
-                    try ledger.release(Array(claims[index...]), now: clock.now())
+                    try ledger.release(outstanding, now: clock.now())
+                    outstanding = []
                     break outer
                 }
                 let result = send(claim)
                 report.calls += 1
                 let now = clock.now()
                 if case .transportError(let kind, _) = result, Self.neverReachedGong(kind) {
-                    try account.refundCall(now: now)
+                    try account.refundCall(now: reservedAt)
                     report.refundedCalls += 1
                 }
-                let input = DeliveryOutcome.input(for: result)
-                let transition = machine.apply(
-                    input, attempt: claim.attempt, now: now, unitRandom: unitRandom())
+                var input = DeliveryOutcome.input(for: result)
+                // A 429 without a usable Retry-After: pause for the backoff of the consecutive 429s (2 s, 4 s, …),
+                // so a bare 429 storm ends the run after a few calls instead of spending the budget at 1 call/s.
+                if case .rateLimited(let retryAfter, let requestId) = input {
+                    consecutiveRateLimits += 1
+                    if retryAfter == nil {
+                        let pause = machine.policy.ceiling(afterAttempt: consecutiveRateLimits)
+                        input = .rateLimited(retryAfterSeconds: Int(pause.rounded(.up)), requestId: requestId)
+                    }
+                } else {
+                    consecutiveRateLimits = 0
+                }
+                let transition = machine.apply(input, attempt: claim.attempt, now: now, unitRandom: unitRandom())
                 try ledger.record(claim, DeliveryOutcome.update(for: transition), now: now)
+                outstanding.removeFirst()
                 if let until = transition.pauseUntil {
                     try account.pause(until: until, reason: "Gong answered 429 (\(result))", now: now)
                 }
                 tally(result: result, input: input, transition: transition, eventId: claim.eventId, into: &report)
-                let before = breaker.consecutiveFailures
-                if breaker.observe(input) == .stop {
-                    report.stop = Self.outageStop(result, consecutive: breaker.consecutiveFailures)
+                // The failure count is shared by every run of the account: increment or reset it in the state file
+                // (one transaction), then decide on the shared count.
+                let failed = SendingBreaker.isFailure(input)
+                if failed || breaker.consecutiveFailures > 0 {
+                    breaker.consecutiveFailures = try account.noteCall(
+                        failed: failed, lastFailure: failed ? "\(result)" : nil, now: now)
                 }
-                if breaker.consecutiveFailures != before {
-                    try account.setConsecutiveFailures(
-                        breaker.consecutiveFailures, lastFailure: SendingBreaker.isFailure(input) ? "\(result)" : nil,
-                        now: now)
+                if failed, breaker.isOpen {
+                    report.stop = Self.outageStop(result, consecutive: breaker.consecutiveFailures)
                 }
                 if report.stop == nil, let reason = transition.stopReason { report.stop = .refused(reason) }
             }
         }
-        return report
+        // A 429 on the last due event leaves no later call to notice the pause: say so when it outlasts the wait.
+        if report.stop == nil, report.rateLimited > 0, let pause = try account.pause(now: clock.now()),
+            pause.until.timeIntervalSince(clock.now()) > options.maxWaitSeconds,
+            try ledger.status(errorLimit: 0, undeliveredLimit: 0).waiting > 0
+        {
+            report.stop = .paused(until: pause.until, reason: pause.reason, maxWaitSeconds: options.maxWaitSeconds)
+        }
     }
 
-    /// Waits for the account's pacing gate; returns why sending must stop instead, if it must.
-    private func waitForSlot() throws -> DeliveryStop? {
+    /// Why waiting for a slot ended the run's sending.
+    struct SlotStop: Error {
+        var stop: DeliveryStop
+    }
+
+    /// Waits for the account's pacing gate: the time the slot was reserved, or why sending must stop. Pauses are
+    /// waited out while each lasts at most `maxWaitSeconds` and, together in this run, at most 5 × that.
+    private func waitForSlot(pausedFor: inout TimeInterval) throws -> Result<Date, SlotStop> {
         while true {
             let now = clock.now()
             switch try account.reserveCallSlot(
                 now: now, callsPerSecond: options.callsPerSecond, callsPerDay: options.callsPerDay)
             {
             case .go:
-                return nil
+                return .success(now)
             case .dailyBudgetExhausted:
-                return .budgetExhausted(callsPerDay: options.callsPerDay)
+                return .failure(SlotStop(stop: .budgetExhausted(callsPerDay: options.callsPerDay)))
             case .waitUntil(let date):
                 clock.sleep(until: date)
             case .paused(let until):
                 let wait = until.timeIntervalSince(now)
-                if wait > options.maxWaitSeconds {
+                if wait > options.maxWaitSeconds || pausedFor + wait > 5 * options.maxWaitSeconds {
                     let reason = (try? account.pause(now: now))?.reason ?? "Gong answered 429"
-                    return .paused(until: until, reason: reason, maxWaitSeconds: options.maxWaitSeconds)
+                    return .failure(
+                        SlotStop(stop: .paused(until: until, reason: reason, maxWaitSeconds: options.maxWaitSeconds)))
                 }
+                pausedFor += wait
                 clock.sleep(until: until)
             }
-            if RunInterruption.isRequested { return .interrupted(signal: RunInterruption.signalName) }
+            if RunInterruption.isRequested {
+                return .failure(SlotStop(stop: .interrupted(signal: RunInterruption.signalName)))
+            }
         }
     }
 
@@ -252,12 +304,14 @@ public enum DeliveryStop: Sendable, Equatable {
     case budgetExhausted(callsPerDay: Int)
     /// SIGINT or SIGTERM.
     case interrupted(signal: String)
+    /// The ledger or the account state failed (a full disk, a database busy for too long).
+    case stateError(String)
 
     /// The exit status this stop maps to: 3 when Gong refused, is unreachable or failing; 1 otherwise.
     public var exitCode: Int32 {
         switch self {
         case .refused, .unreachable, .failing: 3
-        case .paused, .budgetExhausted, .interrupted: 1
+        case .paused, .budgetExhausted, .interrupted, .stateError: 1
         }
     }
 }

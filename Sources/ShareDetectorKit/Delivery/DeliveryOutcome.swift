@@ -11,7 +11,9 @@ public enum DeliveryOutcome {
             case 200...299: return .ok(requestId: requestId)
             case 409: return .conflict(requestId: requestId)
             case 429: return .rateLimited(retryAfterSeconds: retryAfter, requestId: requestId)
-            case 400: return .badRequest(errors: errors, requestId: requestId)
+            // 413 (body too large) and 422 (unprocessable) are as definitive as 400 for this one event; treating
+            // them as "unexpected" would put it back first in line and stall every run behind it.
+            case 400, 413, 422: return .badRequest(errors: errors, requestId: requestId)
             case 401, 403: return .unauthorized(status: status, requestId: requestId)
             case 408, 500...599: return .serverError(status: status, requestId: requestId)
             default: return .unexpectedStatus(status: status, requestId: requestId)

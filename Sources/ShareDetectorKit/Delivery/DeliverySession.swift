@@ -54,14 +54,10 @@ public final class DeliverySession {
     ) throws(RunFailure) -> Deliverer.Report {
         let client = gong.client
         let account = try GongAccess.openAccount(key: gong.accountKey)
-        do {
-            return try Deliverer(
-                ledger: ledger, account: account, client: client, options: Deliverer.Options(settings: config.gong),
-                clock: clock, diagnostics: diagnostics
-            ).run()
-        } catch {
-            throw RunFailure(exitCode: 1, message: "delivery stopped: \(error)")
-        }
+        return Deliverer(
+            ledger: ledger, account: account, client: client, options: Deliverer.Options(settings: config.gong),
+            clock: clock, diagnostics: diagnostics
+        ).run()
     }
 
     /// The delivery summary after a pass (`report`, `nil` when nothing was sent), from the ledger as it is now.

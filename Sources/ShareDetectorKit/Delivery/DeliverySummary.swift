@@ -52,12 +52,14 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
                 let last = report.lastFailure.map { " (last failure: \($0))" } ?? ""
                 problems.append("\(waitingText) for a later try\(last); the next run sends them")
             }
-            if report.dead > 0 {
-                problems.append(
-                    "\(report.dead) event\(report.dead == 1 ? "" : "s") rejected by Gong (400) and kept as dead "
-                        + "letters: fix the cause, then `share-detector requeue --config \(config.file) --dead`")
-                exitCode = max(exitCode, 1)
-            }
+        }
+        if dead > 0 {
+            // Every run says so while dead letters wait, as `status` does: one red run is easy to miss.
+            let new = report.map { $0.dead > 0 ? " (\($0.dead) in this run)" : "" } ?? ""
+            problems.append(
+                "\(dead) event\(dead == 1 ? "" : "s") rejected by Gong (400) and kept as dead letter\(dead == 1 ? "" : "s")"
+                    + "\(new): fix the cause, then `share-detector requeue --config \(config.file) --dead`")
+            exitCode = max(exitCode, 1)
         }
         if let hours = oldestWaitingHours, hours > config.gong.alertAfterHours {
             problems.append(
@@ -91,12 +93,16 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
                 + "using the same Gong account)"
         case .interrupted(let signal):
             return "interrupted by \(signal): sending stopped after the call in flight"
+        case .stateError(let message):
+            return "delivery stopped: the ledger or the Gong account state failed: \(message)"
         }
     }
 
     static func nextStep(_ stop: DeliveryStop) -> String {
         switch stop {
-        case .refused: ", fix the credentials and run again"
+        case .refused(.unauthorized): ", fix the credentials (or the account's API access) and run again"
+        case .refused(.unexpectedStatus): ", fix gong.baseURL or the proxy and run again"
+        case .stateError: ", the next run sends them once the cause is fixed"
         case .unreachable(let kind, _, _):
             ", will retry (the next run probes Gong with one call first)" + hint(kind)
         case .failing: ", will retry (the next run probes Gong with one call first); Gong's status page may say more"

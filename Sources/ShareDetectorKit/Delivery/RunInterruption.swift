@@ -19,7 +19,14 @@ public enum RunInterruption {
     /// Installs the handlers (idempotent), and unblocks both signals on the calling thread: a parent may have
     /// started us with them blocked (a blocked SIGTERM would otherwise be ignored until the run ends).
     public static func install() {
-        _ = Glibc.signal(SIGINT, handle)
+        // Initialise the flag here, never first inside the handler (a lazy global's once-initialiser is not
+        // async-signal-safe).
+        _ = signalNumber.load(ordering: .relaxed)
+        // A SIGINT ignored by the parent (`nohup`, a background job) stays ignored, as for any well-behaved tool.
+        let previous = Glibc.signal(SIGINT, handle)
+        if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            _ = Glibc.signal(SIGINT, SIG_IGN)
+        }
         _ = Glibc.signal(SIGTERM, handle)
         var set = sigset_t()
         sigemptyset(&set)
