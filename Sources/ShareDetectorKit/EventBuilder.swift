@@ -84,11 +84,25 @@ public struct EventBuilder: Sendable {
         return event
     }
 
+    /// The account of `domain`: the listed domain itself, else the nearest listed parent domain
+    /// (`eu.contoso.example` → `contoso.example`). Matching is by whole labels, never by a bare suffix
+    /// (`notcontoso.example` is not `contoso.example`), and a top-level label alone is never a match.
+    static func crmAccount(for domain: String, in accounts: [String: String]) -> String? {
+        var labels = domain.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        while labels.count >= 2 {
+            if let id = accounts[labels.joined(separator: ".")] { return id }
+            labels.removeFirst()
+        }
+        return nil
+    }
+
     private func crmContext(_ recipients: [MailAddress]) -> [CallUploadContext]? {
         guard !config.crmAccounts.isEmpty else { return nil }
         var ids: [String] = []
         for recipient in recipients {
-            if let id = config.crmAccounts[recipient.domain], !ids.contains(id) { ids.append(id) }
+            if let id = Self.crmAccount(for: recipient.domain, in: config.crmAccounts), !ids.contains(id) {
+                ids.append(id)
+            }
         }
         guard let first = ids.first else { return nil }
         // Gong supports one account per event: the first external recipient's.

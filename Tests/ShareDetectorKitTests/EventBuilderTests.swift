@@ -61,6 +61,17 @@ struct EventBuilderTests {
         #expect(EventValidator.validate(event).isEmpty)
     }
 
+    @Test func crmAccountsMatchSubdomainsByWholeLabels() {
+        let accounts = ["contoso.example": "001A", "eu.fabrikam.example": "001B", "fabrikam.example": "001C"]
+        #expect(EventBuilder.crmAccount(for: "contoso.example", in: accounts) == "001A")
+        #expect(EventBuilder.crmAccount(for: "eu.contoso.example", in: accounts) == "001A")
+        #expect(EventBuilder.crmAccount(for: "mail.EU.Contoso.Example", in: accounts) == "001A")
+        #expect(EventBuilder.crmAccount(for: "sales.eu.fabrikam.example", in: accounts) == "001B", "nearest parent")
+        #expect(EventBuilder.crmAccount(for: "us.fabrikam.example", in: accounts) == "001C")
+        #expect(EventBuilder.crmAccount(for: "notcontoso.example", in: accounts) == nil, "whole labels only")
+        #expect(EventBuilder.crmAccount(for: "example", in: ["example": "x"]) == nil, "never a bare top level")
+    }
+
     @Test func idsAreDeterministicPerMessageAndContent() throws {
         let first = try #require(try Self.events().first)
         let again = try #require(try Self.events().first)

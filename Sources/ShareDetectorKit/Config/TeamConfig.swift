@@ -26,7 +26,8 @@ public struct TeamConfig: Sendable {
     public var mailboxes: [MailboxConfig] = []
     /// Gong user ids by sharer email (lowercased).
     public var sharers: [String: String] = [:]
-    /// Salesforce Account ids by recipient domain (lowercased), for `crmContext`.
+    /// Salesforce Account ids by recipient domain (lowercased), for `crmContext`; subdomains match their nearest listed
+    /// parent domain.
     public var crmAccounts: [String: String] = [:]
     /// Keys that hold a literal secret (for the warning about readable files).
     public var literalSecretKeys: [String] = []
