@@ -24,6 +24,8 @@ public final class ScanRunner {
         public var backfill = false
         /// How long to wait for another run's lock, in seconds.
         public var lockTimeout: TimeInterval = 0
+        /// Where to write the run's Prometheus metrics (atomically, at the end), if anywhere.
+        public var metricsFile: String?
 
         /// Defaults.
         public init() {}
@@ -84,6 +86,7 @@ public final class ScanRunner {
     public func run() throws(RunFailure) -> Summary {
         try ConfigChecks.requireScannable(config, diagnostics: diagnostics)
         if options.dryRun { return dryRun() }
+        let startedAt = Date()
         let session = try DeliverySession.open(config: config, lockTimeout: options.lockTimeout, create: true)
         defer { session.close() }
         // Credentials are checked before any mailbox is read: a config error stops the run before it does work.
@@ -116,6 +119,19 @@ public final class ScanRunner {
         summary.delivery = delivery
         summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
         if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
+        if let path = options.metricsFile {
+            let totals = RunTotals(summary: summary, errors: [])
+            do {
+                try delivery.metrics(
+                    command: "scan", team: config.team, startedAt: startedAt, finishedAt: Date(),
+                    exitCode: summary.exitCode,
+                    messages: (totals.fetched, totals.parsed, totals.skipped, totals.shares, totals.newEvents)
+                ).write(to: path)
+            } catch {
+                summary.delivery?.problems.append(error.message)
+                summary.exitCode = max(summary.exitCode, 1)
+            }
+        }
         printSummary(summary)
         return summary
     }

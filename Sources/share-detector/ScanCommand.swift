@@ -51,6 +51,11 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds to wait for another run on the same ledger to finish.")
     var lockTimeout: Double = 0
 
+    @Option(
+        name: .long,
+        help: "Write the run's metrics here in Prometheus text format (atomically, at the end; for node_exporter).")
+    var metricsFile: String?
+
     func run() throws {
         let teamConfig = try loadConfig(config)
         let rules: RuleSet
@@ -68,6 +73,7 @@ struct ScanCommand: ParsableCommand {
         options.quiet = quiet
         options.backfill = backfill
         options.lockTimeout = lockTimeout
+        options.metricsFile = metricsFile
         let output = OutputSink()
         let diagnostics = OutputSink(descriptor: STDERR_FILENO)
         defer {
@@ -112,6 +118,11 @@ struct SendCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON object.")
     var json = false
 
+    @Option(
+        name: .long,
+        help: "Write the run's metrics here in Prometheus text format (atomically, at the end; for node_exporter).")
+    var metricsFile: String?
+
     func run() throws {
         let teamConfig = try loadConfig(config)
         let output = OutputSink()
@@ -122,7 +133,9 @@ struct SendCommand: ParsableCommand {
         }
         RunInterruption.install()
         do {
-            let summary = try SendRunner(config: teamConfig, lockTimeout: lockTimeout, diagnostics: diagnostics).run()
+            let summary = try SendRunner(
+                config: teamConfig, lockTimeout: lockTimeout, diagnostics: diagnostics, metricsFile: metricsFile
+            ).run()
             if json {
                 output.line(bytes: (try? ScanRunner.encoder.encode(summary)) ?? Data())
             } else if !quiet {

@@ -36,6 +36,9 @@ public final class Deliverer {
         public var stop: DeliveryStop?
         /// Delivered (200 or 409) event ids.
         public var deliveredIDs: [String] = []
+        /// Gong's answers by HTTP status (`"200"`, `"429"`, …) or, with no answer, by transport failure
+        /// (`"transport:connectionRefused"`, …).
+        public var answers: [String: Int] = [:]
     }
 
     /// The limits of one delivery pass.
@@ -264,6 +267,10 @@ public final class Deliverer {
         result: GongCallResult, input: DeliveryInput, transition: DeliveryTransition, eventId: String,
         into report: inout Report
     ) {
+        switch result {
+        case .response(let status, _, _, _): report.answers[String(status), default: 0] += 1
+        case .transportError(let kind, _): report.answers["transport:\(kind.rawValue)", default: 0] += 1
+        }
         switch input {
         case .transportError:
             report.transportFailures += 1

@@ -23,6 +23,10 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
     public var dead = 0
     /// Hours the oldest waiting event has waited, when one waits.
     public var oldestWaitingHours: Double?
+    /// In the ledger after the run: events by delivery state (`pending`, `sending`, `retry`, `delivered`, `dead`).
+    public var events: [String: Int] = [:]
+    /// Gong's answers in this run, by HTTP status or transport failure.
+    public var answers: [String: Int] = [:]
     /// Why sending stopped early, one line, if it did.
     public var stoppedBecause: String?
     /// One line per cause of undone work: printed on standard error, also under `--quiet`.
@@ -36,6 +40,7 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
         retry = status.counts[.retry] ?? 0
         waiting = status.waiting
         dead = status.counts[.dead] ?? 0
+        for (state, count) in status.counts { events[state.rawValue] = count }
         oldestWaitingHours = status.oldestWaiting.map { max(0, now.timeIntervalSince($0) / 3_600) }
         let waitingText = "\(waiting) event\(waiting == 1 ? "" : "s") pending"
         if let report {
@@ -43,6 +48,7 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
             delivered = report.delivered
             alreadyDelivered = report.alreadyDelivered
             deadNow = report.dead
+            answers = report.answers
             if let stop = report.stop {
                 let line = Self.describe(stop, config: config) + " — \(waitingText)" + Self.nextStep(stop)
                 stoppedBecause = line
@@ -68,6 +74,19 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
             )
             exitCode = max(exitCode, 1)
         }
+    }
+
+    /// The run's metrics (`scan` passes its message counts).
+    public func metrics(
+        command: String, team: String, startedAt: Date, finishedAt: Date, exitCode: Int32,
+        messages: (fetched: Int, parsed: Int, skipped: Int, shares: Int, newEvents: Int)? = nil
+    ) -> RunMetrics {
+        var byState: [OutboxState: Int] = [:]
+        for (name, count) in events { if let state = OutboxState(rawValue: name) { byState[state] = count } }
+        return RunMetrics(
+            command: command, team: team, finishedAt: finishedAt,
+            durationSeconds: max(0, finishedAt.timeIntervalSince(startedAt)), exitCode: exitCode, messages: messages,
+            answers: answers, calls: calls, events: byState, oldestWaitingSeconds: (oldestWaitingHours ?? 0) * 3_600)
     }
 
     /// The one-line summary for a terminal.
