@@ -61,6 +61,17 @@ struct EventBuilderTests {
         #expect(EventValidator.validate(event).isEmpty)
     }
 
+    @Test func oneGongAccountHowEverItsBaseURLIsSpelled() {
+        let credentials = GongCredentials.basic(accessKey: "k", secret: "s3cr3t")
+        let key = GongAccess.accountKey(baseURL: "https://us-1.api.gong.io", credentials: credentials)
+        #expect(GongAccess.accountKey(baseURL: "https://US-1.api.gong.io:443/", credentials: credentials) == key)
+        #expect(GongAccess.accountKey(baseURL: "https://us-1.api.gong.io:8443", credentials: credentials) != key)
+        #expect(
+            GongAccess.accountKey(baseURL: "https://us-1.api.gong.io", credentials: .basic(accessKey: "k", secret: "x"))
+                != key)
+        #expect(!key.contains("s3cr3t"))
+    }
+
     @Test func crmAccountsMatchSubdomainsByWholeLabels() {
         let accounts = ["contoso.example": "001A", "eu.fabrikam.example": "001B", "fabrikam.example": "001C"]
         #expect(EventBuilder.crmAccount(for: "contoso.example", in: accounts) == "001A")

@@ -37,9 +37,22 @@ package enum GongAccess {
     /// `<baseURL>#<16 hex digits of SHA-256 over a label, the base URL and the Authorization value>`: the same for
     /// every config using the same account, and no way back to the credential.
     package static func accountKey(baseURL: String, credentials: GongCredentials) -> String {
+        let base = normalized(baseURL)
         let digest = SHA256.hex(
-            Array("share-detector gong account\u{0}\(baseURL)\u{0}\(credentials.authorizationHeaderValue)".utf8))
-        return "\(baseURL)#\(digest.prefix(16))"
+            Array("share-detector gong account\u{0}\(base)\u{0}\(credentials.authorizationHeaderValue)".utf8))
+        return "\(base)#\(digest.prefix(16))"
+    }
+
+    /// `scheme://host[:port]` lowercased, without the scheme's default port or a trailing path: two configs that
+    /// spell one Gong host differently (`https://US-1.api.gong.io:443/`) share one account.
+    static func normalized(_ baseURL: String) -> String {
+        guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
+            let host = components.host?.lowercased()
+        else { return baseURL }
+        let defaultPort = scheme == "https" ? 443 : scheme == "http" ? 80 : nil
+        let port = components.port.flatMap { $0 == defaultPort ? nil : $0 }
+        let path = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
+        return "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "") + path
     }
 
     /// Opens the account's shared state (pace, budget, pause, breaker).
