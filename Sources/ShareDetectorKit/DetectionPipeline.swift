@@ -36,10 +36,10 @@ public struct DetectionPipeline: Sendable {
     }
 
     /// Runs one message through the pipeline.
-    public func process(_ raw: RawMessage) throws(MailParsingError) -> Outcome {
+    public func process(_ raw: RawMessage, mailbox: String? = nil) throws(MailParsingError) -> Outcome {
         let message = try parser.parse(raw.bytes)
         let detection = detector.detect(message)
-        let records = builder.records(for: detection, message: message, raw: raw)
+        let records = builder.records(for: detection, message: message, raw: raw, mailbox: mailbox)
         return Outcome(
             message: message, detection: detection, records: records, events: records.map { builder.event(from: $0) })
     }

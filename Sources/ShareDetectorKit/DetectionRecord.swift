@@ -27,6 +27,12 @@ public struct DetectionRecord: Sendable, Hashable, Codable {
     public var title: String
     /// What the rule made of the link at detection.
     public var content: Content
+    /// The mailbox the message was read from (a scan's; `nil` for `test`).
+    public var mailbox: String?
+    /// Where in the message the link was: `new` (the sender's new text) or `forwarded`.
+    public var linkRegion: String?
+    /// The link-protection wrappers peeled off, outermost first (`safelinks`, `proofpoint-v3`, …); empty when none.
+    public var unwrapChain: [String]?
 
     /// An address with its display name.
     public struct Person: Sendable, Hashable, Codable {

@@ -43,8 +43,33 @@ public struct EventBuilder: Sendable {
         records(for: detection, message: message, raw: raw).map { event(from: $0) }
     }
 
+    /// The context a Gong user wants on the timeline, as `eventProperties` (all `string`, one `number`): the
+    /// mailbox, the Message-ID, the rule and provider, where the link was (new text or a forward) and, when the
+    /// link was wrapped, the wrappers peeled off. Never an address beyond the mailbox's name, never a wrapped URL
+    /// (wrappers encode recipients and tokens).
+    static func eventProperties(_ record: DetectionRecord) -> [GenericProperty] {
+        var properties: [GenericProperty] = []
+        func add(_ name: String, _ value: String?, _ type: String = "string") {
+            guard let value, !value.isEmpty else { return }
+            properties.append(GenericProperty(name: name, value: value, dataType: type))
+        }
+        add("mailbox", record.mailbox)
+        add("messageId", record.messageKey.hasPrefix("mid:") ? String(record.messageKey.dropFirst(4)) : nil)
+        add("ruleId", record.content.ruleId)
+        add("provider", record.content.provider)
+        add("linkSource", record.linkRegion.map { $0 == LinkRegion.forwarded.rawValue ? "forward" : "new text" })
+        if let chain = record.unwrapChain, !chain.isEmpty {
+            add("unwrapChain", chain.joined(separator: " > "))
+            add("unwrapSteps", String(chain.count), "number")
+        }
+        add("detectedBy", "share-detector")
+        return properties
+    }
+
     /// The detection records of one message: one per detected share (what the ledger keeps beside each event).
-    public func records(for detection: DetectionResult, message: MailMessage, raw: RawMessage) -> [DetectionRecord] {
+    public func records(
+        for detection: DetectionResult, message: MailMessage, raw: RawMessage, mailbox: String? = nil
+    ) -> [DetectionRecord] {
         guard !detection.shares.isEmpty, let date = message.date ?? raw.envelopeDate else { return [] }
         let key = Self.messageKey(message)
         let body =
@@ -55,7 +80,8 @@ public struct EventBuilder: Sendable {
             DetectionRecord(
                 messageKey: key, eventTimestamp: date.iso8601, subject: message.subject, messageBody: body,
                 sharer: sharer, recipients: recipients, link: share.link.url, title: share.title,
-                content: DetectionRecord.Content(share.content))
+                content: DetectionRecord.Content(share.content), mailbox: mailbox,
+                linkRegion: share.link.region.rawValue, unwrapChain: share.unwrapChain.map(\.wrapper))
         }
     }
 
@@ -80,6 +106,7 @@ public struct EventBuilder: Sendable {
         event.contentProperties = match.contentProperties.sorted { $0.key < $1.key }.map {
             GenericProperty(name: $0.key, value: $0.value, dataType: "string")
         }
+        event.eventProperties = Self.eventProperties(record)
         event.workspaceId = config.gong.workspaceId
         return event
     }

@@ -248,7 +248,7 @@ public final class ScanRunner {
             raw = message
         }
         let outcome: DetectionPipeline.Outcome
-        do { outcome = try pipeline.process(raw) } catch {
+        do { outcome = try pipeline.process(raw, mailbox: mailbox) } catch {
             skip(raw.position, error.description, &counts)
             return
         }

@@ -61,6 +61,50 @@ struct EventBuilderTests {
         #expect(EventValidator.validate(event).isEmpty)
     }
 
+    @Test func eventPropertiesCarryTheContextAndValidate() throws {
+        let event = try #require(try Self.events().first)
+        let properties = Dictionary(
+            uniqueKeysWithValues: (event.eventProperties ?? []).map { ($0.name, ($0.value, $0.dataType)) })
+        #expect(properties["messageId"]?.0 == "deal-1@northwind.example")
+        #expect(properties["ruleId"]?.0 == "google-docs")
+        #expect(properties["provider"]?.0 == "Google Docs")
+        #expect(properties["linkSource"]?.0 == "new text")
+        #expect(properties["detectedBy"]?.0 == "share-detector")
+        #expect(properties["unwrapChain"] == nil, "the link was not wrapped")
+        #expect(properties["mailbox"] == nil, "no mailbox outside a scan")
+        #expect(properties.values.allSatisfy { $0.1 == "string" })
+        #expect(EventValidator.validate(event).isEmpty)
+
+        // A Safe Links–wrapped link in a forward, read from a scan's mailbox.
+        let target = "https%3A%2F%2Fdocs.google.com%2Fdocument%2Fd%2F1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789%2Fedit"
+        let wrapped = Self.raw.replacingOccurrences(
+            of: "Hi Bob, the proposal: https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit",
+            with: """
+                Hi Bob, see below.
+
+                ---------- Forwarded message ---------
+                From: Erin <erin@northwind.example>
+                Subject: deck
+
+                https://nam12.safelinks.protection.outlook.com/?url=\(target)&data=05%7C01&reserved=0
+                """)
+        let pipeline = DetectionPipeline(config: TeamConfig(), rules: RuleSet.builtIn())
+        let raw = RawMessage(
+            bytes: Array(wrapped.utf8), position: MessagePosition(file: "t.eml", index: 0, byteOffset: 0),
+            envelopeDate: nil, resumeOffset: 0)
+        let scanned = try #require(try pipeline.process(raw, mailbox: "alice").events.first)
+        let context = Dictionary(
+            uniqueKeysWithValues: (scanned.eventProperties ?? []).map { ($0.name, ($0.value, $0.dataType)) })
+        #expect(context["mailbox"]?.0 == "alice")
+        #expect(context["linkSource"]?.0 == "forward")
+        #expect(context["unwrapChain"]?.0.contains("safe") == true, "\(String(describing: context["unwrapChain"]))")
+        #expect(context["unwrapSteps"]?.0 == "1" && context["unwrapSteps"]?.1 == "number")
+        #expect(scanned.eventId == event.eventId, "the same message and content: the same event")
+        #expect(EventValidator.validate(scanned).isEmpty)
+        #expect(
+            !(scanned.eventProperties ?? []).contains { $0.value.contains("protection.outlook.com") }, "no wrapped URL")
+    }
+
     @Test func oneGongAccountHowEverItsBaseURLIsSpelled() {
         let credentials = GongCredentials.basic(accessKey: "k", secret: "s3cr3t")
         let key = GongAccess.accountKey(baseURL: "https://us-1.api.gong.io", credentials: credentials)
