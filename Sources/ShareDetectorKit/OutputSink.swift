@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// A buffered writer to a file descriptor (standard output by default); flushes every 64 KiB and at the end.
 /// A sink on standard error writes each line at once: diagnostics must not wait for the end of a run (a second
@@ -10,16 +11,49 @@ public final class OutputSink: @unchecked Sendable {
     private let descriptor: Int32
     private let lock = NSLock()
 
-    /// Creates a sink writing to `descriptor`.
-    public init(descriptor: Int32 = STDOUT_FILENO) {
+    private var logger: Logger?
+
+    /// Creates a sink writing to `descriptor`; with `log`, every line goes through swift-log (``RunLogHandler``) in
+    /// that format and above that level.
+    public init(descriptor: Int32 = STDOUT_FILENO, log: LogSettings? = nil) {
         self.descriptor = descriptor
         buffer.reserveCapacity(1 << 16)
+        if let log {
+            let fd = descriptor
+            let handler = RunLogHandler(
+                format: log.format,
+                write: { bytes in
+                    var offset = 0
+                    while offset < bytes.count {
+                        let written = bytes.withUnsafeBytes {
+                            Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset)
+                        }
+                        if written <= 0 { break }
+                        offset += written
+                    }
+                }, logLevel: log.level)
+            logger = Logger(label: "share-detector", factory: { _ in handler })
+        }
+    }
+
+    /// Logs a diagnostic at `level` with `metadata` (ids such as `mailbox`, `file`, `message`, `eventId`); on a
+    /// sink without log settings, writes the text as a line.
+    public func line(_ text: String, level: Logger.Level, metadata: Logger.Metadata = [:]) {
+        if let logger {
+            logger.log(level: level, "\(text)", metadata: metadata)
+        } else {
+            line(text)
+        }
     }
 
     deinit { writeOut() }
 
-    /// Appends a line (a newline is added).
+    /// Appends a line (a newline is added); on a logging sink, logs it at `notice`.
     public func line(_ text: String) {
+        if let logger {
+            logger.notice("\(text)")
+            return
+        }
         lock.lock()
         defer { lock.unlock() }
         buffer.append(contentsOf: text.utf8)

@@ -20,7 +20,9 @@ extension ScanRunner {
                 do { sources = try MailInputs.open([path]) } catch {
                     counts.error = error.description
                     summary.mailboxes.append(counts)
-                    diagnostics.line("share-detector: \(mailbox.name): \(error.description)")
+                    diagnostics.line(
+                        "share-detector: \(mailbox.name): \(error.description)", level: .error,
+                        metadata: ["mailbox": "\(mailbox.name)"])
                     continue
                 }
             case .imap:

@@ -59,7 +59,10 @@ extension ScanRunner {
             let source = IMAPFolderSource(
                 account: account, folder: folder, startAfterUID: known?.lastUID,
                 knownUIDValidity: known?.uidValidity, since: imapWindowStart(settings),
-                onWarning: { [diagnostics] message in diagnostics.line("share-detector: \(message)") })
+                onWarning: { [diagnostics] message in
+                    diagnostics.line(
+                        "share-detector: \(message)", level: .warning, metadata: ["mailbox": "\(mailbox.name)"])
+                })
             var batch = Batch()
             var checkpoint = known ?? IMAPCheckpoint(uidValidity: 0, lastUID: 0)
             let progress = Progress(
@@ -107,7 +110,9 @@ extension ScanRunner {
                     throw RunFailure(exitCode: 3, message: "\(source.name): \(error)")
                 }
                 folderErrors.append("\(source.name): \(error)")
-                diagnostics.line("share-detector: \(mailbox.name): \(source.name): \(error)")
+                diagnostics.line(
+                    "share-detector: \(mailbox.name): \(source.name): \(error)", level: .error,
+                    metadata: ["mailbox": "\(mailbox.name)", "folder": "\(source.name)"])
             } catch let error as RunFailure {
                 source.close()
                 throw error

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 extension ScanRunner {
     // MARK: Reporting
@@ -13,7 +14,10 @@ extension ScanRunner {
                     + "what was read is recorded and its checkpoint saved; the next run goes on from there")
         }
         problems += summary.delivery?.problems ?? []
-        for problem in problems { diagnostics.line("share-detector: \(problem)") }
+        let level: Logger.Level = summary.exitCode >= 2 && summary.exitCode < 128 ? .error : .warning
+        for problem in problems {
+            diagnostics.line("share-detector: \(problem)", level: level, metadata: ["team": "\(config.team)"])
+        }
         if options.json && !options.dryRun {
             for mailbox in summary.mailboxes { output.line(bytes: (try? Self.encoder.encode(mailbox)) ?? Data()) }
             let errors = summary.mailboxes.compactMap { mailbox in mailbox.error.map { "\(mailbox.mailbox): \($0)" } }

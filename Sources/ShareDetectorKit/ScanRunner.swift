@@ -103,7 +103,9 @@ public final class ScanRunner {
             } catch {
                 counts.error = error.message
                 summary.exitCode = max(summary.exitCode, error.exitCode)
-                diagnostics.line("share-detector: \(mailbox.name): \(error.message)")
+                diagnostics.line(
+                    "share-detector: \(mailbox.name): \(error.message)", level: .error,
+                    metadata: ["mailbox": "\(mailbox.name)"])
             }
             if RunInterruption.isRequested {
                 counts.interrupted = true
@@ -296,7 +298,12 @@ public final class ScanRunner {
     func skip(_ position: MessagePosition, _ reason: String, _ counts: inout MailboxSummary) {
         counts.skipped += 1
         let line = "skipped: \(position.file) message \(position.index) at byte \(position.byteOffset): \(reason)"
-        diagnostics.line(line)
+        diagnostics.line(
+            line, level: .warning,
+            metadata: [
+                "mailbox": "\(counts.mailbox)", "file": "\(position.file)", "message": "\(position.index)",
+                "byteOffset": "\(position.byteOffset)",
+            ])
         if skipLog.count < Self.maxSkipLog { skipLog.append(line) }
     }
 

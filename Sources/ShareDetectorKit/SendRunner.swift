@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ShareLedger
 
 /// Runs `send`: delivers the ledger's due events under the run lock.
@@ -40,7 +41,10 @@ public struct SendRunner {
                 summary.exitCode = max(summary.exitCode, 1)
             }
         }
-        for problem in summary.problems { diagnostics.line("share-detector: \(problem)") }
+        let level: Logger.Level = summary.exitCode >= 2 && summary.exitCode < 128 ? .error : .warning
+        for problem in summary.problems {
+            diagnostics.line("share-detector: \(problem)", level: level, metadata: ["team": "\(config.team)"])
+        }
         return summary
     }
 }

@@ -3,6 +3,30 @@ import Foundation
 import ShareDetection
 import ShareDetectorKit
 
+/// `--log-format` and `--log-level`, shared by the commands that run unattended.
+struct LogOptions: ParsableArguments {
+    @Option(name: .long, help: "How diagnostics are written on standard error: text or json (one object a line).")
+    var logFormat = "text"
+
+    @Option(
+        name: .long,
+        help: "The lowest level written: trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard LogSettings.parse(format: logFormat, level: logLevel) != nil else {
+            throw ValidationError(
+                "--log-format takes text or json; --log-level takes "
+                    + LogSettings.levelNames.joined(separator: ", "))
+        }
+    }
+
+    /// The stderr sink these options describe.
+    func diagnostics() -> OutputSink {
+        OutputSink(descriptor: STDERR_FILENO, log: LogSettings.parse(format: logFormat, level: logLevel))
+    }
+}
+
 /// `share-detector scan`: the scheduled job.
 struct ScanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,6 +80,8 @@ struct ScanCommand: ParsableCommand {
         help: "Write the run's metrics here in Prometheus text format (atomically, at the end; for node_exporter).")
     var metricsFile: String?
 
+    @OptionGroup var log: LogOptions
+
     func run() throws {
         let teamConfig = try loadConfig(config)
         let rules: RuleSet
@@ -75,7 +101,7 @@ struct ScanCommand: ParsableCommand {
         options.lockTimeout = lockTimeout
         options.metricsFile = metricsFile
         let output = OutputSink()
-        let diagnostics = OutputSink(descriptor: STDERR_FILENO)
+        let diagnostics = log.diagnostics()
         defer {
             output.flush()
             diagnostics.flush()
@@ -123,10 +149,12 @@ struct SendCommand: ParsableCommand {
         help: "Write the run's metrics here in Prometheus text format (atomically, at the end; for node_exporter).")
     var metricsFile: String?
 
+    @OptionGroup var log: LogOptions
+
     func run() throws {
         let teamConfig = try loadConfig(config)
         let output = OutputSink()
-        let diagnostics = OutputSink(descriptor: STDERR_FILENO)
+        let diagnostics = log.diagnostics()
         defer {
             output.flush()
             diagnostics.flush()

@@ -95,3 +95,50 @@ struct RunMetricsTests {
         #expect(try sandbox.storedEventIDs().count == 6, "the run itself still did its work")
     }
 }
+
+/// `--log-format json` and `--log-level`: every diagnostic as one JSON object a line, with its ids as fields.
+@Suite("Structured logs", .serialized)
+struct StructuredLogTests {
+    @Test func jsonLogsUnderFaultsParseAndCarryIdsButNoSecret() throws {
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0", "--outage-status", "400"])
+        defer { sandbox.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mailbox = folder.appendingPathComponent("sent.mbox")
+        try FaultToleranceTests.writeMailbox(count: 3, to: mailbox)
+        let team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: 50)
+        defer { team.remove() }
+        let expected = try DeliveryOutageTests.predictedEventIDs(config: team.configPath, mailbox: mailbox)
+
+        let scan = try CLI.run(
+            ["scan", "--quiet", "--log-format", "json", "--config", team.configPath],
+            environment: ScanCommandTests.environment)
+        #expect(scan.status == 1)
+        #expect(!scan.stderr.contains(ScanCommandTests.secret))
+        let records = try scan.stderr.split(separator: "\n").map { line in
+            try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+        }
+        #expect(records.allSatisfy { $0["time"] is String && $0["level"] is String && $0["message"] is String })
+        let deadLetters = records.filter { ($0["message"] as? String)?.hasPrefix("dead letter") == true }
+        #expect((deadLetters.compactMap { $0["eventId"] as? String }).sorted() == expected)
+        #expect(deadLetters.allSatisfy { $0["level"] as? String == "warning" && $0["status"] as? String == "400" })
+        let problem = try #require(records.first { ($0["message"] as? String)?.contains("rejected by Gong") == true })
+        #expect(problem["team"] as? String == "test-team")
+        #expect(!(problem["message"] as? String ?? "").hasPrefix("share-detector:"), "the JSON message has no prefix")
+
+        // --log-level error keeps only errors: this run's causes are warnings.
+        let quiet = try CLI.run(
+            ["send", "--quiet", "--log-format", "json", "--log-level", "error", "--config", team.configPath],
+            environment: ScanCommandTests.environment)
+        #expect(quiet.status == 1)
+        #expect(quiet.stderr.isEmpty)
+        // Text stays what it was.
+        let text = try CLI.run(
+            ["send", "--quiet", "--config", team.configPath], environment: ScanCommandTests.environment)
+        #expect(text.stderr.hasPrefix("share-detector: 4 events rejected by Gong (400)"))
+        let bad = try CLI.run(["send", "--log-format", "xml", "--config", team.configPath])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--log-format takes text or json"))
+    }
+}

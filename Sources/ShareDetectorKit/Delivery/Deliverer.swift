@@ -290,7 +290,11 @@ public final class Deliverer {
             report.dead += 1
             diagnostics?.line(
                 "share-detector: dead letter: event \(eventId): Gong answered \(letter.status.map(String.init) ?? "-"): "
-                    + letter.errors.joined(separator: "; "))
+                    + letter.errors.joined(separator: "; "), level: .warning,
+                metadata: [
+                    "eventId": "\(eventId)", "status": "\(letter.status.map(String.init) ?? "-")",
+                    "requestId": "\(letter.requestId ?? "")",
+                ])
         case .pending, .sending: break
         }
     }
