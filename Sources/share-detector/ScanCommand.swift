@@ -10,7 +10,7 @@ struct LogOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "The lowest level written: trace, debug, info, notice, warning, error or critical (default info).")
+        help: "The lowest level written: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
     func validate() throws {

@@ -9,8 +9,9 @@ struct ShareDetectorCommand: ParsableCommand {
         abstract: "Find the documents sales reps share by email and report them to Gong as content-shared events.",
         discussion: """
             Exit status: 0 all went well; 1 the run finished but something needs attention (skipped messages, \
-            dead letters, events left pending); 2 usage, input, config or rule error; 3 a server could not be \
-            reached, kept failing or refused the login; 130/143 interrupted by SIGINT/SIGTERM.
+            dead letters, a long 429 pause, the daily budget spent, an event waiting longer than \
+            gong.alertAfterHours); 2 usage, input, config or rule error; 3 a server could not be reached, kept \
+            failing or refused the login; 130/143 interrupted by SIGINT/SIGTERM.
             """,
         subcommands: [
             ScanCommand.self, SendCommand.self, StatusCommand.self, RequeueCommand.self, TestCommand.self,
