@@ -148,20 +148,6 @@ public final class GongAccountState: Sendable {
         }
     }
 
-    /// Stores the count of consecutive failures, with the last failure's one-line description.
-    public func setConsecutiveFailures(_ count: Int, lastFailure: String?, now: Date = Date()) throws {
-        try write { db in
-            try self.ensureRow(db, now: now)
-            try db.execute(
-                sql: """
-                    UPDATE accounts SET consecutive_failures = ?, last_failure = COALESCE(?, last_failure),
-                        updated_at = ?
-                    WHERE account_key = ?
-                    """,
-                arguments: [count, lastFailure.map(SecretScrubber.scrub), unixSeconds(now), self.accountKey])
-        }
-    }
-
     // MARK: - Helpers
 
     func ensureRow(_ db: Database, now: Date) throws {

@@ -127,21 +127,6 @@ extension ShareLedger {
         }
     }
 
-    /// Moves every dead row back to `pending` with its attempts reset (after an operator fixed the cause);
-    /// returns how many.
-    @discardableResult
-    public func requeueDead(now: Date = Date()) throws -> Int {
-        try writeImmediate { db in
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, updated_at = ?
-                    WHERE state = 'dead'
-                    """,
-                arguments: [unixSeconds(now)])
-            return db.changesCount
-        }
-    }
-
     /// The outbox row of `eventId`: its state, attempts, next attempt time, last status and error, Gong request id.
     public func outboxEntry(for eventId: String) throws -> OutboxEntry? {
         try read { db in

@@ -169,7 +169,7 @@ struct LedgerPacingTests {
         #expect(try other.reserveCallSlot(now: t0.addingTimeInterval(2), callsPerSecond: 3, callsPerDay: 1) == .go)
         try a.pause(until: t0.addingTimeInterval(60), reason: "429", now: t0)
         #expect(try other.pause(now: t0) == nil)
-        try a.setConsecutiveFailures(4, lastFailure: "transport error (connectionRefused)", now: t0)
+        for _ in 0..<4 { _ = try a.noteCall(failed: true, lastFailure: "transport error (connectionRefused)", now: t0) }
         #expect(try a.consecutiveFailures() == 4)
         #expect(try other.consecutiveFailures() == 0)
         #expect(try temp.openAccount(key: "https://a.example#1").consecutiveFailures() == 4, "persisted")

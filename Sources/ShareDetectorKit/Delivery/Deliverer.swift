@@ -22,14 +22,8 @@ public final class Deliverer {
         public var retrying = 0
         /// Events that went dead (400).
         public var dead = 0
-        /// Calls that failed at the transport level (no HTTP answer).
-        public var transportFailures = 0
-        /// Calls answered with a 5xx.
-        public var serverErrors = 0
         /// Calls answered 429.
         public var rateLimited = 0
-        /// Calls given back to the daily budget because they never reached Gong.
-        public var refundedCalls = 0
         /// The last failed call, one line (transport error text or HTTP status), never a secret.
         public var lastFailure: String?
         /// Why sending stopped before the outbox was empty, if it did.
@@ -168,7 +162,6 @@ public final class Deliverer {
                 let now = clock.now()
                 if case .transportError(let kind, _) = result, Self.neverReachedGong(kind) {
                     try account.refundCall(now: reservedAt)
-                    report.refundedCalls += 1
                 }
                 var input = DeliveryOutcome.input(for: result)
                 // A 429 without a usable Retry-After: pause for the backoff of the consecutive 429s (2 s, 4 s, …),
@@ -272,11 +265,7 @@ public final class Deliverer {
         case .transportError(let kind, _): report.answers["transport:\(kind.rawValue)", default: 0] += 1
         }
         switch input {
-        case .transportError:
-            report.transportFailures += 1
-            report.lastFailure = "\(result)"
-        case .serverError:
-            report.serverErrors += 1
+        case .transportError, .serverError:
             report.lastFailure = "\(result)"
         case .rateLimited: report.rateLimited += 1
         case .ok, .conflict, .badRequest, .unauthorized, .unexpectedStatus: break
