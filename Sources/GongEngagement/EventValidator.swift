@@ -292,7 +292,7 @@ private func isAlphanumeric(_ byte: UInt8) -> Bool {
 }
 
 /// Collects issues; the helpers return whether the value passed so callers can skip dependent checks.
-private struct IssueList {
+struct IssueList {
     var items: [ValidationIssue] = []
 
     mutating func add(_ path: String, _ message: String) {
@@ -420,7 +420,7 @@ private struct IssueList {
     }
 
     /// A short quoted prefix of `value` for messages.
-    private func quoted(_ value: String) -> String {
+    func quoted(_ value: String) -> String {
         let limit = 80
         if value.count <= limit { return "\"\(value)\"" }
         return "\"\(value.prefix(limit))…\""

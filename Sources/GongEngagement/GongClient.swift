@@ -1,7 +1,7 @@
 import CCurl
 import Foundation
 
-/// An HTTPS client for Gong's engagement API over libcurl: one call, one `GongCallResult`, no retries.
+/// An HTTPS client for Gong's event APIs (content shared, digital interaction) over libcurl: one call, one `GongCallResult`, no retries.
 ///
 /// One libcurl easy handle is created per client and reused for every call, so consecutive calls share one
 /// kept-alive connection (see `connectionsOpened`). Retrying, pacing and the 409-means-delivered rule belong to
@@ -13,8 +13,8 @@ import Foundation
 /// caller counts as delivered. A reset on a fresh connection is returned as `connectionReset`.
 ///
 /// **Threads.** A `GongClient` is *not* `Sendable` and has no lock: a libcurl easy handle must be used by one
-/// thread at a time, and `putContentShared` blocks its thread for up to `totalTimeout`. Create one client per
-/// sending loop and call it from one task. From async code prefer `putContentSharedOnThread`, which runs the
+/// thread at a time, and `send` blocks its thread for up to `totalTimeout`. Create one client per
+/// sending loop and call it from one task. From async code prefer `sendOnThread`, which runs the
 /// blocking transfer on its own thread instead of one of the few threads of Swift's cooperative pool.
 ///
 /// **Transport.** TLS peer and host verification are on, against the system CA store or `caFile`. Redirects are
@@ -28,9 +28,6 @@ import Foundation
 /// message of this type contains them: libcurl's error text is passed through `GongCredentials.redact` and the
 /// client's `description` names only the base URL.
 public final class GongClient {
-    /// The path of Gong's "content shared" endpoint.
-    public static let contentSharedPath = "/v2/customer-engagement/content/shared"
-
     /// The base URL the client was created with, without a trailing slash.
     public let baseURL: String
     /// The connect timeout in seconds.
@@ -80,8 +77,6 @@ public final class GongClient {
         }
         headerList = list
 
-        easy.set(CURLOPT_URL, base + GongClient.contentSharedPath)
-        easy.set(CURLOPT_CUSTOMREQUEST, "PUT")
         easy.set(CURLOPT_HTTPHEADER, list: list)
         easy.set(CURLOPT_USERAGENT, userAgent)
         easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
@@ -101,11 +96,14 @@ public final class GongClient {
         curl_slist_free_all(headerList)
     }
 
-    /// Sends one `PUT /v2/customer-engagement/content/shared` with `body` (a JSON `ContentSharedEvent`).
+    /// Sends `body` to `api`'s endpoint: `PUT /v2/customer-engagement/content/shared` (a JSON
+    /// `ContentSharedEvent`) or `POST /v2/digital-interaction` (a JSON `DigitalInteractionEvent`).
     ///
     /// Blocks until the response arrives or `totalTimeout` passes. Never throws: every outcome is a
-    /// `GongCallResult`.
-    public func putContentShared(_ body: [UInt8]) -> GongCallResult {
+    /// `GongCallResult`. Both APIs share the connection, the headers and the answer mapping.
+    public func send(_ body: [UInt8], to api: GongAPI = .contentShared) -> GongCallResult {
+        easy.set(CURLOPT_URL, baseURL + api.path)
+        easy.set(CURLOPT_CUSTOMREQUEST, api.method)
         easy.setCopiedBody(body)
         let (code, status) = easy.perform()
         totalConnections += easy.newConnections
@@ -123,14 +121,14 @@ public final class GongClient {
         )
     }
 
-    /// `putContentShared` on a dedicated thread, awaited: the blocking transfer never occupies a thread of
+    /// `send(_:to:)` on a dedicated thread, awaited: the blocking transfer never occupies a thread of
     /// Swift's cooperative pool (which an in-process server, such as `GongSandbox`, needs to answer).
     ///
     /// The same rule holds as for the blocking call: one call at a time per client; await it before the next.
-    public func putContentSharedOnThread(_ body: [UInt8]) async -> GongCallResult {
+    public func sendOnThread(_ body: [UInt8], to api: GongAPI = .contentShared) async -> GongCallResult {
         let box = UncheckedClient(client: self)
         return await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: box.client.putContentShared(body)) }
+            let thread = Thread { continuation.resume(returning: box.client.send(body, to: api)) }
             thread.name = "GongClient"
             thread.start()
         }
@@ -220,7 +218,7 @@ extension GongClient: CustomStringConvertible {
     public var description: String { "GongClient(\(credentials.redact(baseURL)))" }
 }
 
-/// Hands a client to the thread of `putContentSharedOnThread`; safe because the caller awaits that thread and
+/// Hands a client to the thread of `sendOnThread`; safe because the caller awaits that thread and
 /// uses the client from nowhere else meanwhile.
 private struct UncheckedClient: @unchecked Sendable {
     let client: GongClient

@@ -17,12 +17,15 @@ public struct LedgerEvent: Sendable, Hashable {
     /// The detection record (JSON) the body was built from, so `requeue` can rebuild the body with the current
     /// config; `nil` for events recorded before the ledger kept it.
     public var detection: Data?
+    /// The Gong API `body` is for: `content-shared` or `digital-interaction` (GongEngagement's `GongAPI`).
+    public var api: String
 
     /// Creates an event record.
     public init(
         eventId: String, contentId: String, messageKey: String, mailbox: String, position: SourcePosition, body: Data,
-        detection: Data? = nil
+        detection: Data? = nil, api: String = "content-shared"
     ) {
+        self.api = api
         self.eventId = eventId
         self.contentId = contentId
         self.messageKey = messageKey

@@ -26,9 +26,22 @@ public struct ClaimedEvent: Sendable, Hashable {
     public var enqueuedAt: Date
     /// Identifies this claim; `record` ignores state changes from a claim that was superseded.
     public var claimToken: String
+    /// The Gong API `body` is for.
+    public var api: String
+    /// Whether the event is bound to `api`: an attempt may have reached Gong there, so it is never sent to another
+    /// API (Gong's deduplication is only known to work within one API).
+    public var apiBound: Bool
+    /// The detection record `body` was built from (JSON), for rebuilding it for another API.
+    public var detection: Data?
 
     /// Creates a claimed event.
-    public init(eventId: String, body: Data, attempt: Int, enqueuedAt: Date, claimToken: String) {
+    public init(
+        eventId: String, body: Data, attempt: Int, enqueuedAt: Date, claimToken: String,
+        api: String = "content-shared", apiBound: Bool = false, detection: Data? = nil
+    ) {
+        self.api = api
+        self.apiBound = apiBound
+        self.detection = detection
         self.eventId = eventId
         self.body = body
         self.attempt = attempt
@@ -83,9 +96,19 @@ public struct AttemptEntry: Sendable, Hashable {
     public var gongRequestId: String?
     /// One line describing a failure; `nil` on success.
     public var error: String?
+    /// The Gong API the call went to (`nil` in entries read from before the ledger kept it).
+    public var api: String?
+    /// Whether the request may have reached Gong and been stored: anything but a refused connection, a DNS or TLS
+    /// failure, a 429, 401/403 or a rejection (400/413/422). Recording such an attempt binds the event to `api`.
+    public var mayHaveReachedGong: Bool
 
     /// Creates an entry.
-    public init(at: Date, status: Int?, gongRequestId: String?, error: String?) {
+    public init(
+        at: Date, status: Int?, gongRequestId: String?, error: String?, api: String? = nil,
+        mayHaveReachedGong: Bool = true
+    ) {
+        self.api = api
+        self.mayHaveReachedGong = mayHaveReachedGong
         self.at = at
         self.status = status
         self.gongRequestId = gongRequestId

@@ -49,6 +49,15 @@ extension ShareLedger {
         }
     }
 
+    /// The Gong API `eventId`'s stored body is for (`content-shared` or `digital-interaction`), and whether the event
+    /// is bound to it (an attempt may have reached Gong there); `nil` when unknown.
+    public func api(of eventId: String) throws -> (api: String, bound: Bool)? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT api, api_bound FROM events WHERE event_id = ?", arguments: [eventId])
+                .map { ($0["api"], $0["api_bound"]) }
+        }
+    }
+
     /// The exact stored Gong request body of `eventId`, or `nil` when unknown.
     public func body(of eventId: String) throws -> Data? {
         try read { db in
@@ -97,13 +106,13 @@ extension ShareLedger {
         try db.execute(
             sql: """
                 INSERT INTO events (event_id, content_id, message_key, mailbox, source_kind, source_name,
-                    source_index, source_offset, source_uid_validity, source_uid, body, detection, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    source_index, source_offset, source_uid_validity, source_uid, body, detection, api, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (event_id) DO NOTHING
                 """,
             arguments: [
                 event.eventId, event.contentId, event.messageKey, event.mailbox, event.position.kind, name,
-                index, offset, uidValidity, uid, event.body, event.detection, unixSeconds(now),
+                index, offset, uidValidity, uid, event.body, event.detection, event.api, unixSeconds(now),
             ])
         guard db.changesCount == 1 else { return false }
         try db.execute(

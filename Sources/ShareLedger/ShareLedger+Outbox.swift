@@ -23,7 +23,7 @@ extension ShareLedger {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT o.event_id, o.attempts, o.created_at, e.body
+                    SELECT o.event_id, o.attempts, o.created_at, e.body, e.api, e.api_bound, e.detection
                     FROM outbox o JOIN events e ON e.event_id = o.event_id
                     WHERE o.state = 'pending'
                        OR (o.state = 'retry' AND o.next_attempt_at <= ?)
@@ -46,7 +46,8 @@ extension ShareLedger {
                 claimed.append(
                     ClaimedEvent(
                         eventId: eventId, body: row["body"], attempt: attempts + 1,
-                        enqueuedAt: unixDate(row["created_at"]), claimToken: token))
+                        enqueuedAt: unixDate(row["created_at"]), claimToken: token, api: row["api"],
+                        apiBound: row["api_bound"], detection: row["detection"]))
             }
             return claimed
         }
@@ -71,13 +72,16 @@ extension ShareLedger {
             if let attempt = update.attempt {
                 try db.execute(
                     sql: """
-                        INSERT INTO attempts (event_id, at, http_status, gong_request_id, error)
-                        VALUES (?, ?, ?, ?, ?)
+                        INSERT INTO attempts (event_id, at, http_status, gong_request_id, error, api)
+                        VALUES (?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         eventId, unixSeconds(attempt.at), attempt.status, attempt.gongRequestId,
-                        attempt.error.map(SecretScrubber.scrub),
+                        attempt.error.map(SecretScrubber.scrub), attempt.api,
                     ])
+                if attempt.mayHaveReachedGong {
+                    try db.execute(sql: "UPDATE events SET api_bound = 1 WHERE event_id = ?", arguments: [eventId])
+                }
             }
             let current = try Row.fetchOne(
                 db, sql: "SELECT state, claim_token FROM outbox WHERE event_id = ?", arguments: [eventId])
@@ -102,6 +106,24 @@ extension ShareLedger {
                     unixSeconds(now), eventId,
                 ])
             return .applied
+        }
+    }
+
+    /// Replaces the body of a claimed event with one built for another Gong API, while the event is not bound to
+    /// its API (no attempt that may have reached Gong) and the claim is still this run's. Returns `false` (and
+    /// changes nothing) otherwise: the caller then sends the stored body to the stored API.
+    @discardableResult
+    public func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date = Date()) throws -> Bool {
+        try writeImmediate { db in
+            try db.execute(
+                sql: """
+                    UPDATE events SET api = ?, body = ?
+                    WHERE event_id = ? AND api_bound = 0
+                      AND EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.event_id
+                                  AND o.state = 'sending' AND o.claim_token = ?)
+                    """,
+                arguments: [api, body, claim.eventId, claim.claimToken])
+            return db.changesCount == 1
         }
     }
 
@@ -143,7 +165,7 @@ extension ShareLedger {
             ).map { row in
                 AttemptEntry(
                     at: unixDate(row["at"]), status: row["http_status"], gongRequestId: row["gong_request_id"],
-                    error: row["error"])
+                    error: row["error"], api: row["api"])
             }
         }
     }

@@ -15,6 +15,10 @@ public struct RecordedEvent: Sendable, Hashable {
     public var state: OutboxState
     /// When the event entered the ledger.
     public var createdAt: Date
+    /// The Gong API `body` is for.
+    public var api: String = "content-shared"
+    /// Whether the event is bound to `api` (an attempt may have reached Gong there).
+    public var apiBound = false
 }
 
 /// Which events `requeue` selects.
@@ -51,7 +55,7 @@ extension ShareLedger {
             arguments += selection.eventIds.map { $0 as any DatabaseValueConvertible }
         }
         let sql = """
-            SELECT e.event_id, e.mailbox, e.body, e.detection, o.state, e.created_at
+            SELECT e.event_id, e.mailbox, e.body, e.detection, o.state, e.created_at, e.api, e.api_bound
             FROM events e JOIN outbox o ON o.event_id = e.event_id
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY e.created_at, e.rowid
@@ -60,7 +64,8 @@ extension ShareLedger {
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                 RecordedEvent(
                     eventId: row["event_id"], mailbox: row["mailbox"], body: row["body"], detection: row["detection"],
-                    state: OutboxState(rawValue: row["state"]) ?? .pending, createdAt: unixDate(row["created_at"]))
+                    state: OutboxState(rawValue: row["state"]) ?? .pending, createdAt: unixDate(row["created_at"]),
+                    api: row["api"], apiBound: row["api_bound"])
             }
         }
     }
@@ -84,9 +89,13 @@ extension ShareLedger {
     /// Puts `eventId` back in the outbox as `pending` with `body` (rebuilt, or the stored one), keeping its attempt
     /// log and writing what it was (state, last status and error, attempts) to the requeue log, in one transaction.
     ///
-    /// A delivered event is left alone (`false`): Gong has it. Call while holding the run lock.
+    /// A delivered event is left alone (`false`): Gong has it. `api`, when given, is the Gong API `body` is for; an
+    /// event bound to its API (an attempt may have reached Gong there) cannot move to another one
+    /// (`invalidArgument`). Call while holding the run lock.
     @discardableResult
-    public func requeue(eventId: String, body: Data, rebuilt: Bool, now: Date = Date()) throws -> Bool {
+    public func requeue(
+        eventId: String, body: Data, rebuilt: Bool, api: String? = nil, now: Date = Date()
+    ) throws -> Bool {
         try writeImmediate { db in
             guard
                 let row = try Row.fetchOne(
@@ -97,6 +106,15 @@ extension ShareLedger {
             }
             let state: String = row["state"]
             guard state != OutboxState.delivered.rawValue else { return false }
+            if let api,
+                let bound = try Row.fetchOne(
+                    db, sql: "SELECT api FROM events WHERE event_id = ? AND api_bound = 1", arguments: [eventId]),
+                bound["api"] as String != api
+            {
+                throw LedgerError(
+                    code: .invalidArgument, path: path,
+                    message: "event \(eventId) may have reached Gong's \(bound["api"] as String) API; it stays there")
+            }
             try db.execute(
                 sql: """
                     INSERT INTO requeues (event_id, at, previous_state, previous_status, previous_error, attempts,
@@ -107,7 +125,9 @@ extension ShareLedger {
                     eventId, unixSeconds(now), state, row["last_status"] as Int?, row["last_error"] as String?,
                     row["attempts"] as Int, rebuilt,
                 ])
-            try db.execute(sql: "UPDATE events SET body = ? WHERE event_id = ?", arguments: [body, eventId])
+            try db.execute(
+                sql: "UPDATE events SET body = ?, api = COALESCE(?, api) WHERE event_id = ?",
+                arguments: [body, api, eventId])
             try db.execute(
                 sql: """
                     UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, claim_token = NULL,

@@ -127,6 +127,20 @@ public final class ShareLedger: Sendable {
                     DROP TABLE daily_quota;
                     """)
         }
+        // v3: which Gong API each event's body is for (`content-shared`, `digital-interaction`), whether it is bound
+        // to that API (an attempt may have reached Gong there), and the API of every attempt. Events recorded
+        // before are content-shared, and bound when they have any attempt.
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN api TEXT NOT NULL DEFAULT 'content-shared';
+                    ALTER TABLE events ADD COLUMN api_bound INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE attempts ADD COLUMN api TEXT;
+                    UPDATE events SET api_bound = 1
+                        WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.event_id = events.event_id);
+                    UPDATE attempts SET api = 'content-shared';
+                    """)
+        }
         return migrator
     }
 

@@ -57,12 +57,12 @@ struct GongClientProxyTests {
         let client = GongClient(
             baseURL: "http://gong-proxy-check.invalid", credentials: .bearer(token: "proxy-test-token"),
             totalTimeout: 10)
-        let result = await client.putContentSharedOnThread(Array("{\"probe\":true}".utf8))
+        let result = await client.sendOnThread(Array("{\"probe\":true}".utf8))
         #expect(result == .response(status: 200, requestId: "via-proxy1", errors: [], retryAfterSeconds: nil))
         // A host in no_proxy is contacted directly: it does not resolve, so a DNS failure, not the proxy.
         let direct = GongClient(
             baseURL: "http://gong-direct.invalid", credentials: .bearer(token: "proxy-test-token"), totalTimeout: 10)
-        guard case .transportError(.dnsFailure, _) = await direct.putContentSharedOnThread([]) else {
+        guard case .transportError(.dnsFailure, _) = await direct.sendOnThread([]) else {
             Issue.record("no_proxy host should be resolved directly")
             return
         }

@@ -105,7 +105,7 @@ struct GongClientTLSTests {
         let credentials = GongCredentials.bearer(token: "tls-test-token-5f1e")
 
         let untrusted = GongClient(baseURL: server.baseURL, credentials: credentials, totalTimeout: 5)
-        let refused = untrusted.putContentShared(GongClientTests.event("tls-untrusted"))
+        let refused = untrusted.send(GongClientTests.event("tls-untrusted"))
         guard case .transportError(.tls, let message) = refused else {
             Issue.record("expected a tls transport error, got \(refused)")
             return
@@ -115,7 +115,7 @@ struct GongClientTLSTests {
 
         let trusted = GongClient(
             baseURL: server.baseURL, credentials: credentials, totalTimeout: 5, caFile: server.certificatePath)
-        let accepted = trusted.putContentShared(GongClientTests.event("tls-trusted"))
+        let accepted = trusted.send(GongClientTests.event("tls-trusted"))
         guard case .response(200, "4412312312312312312", _, nil) = accepted else {
             Issue.record("expected 200 over TLS, got \(accepted)")
             return
@@ -124,7 +124,7 @@ struct GongClientTLSTests {
 
         let wrongCA = GongClient(
             baseURL: server.baseURL, credentials: credentials, totalTimeout: 5, caFile: "/nonexistent/ca.pem")
-        guard case .transportError(.tls, _) = wrongCA.putContentShared(GongClientTests.event("tls-missing-ca")) else {
+        guard case .transportError(.tls, _) = wrongCA.send(GongClientTests.event("tls-missing-ca")) else {
             Issue.record("a missing caFile must be a tls error")
             return
         }

@@ -35,7 +35,7 @@ struct GongClientTests {
         let server = try await Self.sandbox()
         let client = GongClient(baseURL: server.baseURL + "/", credentials: Self.basic, totalTimeout: 5)
         for index in 0..<3 {
-            let result = await client.putContentSharedOnThread(Self.event("ok\(index)"))
+            let result = await client.sendOnThread(Self.event("ok\(index)"))
             guard case .response(200, let requestId?, let errors, nil) = result else {
                 Issue.record("expected 200, got \(result)")
                 continue
@@ -54,7 +54,7 @@ struct GongClientTests {
     func bearer() async throws {
         let server = try await Self.sandbox()
         let client = GongClient(baseURL: server.baseURL, credentials: .bearer(token: Self.token), totalTimeout: 5)
-        #expect(await client.putContentSharedOnThread(Self.event("b1")).status == 200)
+        #expect(await client.sendOnThread(Self.event("b1")).status == 200)
         await server.stop()
     }
 
@@ -62,8 +62,8 @@ struct GongClientTests {
     func conflict() async throws {
         let server = try await Self.sandbox()
         let client = GongClient(baseURL: server.baseURL, credentials: Self.basic, totalTimeout: 5)
-        #expect(await client.putContentSharedOnThread(Self.event("dup")).status == 200)
-        let result = await client.putContentSharedOnThread(Self.event("dup"))
+        #expect(await client.sendOnThread(Self.event("dup")).status == 200)
+        let result = await client.sendOnThread(Self.event("dup"))
         guard case .response(409, let requestId, let errors, _) = result else {
             Issue.record("expected 409, got \(result)")
             await server.stop()
@@ -81,7 +81,7 @@ struct GongClientTests {
         let body =
             #"{"reportingSystem":"x","eventTimestamp":"tomorrow","contentId":"c","contentUrl":"nope","#
             + #""contentTitle":"t","recipients":[{"name":"No Email"}]}"#
-        let result = await client.putContentSharedOnThread(Array(body.utf8))
+        let result = await client.sendOnThread(Array(body.utf8))
         guard case .response(400, _, let errors, _) = result else {
             Issue.record("expected 400, got \(result)")
             await server.stop()
@@ -90,7 +90,7 @@ struct GongClientTests {
         #expect(errors.contains { $0.hasPrefix("eventTimestamp: ") })
         #expect(errors.contains { $0.hasPrefix("contentUrl: ") })
         #expect(errors.contains { $0.hasPrefix("recipients[0].email: ") })
-        #expect(await client.putContentSharedOnThread(Array("not json".utf8)).status == 400)
+        #expect(await client.sendOnThread(Array("not json".utf8)).status == 400)
         await server.stop()
     }
 
@@ -102,7 +102,7 @@ struct GongClientTests {
             .basic(accessKey: "wrong", secret: Self.secret), .bearer(token: "wrong"), .bearer(token: ""),
         ] {
             let client = GongClient(baseURL: server.baseURL, credentials: credentials, totalTimeout: 5)
-            let result = await client.putContentSharedOnThread(Self.event("u"))
+            let result = await client.sendOnThread(Self.event("u"))
             guard case .response(401, let requestId, let errors, _) = result else {
                 Issue.record("expected 401, got \(result)")
                 continue
@@ -118,8 +118,8 @@ struct GongClientTests {
     func rateLimited() async throws {
         let server = try await Self.sandbox(rate: 1)
         let client = GongClient(baseURL: server.baseURL, credentials: Self.basic, totalTimeout: 5)
-        #expect(await client.putContentSharedOnThread(Self.event("r1")).status == 200)
-        let result = await client.putContentSharedOnThread(Self.event("r2"))
+        #expect(await client.sendOnThread(Self.event("r1")).status == 200)
+        let result = await client.sendOnThread(Self.event("r2"))
         guard case .response(429, let requestId, let errors, let retryAfter) = result else {
             Issue.record("expected 429, got \(result)")
             await server.stop()
@@ -135,7 +135,7 @@ struct GongClientTests {
     func serverError() async throws {
         let server = try await Self.sandbox(faults: SandboxFaults(failRate: 1))
         let client = GongClient(baseURL: server.baseURL, credentials: Self.basic, totalTimeout: 5)
-        let result = await client.putContentSharedOnThread(Self.event("s1"))
+        let result = await client.sendOnThread(Self.event("s1"))
         guard case .response(500, let requestId, let errors, nil) = result else {
             Issue.record("expected 500, got \(result)")
             await server.stop()
@@ -150,7 +150,7 @@ struct GongClientTests {
     func acceptThenDrop() async throws {
         let server = try await Self.sandbox(faults: SandboxFaults(dropRate: 1))
         let client = GongClient(baseURL: server.baseURL, credentials: Self.basic, totalTimeout: 5)
-        let result = await client.putContentSharedOnThread(Self.event("drop1"))
+        let result = await client.sendOnThread(Self.event("drop1"))
         guard case .transportError(.connectionReset, let message) = result else {
             Issue.record("expected connectionReset, got \(result)")
             await server.stop()
@@ -163,7 +163,7 @@ struct GongClientTests {
         // The same client then works on a fresh connection to a healthy server.
         let healthy = try await Self.sandbox()
         let next = GongClient(baseURL: healthy.baseURL, credentials: Self.basic, totalTimeout: 5)
-        #expect(await next.putContentSharedOnThread(Self.event("after-drop")).status == 200)
+        #expect(await next.sendOnThread(Self.event("after-drop")).status == 200)
         await healthy.stop()
     }
 
@@ -172,7 +172,7 @@ struct GongClientTests {
         let server = try await Self.sandbox(faults: SandboxFaults(latencyMilliseconds: 3_000))
         let client = GongClient(baseURL: server.baseURL, credentials: Self.basic, totalTimeout: 0.4)
         let start = ContinuousClock.now
-        let result = await client.putContentSharedOnThread(Self.event("t1"))
+        let result = await client.sendOnThread(Self.event("t1"))
         let elapsed = ContinuousClock.now - start
         guard case .transportError(.timeout, let message) = result else {
             Issue.record("expected timeout, got \(result)")
@@ -191,7 +191,7 @@ struct GongClientTests {
         await server.stop()
         let client = GongClient(baseURL: "http://127.0.0.1:\(port)", credentials: Self.basic, totalTimeout: 5)
         guard
-            case .transportError(.connectionRefused, let message) = await client.putContentSharedOnThread(
+            case .transportError(.connectionRefused, let message) = await client.sendOnThread(
                 Self.event("c"))
         else {
             Issue.record("expected connectionRefused")
@@ -204,7 +204,7 @@ struct GongClientTests {
     func dnsFailure() async {
         let client = GongClient(
             baseURL: "http://gong-client-test.invalid", credentials: Self.basic, connectTimeout: 3, totalTimeout: 5)
-        guard case .transportError(.dnsFailure, _) = await client.putContentSharedOnThread(Self.event("d")) else {
+        guard case .transportError(.dnsFailure, _) = await client.sendOnThread(Self.event("d")) else {
             Issue.record("expected dnsFailure")
             return
         }
@@ -215,7 +215,7 @@ struct GongClientTests {
         let server = try await Self.sandbox()
         let client = GongClient(
             baseURL: "https://127.0.0.1:\(server.port)", credentials: Self.basic, totalTimeout: 5)
-        let result = await client.putContentSharedOnThread(Self.event("tls"))
+        let result = await client.sendOnThread(Self.event("tls"))
         guard case .transportError(.tls, _) = result else {
             Issue.record("expected tls, got \(result)")
             await server.stop()
@@ -228,7 +228,7 @@ struct GongClientTests {
     @Test("an unsupported scheme is refused by libcurl before any connection")
     func unsupportedScheme() async {
         let client = GongClient(baseURL: "ftp://127.0.0.1:1", credentials: Self.basic, totalTimeout: 2)
-        guard case .transportError(.other, let message) = await client.putContentSharedOnThread(Self.event("s")) else {
+        guard case .transportError(.other, let message) = await client.sendOnThread(Self.event("s")) else {
             Issue.record("expected other")
             return
         }
@@ -259,7 +259,7 @@ struct GongClientTests {
                 ("http://\(Self.accessKey):\(Self.secret)@127.0.0.1:\(refusedPort)", 5.0),
             ] {
                 let client = GongClient(baseURL: base, credentials: credentials, totalTimeout: timeout)
-                let result = await client.putContentSharedOnThread(Self.event("secret-\(texts.count)"))
+                let result = await client.sendOnThread(Self.event("secret-\(texts.count)"))
                 texts.append(result.description)
                 texts.append("\(result)")
                 texts.append(client.description)
@@ -268,7 +268,7 @@ struct GongClientTests {
             }
             // A wrong secret in a 401 is not echoed either.
             let wrong = GongClient(baseURL: server.baseURL, credentials: .bearer(token: "wrong"), totalTimeout: 5)
-            texts.append(await wrong.putContentSharedOnThread(Self.event("w")).description)
+            texts.append(await wrong.sendOnThread(Self.event("w")).description)
         }
         #expect(texts.count > 30)
         for text in texts {

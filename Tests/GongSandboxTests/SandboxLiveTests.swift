@@ -16,11 +16,11 @@ struct SandboxLiveTests {
         #expect(server.baseURL == "http://127.0.0.1:\(server.port)")
         let client = GongClient(
             baseURL: server.baseURL, credentials: .basic(accessKey: F.accessKey, secret: F.secret), totalTimeout: 5)
-        let result = await client.putContentSharedOnThread(F.json(F.event(id: "live-1")))
+        let result = await client.sendOnThread(F.json(F.event(id: "live-1")))
         #expect(result.status == 200)
         #expect(await server.storedEvents().map(\.event.eventId) == ["live-1"])
         await server.stop()
-        let after = await client.putContentSharedOnThread(F.json(F.event(id: "live-2")))
+        let after = await client.sendOnThread(F.json(F.event(id: "live-2")))
         guard case .transportError(let kind, _) = after else {
             Issue.record("expected a transport error after stop, got \(after)")
             return
@@ -46,7 +46,7 @@ struct SandboxLiveTests {
             GongSandboxConfiguration(callsPerSecond: 0, faults: SandboxFaults(failRate: 1)))
         let client = GongClient(baseURL: server.baseURL, credentials: .bearer(token: "any"), totalTimeout: 5)
         for index in 0..<3 {
-            let result = await client.putContentSharedOnThread(F.json(F.event(id: "f\(index)")))
+            let result = await client.sendOnThread(F.json(F.event(id: "f\(index)")))
             guard case .response(500, let requestId, let errors, _) = result else {
                 Issue.record("expected 500, got \(result)")
                 continue
@@ -64,7 +64,7 @@ struct SandboxLiveTests {
         let server = try await GongSandbox.start(
             GongSandboxConfiguration(callsPerSecond: 0, faults: SandboxFaults(dropRate: 1)))
         let client = GongClient(baseURL: server.baseURL, credentials: .bearer(token: "any"), totalTimeout: 5)
-        let result = await client.putContentSharedOnThread(F.json(F.event(id: "d1")))
+        let result = await client.sendOnThread(F.json(F.event(id: "d1")))
         guard case .transportError(let kind, _) = result else {
             Issue.record("expected a transport error, got \(result)")
             await server.stop()
@@ -72,7 +72,7 @@ struct SandboxLiveTests {
         }
         #expect(kind == .connectionReset)
         #expect(await server.storedEvents().map(\.event.eventId) == ["d1"])
-        _ = await client.putContentSharedOnThread(F.json(F.event(id: "d1")))
+        _ = await client.sendOnThread(F.json(F.event(id: "d1")))
         let stats = await server.stats()
         #expect(stats.dropped == 2)
         #expect(stats.ok == 0)
@@ -89,7 +89,7 @@ struct SandboxLiveTests {
         var seen: [String: Int] = [:]
         var acknowledged: Set<String> = []
         for index in 0..<30 {
-            let result = await client.putContentSharedOnThread(F.json(F.event(id: "m\(index)")))
+            let result = await client.sendOnThread(F.json(F.event(id: "m\(index)")))
             let key = result.status.map(String.init) ?? "dropped"
             seen[key, default: 0] += 1
             if result.status == 200 || result.status == 409 { acknowledged.insert("m\(index)") }

@@ -25,7 +25,7 @@ struct TimelineBrowserTests {
         let client = GongClient(baseURL: server.baseURL, credentials: .bearer(token: "open"), totalTimeout: 5)
         for event in Self.sampleEvents() {
             let body = Array(try JSONEncoder().encode(event))
-            #expect(await client.putContentSharedOnThread(body).status == 200)
+            #expect(await client.sendOnThread(body).status == 200)
         }
         let scratch = NSTemporaryDirectory() + "timeline-browser-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)

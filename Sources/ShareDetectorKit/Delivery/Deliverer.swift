@@ -98,7 +98,7 @@ public final class Deliverer {
     ) {
         self.init(
             ledger: ledger, account: account, options: options, clock: clock, diagnostics: diagnostics,
-            send: { client.putContentShared([UInt8]($0.body)) })
+            send: { client.send([UInt8]($0.body)) })
     }
 
     /// Delivers every due event until none is due or sending must stop.
