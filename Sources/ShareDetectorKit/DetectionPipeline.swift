@@ -31,8 +31,10 @@ public struct DetectionPipeline: Sendable {
         public var detection: DetectionResult
         /// The detection records, one per share (what the ledger keeps beside each event).
         public var records: [DetectionRecord]
-        /// The events to post, in the order of `records`.
+        /// The content-shared events of `records`, in their order (the share as `test` shows and checks it).
         public var events: [ContentSharedEvent]
+        /// The request bodies to post for the config's `gong.api`, in the order of `records`.
+        public var gongEvents: [GongEvent]
     }
 
     /// Runs one message through the pipeline.
@@ -40,8 +42,13 @@ public struct DetectionPipeline: Sendable {
         let message = try parser.parse(raw.bytes)
         let detection = detector.detect(message)
         let records = builder.records(for: detection, message: message, raw: raw, mailbox: mailbox)
+        let gongEvents = records.map { builder.gongEvent(from: $0) }
+        let events = zip(records, gongEvents).map { record, body in
+            if case .contentShared(let event) = body { return event }
+            return builder.event(from: record)
+        }
         return Outcome(
-            message: message, detection: detection, records: records, events: records.map { builder.event(from: $0) })
+            message: message, detection: detection, records: records, events: events, gongEvents: gongEvents)
     }
 
     /// Loads the rules a config names: the built-in rules (unless disabled), the config's rule paths and extra paths.
@@ -53,15 +60,16 @@ public struct DetectionPipeline: Sendable {
     }
 }
 
-/// One event as `test --json` prints it: the exact Gong request body plus a `source` object.
+/// One event as `test --json` prints it: the exact Gong request body (for the config's `gong.api`) plus a `source`
+/// object.
 public struct EventLine: Encodable {
     /// The Gong body.
-    public var event: ContentSharedEvent
+    public var event: GongEvent
     /// Where the message came from.
     public var source: MessagePosition
 
     /// Creates a line.
-    public init(event: ContentSharedEvent, source: MessagePosition) {
+    public init(event: GongEvent, source: MessagePosition) {
         self.event = event
         self.source = source
     }

@@ -3,7 +3,8 @@ import MailFetching
 import MailParsing
 import ShareDetection
 
-/// Turns the shares detected in a message into Gong `ContentSharedEvent`s, per the product's field mapping.
+/// Turns the shares detected in a message into Gong events, per the product's field mapping: a
+/// `ContentSharedEvent`, and for `gong.api: digital-interaction` the `DigitalInteractionEvent` mapped from it.
 public struct EventBuilder: Sendable {
     /// The team's settings.
     public var config: TeamConfig
@@ -29,6 +30,11 @@ public struct EventBuilder: Sendable {
     /// The deterministic `eventId` of (message, content).
     public static func eventID(messageKey: String, contentId: String) -> String {
         "sd1e-" + SHA256.hex("event\u{0}\(messageKey)\u{0}\(contentId)").prefix(40)
+    }
+
+    /// The deterministic `sessionId` of a message: every share of one message has the same (digital interactions).
+    public static func sessionID(messageKey: String) -> String {
+        "sd1m-" + SHA256.hex("session\u{0}\(messageKey)").prefix(40)
     }
 
     /// The deterministic `shareId` of (message, content).
@@ -109,6 +115,32 @@ public struct EventBuilder: Sendable {
         event.eventProperties = Self.eventProperties(record)
         event.workspaceId = config.gong.workspaceId
         return event
+    }
+
+    /// The Gong request body of a detection record for `api` (default: the config's `gong.api`): the
+    /// content-shared event of ``event(from:content:)``, or the digital interaction mapped from it with the
+    /// message's session and the person's own CRM account. Both carry the same `eventId`.
+    public func gongEvent(
+        from record: DetectionRecord, content: DetectionRecord.Content? = nil, api: GongAPI? = nil
+    ) -> GongEvent {
+        let shared = event(from: record, content: content)
+        switch api ?? config.gong.api {
+        case .contentShared:
+            return .contentShared(shared)
+        case .digitalInteraction:
+            var interaction = DigitalInteractionEvent(
+                contentShared: shared, sessionId: Self.sessionID(messageKey: record.messageKey))
+            // The engagement event names the first external recipient's account that is listed; the interaction's
+            // person is the first recipient, so their company gets their own account (or none).
+            if let email = interaction.person.email, var company = interaction.person.company {
+                let domain = email.lastIndex(of: "@").map { String(email[email.index(after: $0)...]) } ?? ""
+                company.companyBusinessContexts = Self.crmAccount(for: domain, in: config.crmAccounts).map {
+                    [DigitalInteractionEvent.BusinessContext(objectType: "ACCOUNT", objectId: $0, systemName: "Salesforce")]
+                }
+                interaction.person.company = company
+            }
+            return .digitalInteraction(interaction)
+        }
     }
 
     /// The account of `domain`: the listed domain itself, else the nearest listed parent domain

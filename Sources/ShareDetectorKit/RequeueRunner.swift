@@ -9,7 +9,8 @@ import ShareLedger
 /// The `eventId` never changes (it comes from the message and the recorded `contentId`), so an event Gong already
 /// has is answered 409 and recorded as delivered: a requeue can never duplicate. Delivered events are never
 /// requeued. Events recorded before the ledger kept detection records keep their stored body, with the config's
-/// `reportingSystem` and `workspaceId` applied.
+/// `reportingSystem` and `workspaceId` applied. The body is built for the configured `gong.api`, except for an event
+/// bound to the API an earlier attempt may have reached (docs/delivery.md, "Switching the API").
 public struct RequeueRunner {
     /// What one requeue did.
     public struct Report: Sendable, Codable, Equatable {
@@ -25,6 +26,8 @@ public struct RequeueRunner {
             public var rebuilt: Bool
             /// Validation problems or the reason it was left alone.
             public var problems: [String]
+            /// The Gong API its body is for now: the configured one, or the one it is bound to.
+            public var api: String?
         }
 
         /// Every selected event.
@@ -101,28 +104,26 @@ public struct RequeueRunner {
                 var item = Report.Item(
                     eventId: candidate.eventId, previousState: candidate.state.rawValue, outcome: "", rebuilt: false,
                     problems: [])
+                // A bound event (an attempt may have reached Gong there) stays on its API; others go to the
+                // configured one.
+                let api = candidate.apiBound ? GongAPI(rawValue: candidate.api) ?? config.gong.api : config.gong.api
+                item.api = api.rawValue
                 let body: Data
-                switch rebuild(candidate, builder: builder) {
+                switch rebuild(candidate, for: api, builder: builder) {
                 case .failure(let reason):
-                    item.outcome = "not a share any more"
+                    item.outcome = reason.reason.hasPrefix("invalid: ") ? "invalid" : "not a share any more"
                     item.problems = [reason.reason]
                     report.items.append(item)
                     continue
-                case .success(let (event, rebuilt)):
+                case .success(let (encoded, rebuilt)):
                     item.rebuilt = rebuilt
-                    let issues = EventValidator.validate(event)
-                    guard issues.isEmpty, let encoded = try? ScanRunner.encoder.encode(event) else {
-                        item.outcome = "invalid"
-                        item.problems = issues.map(\.description)
-                        report.items.append(item)
-                        continue
-                    }
                     body = encoded
                 }
                 if dryRun {
                     item.outcome = "would requeue"
                 } else {
-                    let done = try session.ledger.requeue(eventId: candidate.eventId, body: body, rebuilt: item.rebuilt)
+                    let done = try session.ledger.requeue(
+                        eventId: candidate.eventId, body: body, rebuilt: item.rebuilt, api: api.rawValue)
                     item.outcome = done ? "requeued" : "already delivered"
                 }
                 report.items.append(item)
@@ -135,27 +136,23 @@ public struct RequeueRunner {
         return report
     }
 
-    /// The event rebuilt with the current config and rules, and whether it came from a detection record.
-    func rebuild(_ stored: RecordedEvent, builder: EventBuilder) -> Result<(ContentSharedEvent, Bool), RebuildError> {
-        if let data = stored.detection, let record = try? JSONDecoder().decode(DetectionRecord.self, from: data) {
+    /// The event's body for `api`, rebuilt with the current config and rules, and whether it came from a detection
+    /// record.
+    func rebuild(
+        _ stored: RecordedEvent, for api: GongAPI, builder: EventBuilder
+    ) -> Result<(Data, Bool), EventRebuildError> {
+        var content: DetectionRecord.Content?
+        let record = stored.detection.flatMap { try? JSONDecoder().decode(DetectionRecord.self, from: $0) }
+        if let record {
             guard case .content(let match, _) = rules.classify(record.link) else {
                 return .failure(
-                    RebuildError(
+                    EventRebuildError(
                         "the current rules no longer classify its link as content (rule \(record.content.ruleId))"))
             }
-            return .success((builder.event(from: record, content: DetectionRecord.Content(match)), true))
+            content = DetectionRecord.Content(match)
         }
-        guard var event = try? JSONDecoder().decode(ContentSharedEvent.self, from: stored.body) else {
-            return .failure(RebuildError("its stored body cannot be read"))
-        }
-        event.reportingSystem = config.gong.reportingSystem
-        event.workspaceId = config.gong.workspaceId
-        return .success((event, false))
-    }
-
-    /// Why an event could not be rebuilt.
-    struct RebuildError: Error {
-        var reason: String
-        init(_ reason: String) { self.reason = reason }
+        return builder.rebuild(
+            detection: stored.detection, body: stored.body, recordedAPI: stored.api, for: api, content: content
+        ).map { ($0, record != nil) }
     }
 }

@@ -68,7 +68,7 @@ public struct RuleTestRunner {
                 summary.events += outcome.events.count
                 switch mode {
                 case .json:
-                    for event in outcome.events {
+                    for event in outcome.gongEvents {
                         output.line(
                             bytes: (try? encoder.encode(EventLine(event: event, source: raw.position))) ?? Data())
                     }
@@ -90,13 +90,42 @@ public struct RuleTestRunner {
 
 /// The readable rendering of an event.
 public enum EventTextView {
+    /// One block per event, of either API.
+    public static func render(_ event: GongEvent, source: MessagePosition) -> String {
+        switch event {
+        case .contentShared(let shared): return render(shared, source: source)
+        case .digitalInteraction(let interaction): return render(interaction, source: source)
+        }
+    }
+
+    /// One block for a digital interaction: the same lines as for content shared, read from its fields.
+    public static func render(_ event: DigitalInteractionEvent, source: MessagePosition) -> String {
+        var lines = ["── \(source.file)  message \(source.index) at byte \(source.byteOffset)"]
+        func add(_ label: String, _ value: String?) { append(&lines, label, value) }
+        func field(_ name: String) -> String? { event.customFields?.first { $0.name == name }?.value }
+        add("action:", event.eventType)
+        add("title:", event.content.contentTitle)
+        add("contentId:", event.content.contentId)
+        add("url:", event.content.contentUrl)
+        add("when:", event.timestamp)
+        add("sharer:", field("sharerName").map { "\($0) <\(field("sharerEmail") ?? "")>" } ?? field("sharerEmail"))
+        let person = event.person.name.map { "\($0) <\(event.person.email ?? "")>" } ?? event.person.email
+        add("to:", ([person] + [field("otherRecipients")]).compactMap { $0 }.joined(separator: ", "))
+        add("subject:", field("messageSubject"))
+        add("eventId:", event.eventId)
+        add("api:", GongAPI.digitalInteraction.rawValue)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func append(_ lines: inout [String], _ label: String, _ value: String?) {
+        guard let value, !value.isEmpty else { return }
+        lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
+    }
+
     /// One block per event.
     public static func render(_ event: ContentSharedEvent, source: MessagePosition) -> String {
         var lines = ["── \(source.file)  message \(source.index) at byte \(source.byteOffset)"]
-        func add(_ label: String, _ value: String?) {
-            guard let value, !value.isEmpty else { return }
-            lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
-        }
+        func add(_ label: String, _ value: String?) { append(&lines, label, value) }
         add("action:", event.actionName)
         add("title:", event.contentTitle)
         add("contentId:", event.contentId)

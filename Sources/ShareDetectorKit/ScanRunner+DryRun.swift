@@ -42,7 +42,7 @@ extension ScanRunner {
                             output.line(
                                 bytes: event.body.dropLast(1) + Array(",\"source\":".utf8)
                                     + ((try? Self.encoder.encode(raw.position)) ?? Data()) + Array("}".utf8))
-                        } else if let decoded = try? JSONDecoder().decode(ContentSharedEvent.self, from: event.body) {
+                        } else if let decoded = Self.decode(event) {
                             output.line(
                                 EventTextView.render(decoded, source: raw.position)
                                     + (known ? "            (already in the ledger)\n" : ""))
@@ -55,5 +55,16 @@ extension ScanRunner {
         summary.exitCode = Self.exitCode(summary)
         printSummary(summary)
         return summary
+    }
+
+    /// A recorded body read back for the text view, by the API it is for.
+    static func decode(_ event: LedgerEvent) -> GongEvent? {
+        switch GongAPI(rawValue: event.api) {
+        case .contentShared:
+            (try? JSONDecoder().decode(ContentSharedEvent.self, from: event.body)).map(GongEvent.contentShared)
+        case .digitalInteraction:
+            (try? JSONDecoder().decode(DigitalInteractionEvent.self, from: event.body)).map(GongEvent.digitalInteraction)
+        case nil: nil
+        }
     }
 }

@@ -257,25 +257,25 @@ public final class ScanRunner {
         counts.parsed += 1
         counts.shares += outcome.detection.shares.count
         var events: [LedgerEvent] = []
-        for (event, record) in zip(outcome.events, outcome.records) {
-            let issues = EventValidator.validate(event)
+        for (event, record) in zip(outcome.gongEvents, outcome.records) {
+            let issues = event.validate()
             guard issues.isEmpty else {
                 skip(
                     raw.position,
-                    "the event for \(event.contentId) is invalid: \(issues.map(\.description).joined(separator: "; "))",
+                    "the event for \(record.content.contentId) is invalid: \(issues.map(\.description).joined(separator: "; "))",
                     &counts)
                 return
             }
             guard let body = try? Self.encoder.encode(event) else {
-                skip(raw.position, "the event for \(event.contentId) cannot be encoded", &counts)
+                skip(raw.position, "the event for \(record.content.contentId) cannot be encoded", &counts)
                 return
             }
             events.append(
                 LedgerEvent(
-                    eventId: event.eventId ?? "", contentId: event.contentId,
+                    eventId: event.eventId, contentId: record.content.contentId,
                     messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
                     position: Self.ledgerPosition(raw.position, mailbox: mailbox), body: body,
-                    detection: try? Self.encoder.encode(record)))
+                    detection: try? Self.encoder.encode(record), api: event.api.rawValue))
         }
         batch.events += events
     }

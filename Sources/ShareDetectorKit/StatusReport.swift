@@ -87,12 +87,14 @@ public enum StatusReport {
                 "mailbox": event.mailbox, "subject": event.subject as Any, "contentId": event.contentId,
                 "attempts": event.attempts, "lastStatus": event.lastStatus as Any, "lastError": event.lastError as Any,
                 "lastRequestId": event.lastRequestId as Any, "nextAttemptAt": event.nextAttemptAt.map(iso) as Any,
-                "createdAt": iso(event.createdAt), "ageHours": ageHours(event, now: now),
+                "createdAt": iso(event.createdAt), "ageHours": ageHours(event, now: now), "api": event.api,
             ]
         }
         object["undeliveredNotListed"] = max(
             0, status.total - (status.counts[.delivered] ?? 0) - status.undelivered.count)
         object["events"] = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
+        object["api"] = config.gong.api.rawValue
+        object["deliveredByAPI"] = status.deliveredByAPI
         object["lastErrors"] = status.lastErrors.map {
             [
                 "eventId": $0.eventId, "state": $0.state.rawValue, "status": $0.status as Any, "error": $0.error,
@@ -118,6 +120,10 @@ public enum StatusReport {
         var lines = ["\(config.team): ledger \(config.statePath)"]
         let order: [OutboxState] = [.pending, .sending, .retry, .delivered, .dead]
         lines.append("events: " + order.map { "\($0.rawValue) \(status.counts[$0] ?? 0)" }.joined(separator: ", "))
+        let byAPI = status.deliveredByAPI.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        lines.append(
+            "Gong API: \(config.gong.api.rawValue)"
+                + (byAPI.isEmpty ? "" : " (delivered: \(byAPI.joined(separator: ", ")))"))
         if let account {
             lines.append("Gong calls today (UTC): \(account.callsToday) of \(config.gong.callsPerDay)")
             if let until = account.pausedUntil {

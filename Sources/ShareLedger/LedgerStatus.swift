@@ -14,6 +14,8 @@ public struct LedgerStatus: Sendable, Hashable {
     public var undelivered: [UndeliveredEvent]
     /// When the oldest event still waiting for delivery (pending, sending or retry) entered the ledger.
     public var oldestWaiting: Date?
+    /// Delivered events by the Gong API they were delivered to (`content-shared`, `digital-interaction`).
+    public var deliveredByAPI: [String: Int] = [:]
 
     /// Events waiting for delivery (pending, sending, retry): what the run summaries call "waiting".
     public var waiting: Int { (counts[.pending] ?? 0) + (counts[.sending] ?? 0) + (counts[.retry] ?? 0) }
@@ -61,6 +63,8 @@ public struct LedgerStatus: Sendable, Hashable {
         public var nextAttemptAt: Date?
         /// When the event entered the ledger (its age is measured from here).
         public var createdAt: Date
+        /// The Gong API its body is for.
+        public var api: String = "content-shared"
     }
 
     /// One source's checkpoint.
@@ -100,8 +104,9 @@ extension ShareLedger {
                 db,
                 sql: """
                     SELECT o.event_id, o.state, o.attempts, o.last_status, o.last_error, o.next_attempt_at,
-                        e.created_at, e.mailbox, e.message_key, e.content_id,
-                        json_extract(CAST(e.body AS TEXT), '$.sharingMessageSubject') AS subject,
+                        e.created_at, e.mailbox, e.message_key, e.content_id, e.api,
+                        COALESCE(json_extract(CAST(e.detection AS TEXT), '$.subject'),
+                            json_extract(CAST(e.body AS TEXT), '$.sharingMessageSubject')) AS subject,
                         (SELECT a.gong_request_id FROM attempts a WHERE a.event_id = o.event_id
                             ORDER BY a.id DESC LIMIT 1) AS request_id
                     FROM outbox o JOIN events e ON e.event_id = o.event_id
@@ -117,7 +122,17 @@ extension ShareLedger {
                     subject: row["subject"], contentId: row["content_id"], attempts: row["attempts"],
                     lastStatus: row["last_status"], lastError: row["last_error"], lastRequestId: row["request_id"],
                     nextAttemptAt: (row["next_attempt_at"] as Double?).map(unixDate),
-                    createdAt: unixDate(row["created_at"]))
+                    createdAt: unixDate(row["created_at"]), api: row["api"])
+            }
+            var deliveredByAPI: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.api, COUNT(*) AS n FROM outbox o JOIN events e ON e.event_id = o.event_id
+                    WHERE o.state = 'delivered' GROUP BY e.api
+                    """)
+            {
+                deliveredByAPI[row["api"]] = row["n"]
             }
             let oldest = try Double.fetchOne(
                 db,
@@ -136,7 +151,7 @@ extension ShareLedger {
             }
             return LedgerStatus(
                 counts: counts, lastErrors: errors, checkpoints: checkpoints, undelivered: undelivered,
-                oldestWaiting: oldest.map(unixDate))
+                oldestWaiting: oldest.map(unixDate), deliveredByAPI: deliveredByAPI)
         }
     }
 }

@@ -115,7 +115,9 @@ struct DeliveryOutageTests {
         var options = Deliverer.Options(settings: config.gong)
         options.retryWindow = 0
         func deliver() -> Deliverer.Report {
-            Deliverer(ledger: ledger, account: account, client: client, options: options, clock: clock).run()
+            Deliverer(
+                ledger: ledger, account: account, client: client, builder: EventBuilder(config: TeamConfig()),
+                options: options, clock: clock).run()
         }
         var outageCalls = 0
         for _ in 0..<180 {

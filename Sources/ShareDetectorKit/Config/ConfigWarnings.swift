@@ -2,8 +2,18 @@ import Foundation
 
 /// Checks of a loaded config that are worth a warning but not an error.
 public enum ConfigWarnings {
-    /// Warnings for `config`: literal secrets in a file readable by group or others.
+    /// Warnings for `config`: literal secrets in a file readable by group or others; settings the configured Gong
+    /// API has no field for.
     public static func check(_ config: TeamConfig) -> [String] {
+        var warnings: [String] = []
+        if config.gong.api == .digitalInteraction, config.gong.workspaceId != nil {
+            warnings.append(
+                "\(config.file): gong.workspaceId is not sent: Gong's digital-interaction API has no workspace field")
+        }
+        return warnings + literalSecretWarnings(config)
+    }
+
+    private static func literalSecretWarnings(_ config: TeamConfig) -> [String] {
         guard !config.literalSecretKeys.isEmpty, !config.file.isEmpty else { return [] }
         let attributes = try? FileManager.default.attributesOfItem(atPath: config.file)
         let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue ?? 0

@@ -1,3 +1,5 @@
+import GongEngagement
+
 /// One team's configuration: mailboxes, internal domains, rules, Gong settings, state location.
 ///
 /// Every field has a default so a config can stay short; `config.example.yml` documents every key.
@@ -43,6 +45,9 @@ public struct TeamConfig: Sendable {
 
 /// How events reach Gong.
 public struct GongSettings: Sendable {
+    /// The Gong API events are posted to: `content-shared` (the engagement API) or `digital-interaction` (its
+    /// successor). Switching never re-sends a delivered event (docs/delivery.md).
+    public var api: GongAPI = .contentShared
     /// The customer-specific API host.
     public var baseURL = "https://api.gong.io"
     /// Basic auth: access key.

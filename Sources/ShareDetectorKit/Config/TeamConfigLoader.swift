@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 import ShareDetection
 import Yams
 
@@ -196,13 +197,23 @@ struct ConfigNodeReader {
 
     private mutating func readGong(_ node: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
         let keys = [
-            "baseURL", "accessKey", "accessKeySecret", "bearerToken", "reportingSystem", "workspaceId",
+            "api", "baseURL", "accessKey", "accessKeySecret", "bearerToken", "reportingSystem", "workspaceId",
             "callsPerSecond", "callsPerDay", "includeMessageBody", "maxBodyBytes", "connectTimeoutSeconds",
             "requestTimeoutSeconds", "alertAfterHours", "maxWaitSeconds", "caFile",
         ]
         var gong = GongSettings()
         for (key, _, value) in try mapping(node, "gong", allowed: keys) {
             switch key {
+            case "gong.api":
+                let name = try string(value, key)
+                guard let api = GongAPI(rawValue: name) else {
+                    let names = GongAPI.allCases.map(\.rawValue)
+                    let hint = names.first { ruleEditDistance($0, name.lowercased()) <= 3 }.map { " (did you mean '\($0)'?)" }
+                    throw error(
+                        .invalidValue, value, key,
+                        "expected \(names.joined(separator: " or ")), got '\(name)'\(hint ?? "")")
+                }
+                gong.api = api
             case "gong.baseURL":
                 let url = try string(value, key)
                 guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),

@@ -33,6 +33,11 @@ public final class Deliverer {
         /// Gong's answers by HTTP status (`"200"`, `"429"`, …) or, with no answer, by transport failure
         /// (`"transport:connectionRefused"`, …).
         public var answers: [String: Int] = [:]
+        /// Events whose body was rebuilt for the configured API before sending (`gong.api` was switched).
+        public var rebound = 0
+        /// Events sent to their recorded API although another is configured: an earlier attempt may have reached
+        /// Gong there.
+        public var keptOnBoundAPI = 0
     }
 
     /// The limits of one delivery pass.
@@ -49,9 +54,12 @@ public final class Deliverer {
         public var breakerThreshold: Int
         /// Events claimed per ledger transaction.
         public var batchSize: Int
+        /// The Gong API events go to; an event recorded for another API is rebuilt for it unless it is bound.
+        public var api: GongAPI
 
         /// Options from a team config's `gong` settings.
         public init(settings: GongSettings, retryWindow: TimeInterval = 30, breakerThreshold: Int = 5) {
+            api = settings.api
             callsPerSecond = max(1, Int(settings.callsPerSecond.rounded(.down)))
             callsPerDay = settings.callsPerDay
             maxWaitSeconds = settings.maxWaitSeconds
@@ -64,6 +72,7 @@ public final class Deliverer {
     let ledger: ShareLedger
     let account: GongAccountState
     let send: (ClaimedEvent) -> GongCallResult
+    let rebuild: (ClaimedEvent, GongAPI) -> Result<Data, EventRebuildError>
     let options: Options
     let machine: DeliveryStateMachine
     let clock: any DeliveryClock
@@ -75,13 +84,19 @@ public final class Deliverer {
     /// sending, so every row left `sending` belongs to a crashed run and is re-sent at once.
     ///
     /// - Parameters:
-    ///   - send: makes one call for a claimed event (a `GongClient` call in production).
+    ///   - rebuild: the body of a claimed event for another API (``EventBuilder/rebuild(_:for:)`` in production).
+    ///   - send: makes one call for a claimed event to its `api` (a `GongClient` call in production).
     ///   - clock: the time source and sleeper (injected by tests).
     public init(
         ledger: ShareLedger, account: GongAccountState, options: Options,
         machine: DeliveryStateMachine = DeliveryStateMachine(), clock: any DeliveryClock = SystemDeliveryClock(),
-        diagnostics: OutputSink? = nil, send: @escaping (ClaimedEvent) -> GongCallResult
+        diagnostics: OutputSink? = nil,
+        rebuild: @escaping (ClaimedEvent, GongAPI) -> Result<Data, EventRebuildError> = { _, api in
+            .failure(EventRebuildError("no rebuild for \(api.rawValue)"))
+        },
+        send: @escaping (ClaimedEvent) -> GongCallResult
     ) {
+        self.rebuild = rebuild
         self.ledger = ledger
         self.account = account
         self.options = options
@@ -91,14 +106,15 @@ public final class Deliverer {
         self.send = send
     }
 
-    /// Creates a deliverer that sends with `client`.
+    /// Creates a deliverer that sends with `client` and rebuilds with `builder`.
     public convenience init(
-        ledger: ShareLedger, account: GongAccountState, client: GongClient, options: Options,
+        ledger: ShareLedger, account: GongAccountState, client: GongClient, builder: EventBuilder, options: Options,
         clock: any DeliveryClock = SystemDeliveryClock(), diagnostics: OutputSink? = nil
     ) {
         self.init(
             ledger: ledger, account: account, options: options, clock: clock, diagnostics: diagnostics,
-            send: { client.send([UInt8]($0.body)) })
+            rebuild: { builder.rebuild(detection: $0.detection, body: $0.body, recordedAPI: $0.api, for: $1) },
+            send: { client.send([UInt8]($0.body), to: GongAPI(rawValue: $0.api) ?? .contentShared) })
     }
 
     /// Delivers every due event until none is due or sending must stop.
@@ -141,9 +157,16 @@ public final class Deliverer {
                 continue
             }
             outstanding = claims
-            for claim in claims {
+            for original in claims {
                 if report.stop == nil, RunInterruption.isRequested {
                     report.stop = .interrupted(signal: RunInterruption.signalName)
+                }
+                var claim = original
+                if report.stop == nil, claim.api != options.api.rawValue {
+                    guard try switchAPI(&claim, into: &report) else {
+                        outstanding.removeFirst()
+                        continue
+                    }
                 }
                 var reservedAt = clock.now()
                 if report.stop == nil {
@@ -176,7 +199,10 @@ public final class Deliverer {
                     consecutiveRateLimits = 0
                 }
                 let transition = machine.apply(input, attempt: claim.attempt, now: now, unitRandom: unitRandom())
-                try ledger.record(claim, DeliveryOutcome.update(for: transition), now: now)
+                var update = DeliveryOutcome.update(for: transition)
+                update.attempt?.api = claim.api
+                update.attempt?.mayHaveReachedGong = DeliveryOutcome.mayHaveReachedGong(result)
+                try ledger.record(claim, update, now: now)
                 outstanding.removeFirst()
                 if let until = transition.pauseUntil {
                     try account.pause(until: until, reason: "Gong answered 429 (\(result))", now: now)
@@ -201,6 +227,37 @@ public final class Deliverer {
             try ledger.status(errorLimit: 0, undeliveredLimit: 0).waiting > 0
         {
             report.stop = .paused(until: pause.until, reason: pause.reason, maxWaitSeconds: options.maxWaitSeconds)
+        }
+    }
+
+    /// Moves a claimed event recorded for another API to the configured one, when it is not bound there: rebuilds
+    /// its body and stores it with the claim. Returns `false` when the event became a dead letter instead (its
+    /// record cannot make a valid body for the configured API); a bound event keeps its API and body.
+    private func switchAPI(_ claim: inout ClaimedEvent, into report: inout Report) throws -> Bool {
+        guard !claim.apiBound else {
+            report.keptOnBoundAPI += 1
+            return true
+        }
+        let now = clock.now()
+        switch rebuild(claim, options.api) {
+        case .success(let body):
+            if try ledger.rebind(claim, api: options.api.rawValue, body: body, now: now) {
+                claim.body = body
+                claim.api = options.api.rawValue
+                report.rebound += 1
+            } else {
+                report.keptOnBoundAPI += 1
+            }
+            return true
+        case .failure(let problem):
+            let reason = "cannot be sent to Gong's \(options.api.rawValue) API: \(problem.reason)"
+            try ledger.record(
+                claim, OutboxUpdate(state: .dead, attempts: claim.attempt - 1, lastError: reason), now: now)
+            report.dead += 1
+            diagnostics?.line(
+                "share-detector: dead letter: event \(claim.eventId) \(reason)", level: .warning,
+                metadata: ["eventId": "\(claim.eventId)"])
+            return false
         }
     }
 

@@ -55,7 +55,8 @@ public final class DeliverySession {
         let client = gong.client
         let account = try GongAccess.openAccount(key: gong.accountKey)
         return Deliverer(
-            ledger: ledger, account: account, client: client, options: Deliverer.Options(settings: config.gong),
+            ledger: ledger, account: account, client: client, builder: EventBuilder(config: config),
+            options: Deliverer.Options(settings: config.gong),
             clock: clock, diagnostics: diagnostics
         ).run()
     }
