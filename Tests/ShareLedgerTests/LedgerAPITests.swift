@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import ShareLedger
+
+@Suite("The ledger records each event's Gong API and binds it once an attempt may have reached Gong")
+struct LedgerAPITests {
+    func event(_ id: String, api: String) -> LedgerEvent {
+        var event = sampleEvent(id)
+        event.api = api
+        event.detection = Data(#"{"messageKey":"mid:\#(id)"}"#.utf8)
+        return event
+    }
+
+    @Test("a new event keeps its API; a claim carries the API, the binding and the detection record")
+    func claimCarriesAPI() throws {
+        let temp = TemporaryLedger()
+        let ledger = try temp.open()
+        try ledger.insert(event("a", api: "digital-interaction"), now: t0)
+        let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
+        #expect(claim.api == "digital-interaction")
+        #expect(claim.apiBound == false)
+        #expect(claim.detection == Data(#"{"messageKey":"mid:a"}"#.utf8))
+        #expect(try ledger.api(of: "a")?.api == "digital-interaction")
+    }
+
+    @Test("rebind replaces body and API of an unbound event held by the claim, and of nothing else")
+    func rebindOnlyUnboundAndOwned() throws {
+        let temp = TemporaryLedger()
+        let ledger = try temp.open()
+        try ledger.insert(event("a", api: "content-shared"), now: t0)
+        let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
+        var stale = claim
+        stale.claimToken = "someone-else"
+        #expect(try ledger.rebind(stale, api: "digital-interaction", body: Data("{}".utf8), now: t0) == false)
+        #expect(try ledger.api(of: "a")?.api == "content-shared")
+
+        let body = Data(#"{"eventId":"a","timestamp":"x"}"#.utf8)
+        #expect(try ledger.rebind(claim, api: "digital-interaction", body: body, now: t0))
+        #expect(try ledger.api(of: "a")?.api == "digital-interaction")
+        #expect(try ledger.body(of: "a") == body)
+    }
+
+    @Test("an attempt that may have reached Gong binds the event; a refused connection or a 429 does not")
+    func attemptsBind() throws {
+        let temp = TemporaryLedger()
+        let ledger = try temp.open()
+        try ledger.insert(event("a", api: "content-shared"), now: t0)
+        var claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
+        try ledger.record(
+            claim,
+            OutboxUpdate(
+                state: .retry, attempts: 1, nextAttemptAt: t0, lastStatus: 429,
+                attempt: AttemptEntry(
+                    at: t0, status: 429, gongRequestId: nil, error: "429", api: "content-shared",
+                    mayHaveReachedGong: false)),
+            now: t0)
+        #expect(try ledger.api(of: "a")?.bound == false)
+        #expect(try ledger.attempts(for: "a").map(\.api) == ["content-shared"])
+
+        claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
+        #expect(claim.apiBound == false)
+        try ledger.record(
+            claim,
+            OutboxUpdate(
+                state: .retry, attempts: 2, nextAttemptAt: t0,
+                attempt: AttemptEntry(
+                    at: t0, status: nil, gongRequestId: nil, error: "timeout", api: "content-shared",
+                    mayHaveReachedGong: true)),
+            now: t0)
+        #expect(try ledger.api(of: "a")?.bound == true)
+        claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
+        #expect(claim.apiBound)
+        #expect(try ledger.rebind(claim, api: "digital-interaction", body: Data("{}".utf8), now: t0) == false)
+        #expect(try ledger.api(of: "a")?.api == "content-shared")
+    }
+
+    @Test("requeue moves an unbound event to another API but refuses to move a bound one")
+    func requeueRespectsBinding() throws {
+        let temp = TemporaryLedger()
+        let ledger = try temp.open()
+        try ledger.insert(event("free", api: "content-shared"), now: t0)
+        try ledger.insert(event("bound", api: "content-shared"), now: t0)
+        for claim in try ledger.claimDue(now: t0, limit: 10) {
+            try ledger.record(
+                claim,
+                OutboxUpdate(
+                    state: .dead, attempts: 1, lastStatus: claim.eventId == "bound" ? 500 : 400,
+                    attempt: AttemptEntry(
+                        at: t0, status: claim.eventId == "bound" ? 500 : 400, gongRequestId: nil, error: "x",
+                        api: "content-shared", mayHaveReachedGong: claim.eventId == "bound")),
+                now: t0)
+        }
+        #expect(
+            try ledger.requeue(eventId: "free", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction"))
+        #expect(try ledger.api(of: "free")?.api == "digital-interaction")
+        #expect(throws: LedgerError.self) {
+            try ledger.requeue(eventId: "bound", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction")
+        }
+        #expect(try ledger.api(of: "bound")?.api == "content-shared")
+        #expect(try ledger.requeue(eventId: "bound", body: Data("{}".utf8), rebuilt: true, api: "content-shared"))
+    }
+
+    @Test("status counts delivered events per API")
+    func statusByAPI() throws {
+        let temp = TemporaryLedger()
+        let ledger = try temp.open()
+        try ledger.insert(event("a", api: "content-shared"), now: t0)
+        try ledger.insert(event("b", api: "digital-interaction"), now: t0)
+        try ledger.insert(event("c", api: "digital-interaction"), now: t0)
+        for claim in try ledger.claimDue(now: t0, limit: 2) {
+            try ledger.record(claim, OutboxUpdate(state: .delivered, attempts: 1, gongRequestId: "r"), now: t0)
+        }
+        let status = try ledger.status()
+        #expect(status.deliveredByAPI == ["content-shared": 1, "digital-interaction": 1])
+        #expect(status.undelivered.map(\.api) == ["digital-interaction"])
+    }
+
+    @Test("migrating a v2 ledger: every event is content-shared, bound when it has an attempt")
+    func migrationFromV2() throws {
+        let temp = TemporaryLedger()
+        try FileManager.default.createDirectory(
+            atPath: (temp.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let pool = try DatabasePool(path: temp.path)
+            try ShareLedger.migrator.migrate(pool, upTo: "v2")
+            try pool.write { db in
+                for id in ["tried", "fresh"] {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO events (event_id, content_id, message_key, mailbox, source_kind, source_name,
+                                body, created_at) VALUES (?, 'c', 'k', 'm', 'file', 'f', X'7B7D', 0)
+                            """, arguments: [id])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO outbox (event_id, state, attempts, created_at, updated_at)
+                            VALUES (?, 'retry', 0, 0, 0)
+                            """, arguments: [id])
+                }
+                try db.execute(sql: "INSERT INTO attempts (event_id, at, http_status) VALUES ('tried', 0, 503)")
+            }
+        }
+        let ledger = try temp.open()
+        #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3"])
+        #expect(try ledger.api(of: "tried")?.api == "content-shared")
+        #expect(try ledger.api(of: "tried")?.bound == true)
+        #expect(try ledger.api(of: "fresh")?.bound == false)
+        #expect(try ledger.attempts(for: "tried").map(\.api) == ["content-shared"])
+    }
+}
