@@ -61,6 +61,65 @@ struct EventBuilderTests {
         #expect(EventValidator.validate(event).isEmpty)
     }
 
+    @Test func digitalInteractionsComeFromTheSameRecordWithTheSameEventId() throws {
+        var config = TeamConfig()
+        config.gong.api = .digitalInteraction
+        config.crmAccounts = ["fabrikam.example": "001FABRIKAM"]
+        let text = Self.raw.replacingOccurrences(
+            of: "See you <soon>", with: "And the deck https://www.dropbox.com/s/abc123def/deck.pdf?dl=0 see you <soon>")
+        let pipeline = DetectionPipeline(config: config, rules: RuleSet.builtIn())
+        let outcome = try pipeline.process(
+            RawMessage(
+                bytes: Array(text.utf8), position: MessagePosition(file: "t.eml", index: 0, byteOffset: 0),
+                envelopeDate: nil, resumeOffset: 0))
+        #expect(outcome.gongEvents.count == 2)
+        var sessions: Set<String> = []
+        for (body, shared) in zip(outcome.gongEvents, outcome.events) {
+            guard case .digitalInteraction(let event) = body else {
+                Issue.record("expected a digital interaction, got \(body)")
+                continue
+            }
+            #expect(body.api == .digitalInteraction)
+            #expect(event.eventId == shared.eventId)
+            #expect(event.content.contentId == shared.contentId)
+            #expect(event.person.email == "bob@contoso.example")
+            #expect(event.person.company?.domain == "contoso.example")
+            // The engagement event names the listed account of the first recipient that has one (fabrikam);
+            // the interaction's person is Bob, whose company has no listed account.
+            #expect(shared.crmContext?.first?.objects?.first?.objectId == "001FABRIKAM")
+            #expect(event.person.company?.companyBusinessContexts == nil)
+            let fields = Dictionary(uniqueKeysWithValues: (event.customFields ?? []).map { ($0.name, $0.value) })
+            #expect(fields["mailbox"] == nil)
+            #expect(fields["messageId"] == "deal-1@northwind.example")
+            #expect(fields["otherRecipients"] == "dana@fabrikam.example")
+            #expect(body.validate().isEmpty, "\(body.validate())")
+            sessions.insert(event.sessionId ?? "")
+        }
+        #expect(sessions.count == 1)
+        #expect(sessions.first?.hasPrefix("sd1m-") == true)
+
+        config.crmAccounts = ["contoso.example": "001CONTOSO"]
+        let record = try #require(EventBuilder(config: config).records(
+            for: pipeline.detector.detect(try MailParser().parse(Array(text.utf8))),
+            message: try MailParser().parse(Array(text.utf8)),
+            raw: RawMessage(
+                bytes: [], position: MessagePosition(file: "t.eml", index: 0, byteOffset: 0), envelopeDate: nil,
+                resumeOffset: 0)
+        ).first)
+        guard case .digitalInteraction(let event) = EventBuilder(config: config).gongEvent(from: record) else {
+            Issue.record("expected a digital interaction")
+            return
+        }
+        #expect(
+            event.person.company?.companyBusinessContexts == [
+                .init(objectType: "ACCOUNT", objectId: "001CONTOSO", systemName: "Salesforce")
+            ])
+        guard case .contentShared = EventBuilder(config: config).gongEvent(from: record, api: .contentShared) else {
+            Issue.record("an explicit API wins over the config's")
+            return
+        }
+    }
+
     @Test func eventPropertiesCarryTheContextAndValidate() throws {
         let event = try #require(try Self.events().first)
         let properties = Dictionary(

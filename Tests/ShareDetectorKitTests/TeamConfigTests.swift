@@ -100,6 +100,11 @@ struct TeamConfigTests {
         ("gong:\n  maxWaitSeconds: -1\n", 2, "gong.maxWaitSeconds", .invalidValue, "from 0.0"),
         ("gong:\n  caFile: \"\"\n", 2, "gong.caFile", .invalidValue, "expected a path"),
         ("team: x\nsecretCommandTimeoutSeconds: 0\n", 2, "secretCommandTimeoutSeconds", .invalidValue, "above 0"),
+        (
+            "team: x\ngong:\n  api: digital-interactions\n", 3, "gong.api", .invalidValue,
+            "expected content-shared or digital-interaction, got 'digital-interactions' (did you mean 'digital-interaction'?)"
+        ),
+        ("gong:\n  api: [content-shared]\n", 2, "gong.api", .invalidValue, "expected"),
     ])
     func errorsNameFileLineAndKey(text: String, line: Int, key: String, code: ConfigError.Code, fragment: String) {
         #expect {
@@ -110,6 +115,15 @@ struct TeamConfigTests {
             return error.code == code && error.key == key && lineMatches && error.file == "/teams/emea.yml"
                 && error.description.contains(fragment)
         }
+    }
+
+    @Test func gongAPIDefaultsToContentSharedAndReadsDigitalInteraction() throws {
+        #expect(try parse("team: x\n").gong.api == .contentShared)
+        let config = try parse("team: x\ngong:\n  api: digital-interaction\n  workspaceId: \"42\"\n")
+        #expect(config.gong.api == .digitalInteraction)
+        #expect(config.keyLines["gong.api"] == 3)
+        #expect(ConfigWarnings.check(config) == ["/teams/emea.yml: gong.workspaceId is not sent: Gong's digital-interaction API has no workspace field"])
+        #expect(ConfigWarnings.check(try parse("gong:\n  workspaceId: \"42\"\n")) == [])
     }
 
     @Test func newDeliveryAndSecretKeysHaveDefaultsAndRead() throws {
