@@ -27,6 +27,13 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
     public var events: [String: Int] = [:]
     /// Gong's answers in this run, by HTTP status or transport failure.
     public var answers: [String: Int] = [:]
+    /// The configured Gong API (`gong.api`).
+    public var api = GongAPI.contentShared.rawValue
+    /// Events whose body was rebuilt for the configured API in this run (after `gong.api` was switched).
+    public var rebuiltForAPI = 0
+    /// Events sent to the API they were recorded for, although another is configured: an earlier attempt may have
+    /// reached Gong there, and Gong's deduplication is only known to work within one API.
+    public var keptOnBoundAPI = 0
     /// Why sending stopped early, one line, if it did.
     public var stoppedBecause: String?
     /// One line per cause of undone work: printed on standard error, also under `--quiet`.
@@ -36,6 +43,7 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
 
     /// Builds the summary of a pass (`report` is `nil` when none ran) from the ledger's `status` at `now`.
     public init(report: Deliverer.Report?, status: LedgerStatus, config: TeamConfig, now: Date) {
+        api = config.gong.api.rawValue
         pending = (status.counts[.pending] ?? 0) + (status.counts[.sending] ?? 0)
         retry = status.counts[.retry] ?? 0
         waiting = status.waiting
@@ -49,6 +57,8 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
             alreadyDelivered = report.alreadyDelivered
             deadNow = report.dead
             answers = report.answers
+            rebuiltForAPI = report.rebound
+            keptOnBoundAPI = report.keptOnBoundAPI
             if let stop = report.stop {
                 let line = Self.describe(stop, config: config) + " — \(waitingText)" + Self.nextStep(stop)
                 stoppedBecause = line
@@ -91,8 +101,15 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
 
     /// The one-line summary for a terminal.
     public var line: String {
-        "delivery: \(calls) calls, \(delivered) delivered, \(alreadyDelivered) already delivered, \(deadNow) dead; "
+        var text =
+            "delivery: \(calls) calls, \(delivered) delivered, \(alreadyDelivered) already delivered, \(deadNow) dead; "
             + "waiting: \(waiting) (\(pending) pending, \(retry) to retry), dead letters: \(dead)"
+        if rebuiltForAPI > 0 || keptOnBoundAPI > 0 {
+            text +=
+                "; gong.api \(api): \(rebuiltForAPI) rebuilt for it, \(keptOnBoundAPI) kept on the API an earlier "
+                + "attempt may have reached"
+        }
+        return text
     }
 
     static func describe(_ stop: DeliveryStop, config: TeamConfig) -> String {

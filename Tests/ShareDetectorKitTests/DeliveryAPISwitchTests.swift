@@ -1,0 +1,115 @@
+import Foundation
+import ShareDetectorKit
+import ShareLedger
+import Testing
+
+/// `gong.api` switched between content-shared and digital-interaction, end to end against the sandbox (which
+/// deduplicates per API, so a re-send under the other API would show up there as a second event).
+@Suite("Switching gong.api never re-sends an event", .serialized)
+struct DeliveryAPISwitchTests {
+    static let environment = ScanCommandTests.environment
+
+    /// The sandbox's stored events as (api, eventId).
+    static func stored(_ sandbox: SandboxProcess) throws -> [(api: String, eventId: String)] {
+        let stored = try sandbox.get("/api/events") as? [[String: Any]] ?? []
+        return stored.map {
+            (
+                $0["api"] as? String ?? "content-shared",
+                ($0["event"] as? [String: Any])?["eventId"] as? String ?? ""
+            )
+        }
+    }
+
+    @Test func aSwitchSendsUnboundEventsToTheNewAPIAndKeepsBoundOnesWhereTheyMayHaveLanded() throws {
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0", "--outage-status", "503"])
+        defer { sandbox.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mailbox = folder.appendingPathComponent("sent.mbox")
+        try FaultToleranceTests.writeMailbox(count: 30, to: mailbox)
+        let team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: 50)
+        defer { team.remove() }
+        var environment = Self.environment
+        environment["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("state-home").path
+        let expected = try DeliveryOutageTests.predictedEventIDs(config: team.configPath, mailbox: mailbox)
+        #expect(expected.count == 40)
+
+        // Gong answers 503: five content-shared calls may have stored their events (bound to content-shared);
+        // the other 35 were never sent.
+        let scan = try CLI.run(["scan", "--quiet", "--config", team.configPath], environment: environment)
+        #expect(scan.status == 3, "\(scan.stderr)")
+        #expect(try sandbox.stats()["5xx"] == 5)
+
+        // Gong is back and the team switches to the Digital Interactions API.
+        try sandbox.setOutage(nil)
+        try team.setGong("api", "digital-interaction")
+        let send = try CLI.run(["send", "--json", "--config", team.configPath], environment: environment)
+        #expect(send.status == 0, "\(send.stderr)")
+        let summary = try DeliveryOutageTests.jsonSummary(send.stdout)
+        #expect(summary["delivered"] as? Int == 40)
+        #expect(summary["rebuiltForAPI"] as? Int == 35)
+        #expect(summary["keptOnBoundAPI"] as? Int == 5)
+        #expect(summary["api"] as? String == "digital-interaction")
+
+        let events = try Self.stored(sandbox)
+        #expect(events.map(\.eventId).sorted() == expected, "every event once, across both APIs")
+        #expect(events.filter { $0.api == "content-shared" }.count == 5)
+        #expect(events.filter { $0.api == "digital-interaction" }.count == 35)
+
+        // The ledger says which API each event was delivered to.
+        let status = try CLI.run(["status", "--json", "--config", team.configPath], environment: environment)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(object["deliveredByAPI"] as? [String: Int] == ["content-shared": 5, "digital-interaction": 35])
+        let ledger = try ShareLedger(path: team.statePath)
+        let bodies = try expected.map { (try ledger.api(of: $0)?.api, try ledger.body(of: $0) ?? Data()) }
+        for (api, body) in bodies {
+            let json = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+            #expect((json["person"] != nil) == (api == "digital-interaction"), "the stored body is for its API")
+        }
+
+        // Switching back sends nothing: every event is delivered, under one API or the other.
+        try team.setGong("api", "content-shared")
+        let back = try CLI.run(["send", "--json", "--config", team.configPath], environment: environment)
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(try DeliveryOutageTests.jsonSummary(back.stdout)["calls"] as? Int == 0)
+        // A re-scan of the same mail finds every event known: nothing new, nothing sent.
+        let rescan = try CLI.run(
+            ["scan", "--json", "--backfill", "--config", team.configPath], environment: environment)
+        #expect(rescan.status == 0, "\(rescan.stderr)")
+        #expect(try Self.stored(sandbox).count == 40)
+    }
+
+    @Test func aDigitalInteractionTeamScansAndSendsAndTestPrintsTheSameBodies() throws {
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0"])
+        defer { sandbox.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mailbox = folder.appendingPathComponent("sent.mbox")
+        try FaultToleranceTests.writeMailbox(count: 6, to: mailbox)
+        let team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: 50)
+        defer { team.remove() }
+        try team.setGong("api", "digital-interaction")
+        var environment = Self.environment
+        environment["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("state-home").path
+
+        let predicted = try CLI.run(["test", "--json", "--config", team.configPath, mailbox.path])
+        let lines = predicted.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(lines.count == 8)
+        #expect(lines.allSatisfy { $0["person"] != nil && $0["eventType"] != nil && $0["reportingSystem"] == nil })
+
+        let scan = try CLI.run(["scan", "--json", "--config", team.configPath], environment: environment)
+        #expect(scan.status == 0, "\(scan.stderr)")
+        let events = try Self.stored(sandbox)
+        #expect(events.count == 8)
+        #expect(events.allSatisfy { $0.api == "digital-interaction" })
+        #expect(events.map(\.eventId).sorted() == lines.compactMap { $0["eventId"] as? String }.sorted())
+        let stored = try sandbox.get("/api/events") as? [[String: Any]] ?? []
+        let first = try #require(stored.first?["event"] as? [String: Any])
+        let fields = (first["customFields"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        for name in ["sharerEmail", "messageId", "ruleId", "provider", "linkSource", "mailbox"] {
+            #expect(fields.contains(name), "custom field \(name) in \(fields)")
+        }
+    }
+}
