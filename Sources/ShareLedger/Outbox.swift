@@ -99,7 +99,7 @@ public struct AttemptEntry: Sendable, Hashable {
     /// The Gong API the call went to (`nil` in entries read from before the ledger kept it).
     public var api: String?
     /// Whether the request may have reached Gong and been stored: anything but a refused connection, a DNS or TLS
-    /// failure, a 429, 401/403 or a rejection (400/413/422). Recording such an attempt binds the event to `api`.
+    /// failure, or a 4xx other than 408 and 409. Recording such an attempt binds the event to `api`.
     public var mayHaveReachedGong: Bool
 
     /// Creates an entry.

@@ -31,14 +31,16 @@ public enum DeliveryOutcome {
     }
 
     /// Whether a call's request may have reached Gong and been stored: anything but a connection that was refused,
-    /// a DNS or TLS failure, a 429, 401/403, or a rejection of the event (400, 413, 422). An attempt that may have
+    /// a DNS or TLS failure, or a 4xx other than 408 and 409 (a 429, 401/403, 404 from an API the account does not
+    /// have, a rejection of the event: 400, 413, 422). An attempt that may have
     /// reached Gong binds the event to that API for good (docs/delivery.md, "Switching the API").
     public static func mayHaveReachedGong(_ result: GongCallResult) -> Bool {
         switch result {
         case .transportError(let kind, _):
             return !Deliverer.neverReachedGong(kind)
         case .response(let status, _, _, _):
-            return ![400, 401, 403, 413, 422, 429].contains(status)
+            // A 4xx other than 408 (timeout) and 409 (already stored) is Gong declining the request before storing it.
+            return !(400...499).contains(status) || status == 408 || status == 409
         }
     }
 
