@@ -112,4 +112,37 @@ struct DeliveryAPISwitchTests {
             #expect(fields.contains(name), "custom field \(name) in \(fields)")
         }
     }
+
+    @Test func requeueRebuildsRejectedEventsForTheNewAPI() throws {
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0", "--outage-status", "400"])
+        defer { sandbox.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mailbox = folder.appendingPathComponent("sent.mbox")
+        try FaultToleranceTests.writeMailbox(count: 6, to: mailbox)
+        let team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: 50)
+        defer { team.remove() }
+        var environment = Self.environment
+        environment["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("state-home").path
+
+        // Gong rejects every content-shared event (400): a rejection does not bind them to that API.
+        let scan = try CLI.run(["scan", "--quiet", "--config", team.configPath], environment: environment)
+        #expect(scan.status == 1, "\(scan.stderr)")
+        try sandbox.setOutage(nil)
+        try team.setGong("api", "digital-interaction")
+        let requeue = try CLI.run(["requeue", "--config", team.configPath, "--dead", "--json"], environment: environment)
+        #expect(requeue.status == 0, "\(requeue.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(requeue.stdout.utf8)) as? [String: Any])
+        let items = try #require(report["items"] as? [[String: Any]])
+        #expect(items.count == 8)
+        #expect(items.allSatisfy { $0["api"] as? String == "digital-interaction" && $0["outcome"] as? String == "requeued" })
+
+        let send = try CLI.run(["send", "--json", "--config", team.configPath], environment: environment)
+        #expect(send.status == 0, "\(send.stderr)")
+        #expect(try DeliveryOutageTests.jsonSummary(send.stdout)["rebuiltForAPI"] as? Int == 0, "requeue already did")
+        let events = try Self.stored(sandbox)
+        #expect(events.count == 8)
+        #expect(events.allSatisfy { $0.api == "digital-interaction" })
+    }
 }
