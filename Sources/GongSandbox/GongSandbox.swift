@@ -3,19 +3,23 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// A local, Gong-compatible server for `PUT /v2/customer-engagement/content/shared`, with a timeline page.
+/// A local, Gong-compatible server for `PUT /v2/customer-engagement/content/shared` and its successor
+/// `POST /v2/digital-interaction`, with a timeline page.
 ///
-/// It enforces the documented contract: Basic or Bearer auth (401), schema validation with `EventValidator`
-/// (400 with Gong's `{requestId, errors[]}` and one `path: message` line per issue), 409 for an already accepted
-/// `(reportingSystem, eventId)`, and 429 with `Retry-After` above the call rate. It can inject 500s, resets after
-/// storing (accept-then-drop) and latency, from a seed. Routes:
+/// Both endpoints run one pipeline and enforce the documented contract: Basic or Bearer auth (401), schema
+/// validation with `EventValidator` (400 with Gong's `{requestId, errors[]}` and one `path: message` line per
+/// issue), 409 for an already accepted event id *of the same API* (`(reportingSystem, eventId)` for content shared,
+/// `eventId` for a digital interaction), and 429 with `Retry-After` above the call rate, which both APIs share as one
+/// account. It can inject 500s, resets after storing (accept-then-drop), latency and outages, from a seed. Routes:
 ///
 /// | route | does |
 /// |---|---|
-/// | `PUT /v2/customer-engagement/content/shared` | Gong's endpoint |
-/// | `GET /` | the timeline page (`?sharer=EMAIL&domain=DOMAIN`) |
-/// | `GET /api/events` | stored events as a JSON array of `StoredEvent` |
-/// | `GET /api/stats` | `SandboxStats` as JSON |
+/// | `PUT /v2/customer-engagement/content/shared` | Gong's engagement endpoint |
+/// | `POST /v2/digital-interaction` | Gong's digital-interaction endpoint |
+/// | `GET /` | the timeline page (`?sharer=EMAIL&domain=DOMAIN`), events of both APIs |
+/// | `GET /api/events` | stored events as a JSON array of `StoredEvent` (each with its `api`) |
+/// | `GET /api/stats` | `SandboxStats` as JSON (totals and per API) |
+/// | `PUT /api/outage` | starts or ends a simulated outage |
 /// | `GET /healthz` | `ok` |
 ///
 /// In a test: `let server = try await GongSandbox.start(GongSandboxConfiguration(...))`, use

@@ -8,7 +8,7 @@ public struct GongSandboxConfiguration: Sendable {
     /// A directory for `events.jsonl` (accepted events, one JSON object a line, reloaded on start so a 409
     /// survives a restart); `nil` keeps events in memory only.
     public var dataDirectory: String?
-    /// Which credentials the `PUT` route accepts; with none configured it accepts any request.
+    /// Which credentials the API routes (both Gong APIs) accept; with none configured they accept any request.
     public var credentials: SandboxCredentials
     /// Calls per second before a 429 (Gong's default is 3); 0 turns the limit off.
     public var callsPerSecond: Int
@@ -79,20 +79,20 @@ public struct SandboxCredentials: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Faults the sandbox injects into valid `PUT` requests that passed auth and the rate limit.
+/// Faults the sandbox injects into valid calls of either Gong API that passed auth and the rate limit.
 ///
 /// Each valid request rolls the seeded dice once: with probability `failRate` it gets a 500 and nothing is
 /// stored; else with probability `dropRate` the event *is* stored (or found to be a duplicate) and the connection
-/// is then reset with no response. `latencyMilliseconds` delays every `PUT` before it is processed, so a client
+/// is then reset with no response. `latencyMilliseconds` delays every API call before it is processed, so a client
 /// that times out may still have had its event stored, as with the real service.
 public struct SandboxFaults: Sendable, Hashable {
     /// Probability (0...1) of a 500 response.
     public var failRate: Double
     /// Probability (0...1) of storing the event and then resetting the connection without a response.
     public var dropRate: Double
-    /// Delay added to every `PUT`, in milliseconds.
+    /// Delay added to every API call, in milliseconds.
     public var latencyMilliseconds: Int
-    /// An outage: every authorised `PUT` is answered with this status (e.g. 503, or 429) and nothing is stored;
+    /// An outage: every authorised API call is answered with this status (e.g. 503, or 429) and nothing is stored;
     /// `nil` for none. Can be switched while the sandbox runs (`PUT /api/outage`).
     public var outageStatus: Int?
     /// The `Retry-After` seconds sent with an outage's answers, when set.

@@ -12,8 +12,17 @@ struct SandboxRoutes: Sendable {
     /// Builds the router with every route.
     func router() -> Router<SandboxRequestContext> {
         let router = Router(context: SandboxRequestContext.self)
-        router.put("/v2/customer-engagement/content/shared") { request, context in
-            try await self.contentShared(request, context: context)
+        for api in GongAPI.allCases {
+            let method = HTTPRequest.Method(rawValue: api.method)!
+            router.on(RouterPath(api.path), method: method) { request, context in
+                try await self.receive(request, api: api, context: context)
+            }
+            // Hummingbird answers 404 for a known path with another method; Gong's client deserves a 405.
+            for other in Self.otherMethods where other != method {
+                router.on(RouterPath(api.path), method: other) { request, _ in
+                    Self.methodNotAllowed(request, api: api)
+                }
+            }
         }
         router.get("/") { request, _ in
             let query = request.uri.queryParameters
@@ -43,16 +52,20 @@ struct SandboxRoutes: Sendable {
         return router
     }
 
-    /// `PUT /v2/customer-engagement/content/shared`: auth → rate limit → latency → decode → validate → faults →
-    /// dedup → store.
-    func contentShared(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+    /// Methods that get a 405 on an API's path (HEAD follows GET).
+    static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+
+    /// One call of either API (`PUT /v2/customer-engagement/content/shared`, `POST /v2/digital-interaction`), the
+    /// same pipeline for both: auth → outage → rate limit (one budget for both) → latency → decode → validate →
+    /// faults → dedup (per API) → store.
+    func receive(_ request: Request, api: GongAPI, context: SandboxRequestContext) async throws -> Response {
         let requestId = Self.newRequestId()
         guard SandboxAuth.isAuthorized(request.headers[.authorization], configuration.credentials) else {
-            await state.count(\.unauthorized)
+            await state.count(\.unauthorized, api: api)
             return Self.gongError(.unauthorized, requestId: requestId, errors: ["Access denied"])
         }
         if let outage = await state.outage() {
-            await state.count(outage.status == 429 ? \.rateLimited : \.serverError)
+            await state.count(outage.status == 429 ? \.rateLimited : \.serverError, api: api)
             var response = Self.gongError(
                 HTTPResponse.Status(code: outage.status), requestId: requestId,
                 errors: ["Outage simulated by the sandbox (HTTP \(outage.status))"])
@@ -62,7 +75,7 @@ struct SandboxRoutes: Sendable {
             return response
         }
         if let retryAfter = await state.admit() {
-            await state.count(\.rateLimited)
+            await state.count(\.rateLimited, api: api)
             var response = Self.gongError(
                 .tooManyRequests, requestId: requestId, errors: ["API request limit exceeded"])
             response.headers[HTTPField.Name("Retry-After")!] = String(retryAfter)
@@ -75,46 +88,71 @@ struct SandboxRoutes: Sendable {
         do {
             body = try await request.body.collect(upTo: configuration.maxBodyBytes)
         } catch {
-            await state.count(\.badRequest)
+            await state.count(\.badRequest, api: api)
             return Self.gongError(
                 .badRequest, requestId: requestId,
                 errors: ["Request body is larger than \(configuration.maxBodyBytes) bytes"])
         }
-        let event: ContentSharedEvent
+        let event: GongEvent
         do {
-            event = try JSONDecoder().decode(ContentSharedEvent.self, from: Data(body.readableBytesView))
+            event = try Self.decode(Data(body.readableBytesView), as: api)
         } catch {
-            await state.count(\.badRequest)
+            await state.count(\.badRequest, api: api)
             return Self.gongError(.badRequest, requestId: requestId, errors: [DecodingIssue.describe(error)])
         }
-        let issues = EventValidator.validate(event)
+        let issues = event.validate()
         guard issues.isEmpty else {
-            await state.count(\.badRequest)
+            await state.count(\.badRequest, api: api)
             return Self.gongError(.badRequest, requestId: requestId, errors: issues.map(\.description))
         }
         let fault = await state.rollFault()
         if fault == .fail {
-            await state.count(\.serverError)
+            await state.count(\.serverError, api: api)
             return Self.gongError(
                 .internalServerError, requestId: requestId,
                 errors: ["The operation failed because of an unexpected error (injected by the sandbox)"])
         }
         let outcome = try await state.accept(event, requestId: requestId)
         if fault == .drop {
-            await state.count(\.dropped)
+            await state.count(\.dropped, api: api)
             await Self.reset(context.channel)
             return Self.response(.ok, contentType: "application/json", body: [])
         }
         switch outcome {
         case .stored:
-            await state.count(\.ok)
+            await state.count(\.ok, api: api)
             return Self.json(.ok, ["requestId": requestId])
-        case .duplicate:
-            await state.count(\.conflict)
-            let key = "reportingSystem=\(event.reportingSystem), eventId=\(event.eventId ?? "")"
-            return Self.gongError(
-                .conflict, requestId: requestId, errors: ["The event was already reported in the past (\(key))"])
+        case .duplicate(let key):
+            await state.count(\.conflict, api: api)
+            return Self.gongError(.conflict, requestId: requestId, errors: [Self.conflictMessage(api, key: key)])
         }
+    }
+
+    /// The body of `api` from JSON: a `DecodingError` (turned into a `path: problem` line) when it does not fit.
+    static func decode(_ data: Data, as api: GongAPI) throws -> GongEvent {
+        let decoder = JSONDecoder()
+        switch api {
+        case .contentShared: return .contentShared(try decoder.decode(ContentSharedEvent.self, from: data))
+        case .digitalInteraction:
+            return .digitalInteraction(try decoder.decode(DigitalInteractionEvent.self, from: data))
+        }
+    }
+
+    /// The 409 error line, in each API's wording, with the key that matched.
+    static func conflictMessage(_ api: GongAPI, key: String) -> String {
+        switch api {
+        case .contentShared: "The event was already reported in the past (\(key))"
+        case .digitalInteraction: "Conflict - Event was already reported in the past. (\(key))"
+        }
+    }
+
+    /// A 405 with `Allow` for a call of an API's path with the wrong method.
+    static func methodNotAllowed(_ request: Request, api: GongAPI) -> Response {
+        var response = gongError(
+            .methodNotAllowed, requestId: newRequestId(),
+            errors: ["\(request.method.rawValue) is not allowed on \(api.path): use \(api.method)"])
+        response.headers[.allow] = api.method
+        return response
     }
 
     /// `PUT /api/outage` with `{"status": 503}` or `{"status": 429, "retryAfter": 120}` starts an outage;

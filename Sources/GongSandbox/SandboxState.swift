@@ -14,9 +14,38 @@ actor SandboxState {
     /// Lines of `events.jsonl` that could not be read at start (a torn last line after a crash).
     let skippedLines: Int
 
+    /// What makes two events the same, per API: an event id stored under one API never makes the other API's
+    /// event a duplicate (Gong documents no dedup across them, and a client's double-send across APIs must show).
     struct DedupKey: Hashable {
-        let reportingSystem: String
+        let api: GongAPI
+        /// `reportingSystem` for content shared; empty for a digital interaction, which Gong dedups by `eventId`.
+        let scope: String
         let eventId: String
+
+        /// The key of `event`, or `nil` when it has no `eventId` (never a duplicate).
+        init?(_ event: GongEvent) {
+            switch event {
+            case .contentShared(let event):
+                guard let eventId = event.eventId else { return nil }
+                self.init(api: .contentShared, scope: event.reportingSystem, eventId: eventId)
+            case .digitalInteraction(let event):
+                self.init(api: .digitalInteraction, scope: "", eventId: event.eventId)
+            }
+        }
+
+        init(api: GongAPI, scope: String, eventId: String) {
+            self.api = api
+            self.scope = scope
+            self.eventId = eventId
+        }
+
+        /// How a 409 names the key, e.g. `reportingSystem=x, eventId=y`.
+        var description: String {
+            switch api {
+            case .contentShared: "reportingSystem=\(scope), eventId=\(eventId)"
+            case .digitalInteraction: "eventId=\(eventId)"
+            }
+        }
     }
 
     /// Loads `events.jsonl` from `dataDirectory` (creating the directory) or starts empty in memory.
@@ -54,10 +83,8 @@ actor SandboxState {
         logFile = descriptor
         skippedLines = skipped
         events = loaded
-        keys = Set(
-            loaded.compactMap { stored in
-                stored.event.eventId.map { DedupKey(reportingSystem: stored.event.reportingSystem, eventId: $0) }
-            })
+        keys = Set(loaded.compactMap { DedupKey($0.event) })
+        for stored in loaded { counters[stored.api].events += 1 }
         counters.events = loaded.count
     }
 
@@ -67,17 +94,18 @@ actor SandboxState {
 
     private func remember(_ stored: StoredEvent) {
         events.append(stored)
-        if let eventId = stored.event.eventId {
-            keys.insert(DedupKey(reportingSystem: stored.event.reportingSystem, eventId: eventId))
-        }
+        if let key = DedupKey(stored.event) { keys.insert(key) }
+        counters[stored.api].events += 1
+        counters.events = events.count
     }
 
-    /// Applies the rate limits to one call: `nil` admits it, else the `Retry-After` seconds.
+    /// Applies the rate limits to one call of either API (one account, one budget): `nil` admits it, else the
+    /// `Retry-After` seconds.
     func admit() -> Int? {
         limiter.admit(now: Date().timeIntervalSince1970)
     }
 
-    /// The outage in force: the status every authorised `PUT` gets, and its `Retry-After`.
+    /// The outage in force: the status every authorised call of either API gets, and its `Retry-After`.
     func outage() -> (status: Int, retryAfter: Int?)? {
         faults.outageStatus.map { ($0, faults.outageRetryAfter) }
     }
@@ -101,17 +129,17 @@ actor SandboxState {
     enum Outcome: Sendable {
         /// Stored under this request id.
         case stored(StoredEvent)
-        /// `(reportingSystem, eventId)` was already accepted.
-        case duplicate
+        /// The event's key was already accepted under its API; the key as a 409 names it.
+        case duplicate(key: String)
     }
 
-    /// Stores `event` unless its `(reportingSystem, eventId)` was accepted before; events without an `eventId`
-    /// are never duplicates (Gong documents no dedup rule for them).
-    func accept(_ event: ContentSharedEvent, requestId: String) throws -> Outcome {
-        if let eventId = event.eventId,
-            keys.contains(DedupKey(reportingSystem: event.reportingSystem, eventId: eventId))
-        {
-            return .duplicate
+    /// Stores `event` unless its key was accepted before under the same API: `(reportingSystem, eventId)` for
+    /// content shared, `eventId` for a digital interaction. Content-shared events without an `eventId` are never
+    /// duplicates (Gong documents no dedup rule for them).
+    func accept(_ event: GongEvent, requestId: String) throws -> Outcome {
+        let key = DedupKey(event)
+        if let key, keys.contains(key) {
+            return .duplicate(key: key.description)
         }
         let stored = StoredEvent(
             requestId: requestId, receivedAt: EventTime.isoUTC(Date().timeIntervalSince1970), event: event)
@@ -134,13 +162,12 @@ actor SandboxState {
             fsync(logFile)
         }
         remember(stored)
-        counters.events = events.count
         return .stored(stored)
     }
 
-    /// Counts one answer.
-    func count(_ keyPath: WritableKeyPath<SandboxStats, Int>) {
-        counters[keyPath: keyPath] += 1
+    /// Counts one answer of `api`.
+    func count(_ keyPath: WritableKeyPath<SandboxCounts, Int>, api: GongAPI) {
+        counters.count(keyPath, api: api)
     }
 
     /// Every stored event, in the order accepted.

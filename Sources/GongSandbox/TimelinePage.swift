@@ -1,6 +1,7 @@
 import GongEngagement
 
-/// Renders stored events as Gong's activity timeline would show them: grouped by day (UTC), newest first.
+/// Renders stored events as Gong's activity timeline would show them: grouped by day (UTC), newest first, events
+/// of both APIs together, each card badged with its API ("content shared" or "digital interaction").
 ///
 /// Server-side HTML5 with inline CSS, no scripts and no external assets. Every value from an event is escaped;
 /// `contentUrl` becomes a link only when it is `http` or `https`.
@@ -11,7 +12,7 @@ public enum TimelinePage {
     /// The whole page for `events` (in any order) with `filter` applied.
     public static func render(events: [StoredEvent], filter: TimelineFilter) -> String {
         let shown = events.filter { filter.matches($0.event) }
-        let dated = shown.map { (stored: $0, epoch: EventTime.epochSeconds($0.event.eventTimestamp)) }
+        let dated = shown.map { (stored: $0, epoch: EventTime.epochSeconds($0.timestamp)) }
             .sorted { left, right in
                 switch (left.epoch, right.epoch) {
                 case (let l?, let r?) where l != r: return l > r
@@ -25,8 +26,8 @@ public enum TimelinePage {
         if dated.isEmpty {
             html +=
                 events.isEmpty
-                ? "<p class=\"empty\">No events yet. <code>PUT /v2/customer-engagement/content/shared</code> "
-                    + "to add one.</p>\n"
+                ? "<p class=\"empty\">No events yet. <code>PUT \(GongAPI.contentShared.path)</code> or "
+                    + "<code>POST \(GongAPI.digitalInteraction.path)</code> to add one.</p>\n"
                 : "<p class=\"empty\">No events match these filters.</p>\n"
         }
         var currentDay: Int?? = .none
@@ -61,15 +62,15 @@ public enum TimelinePage {
             </style>
             </head>
             <body>
-            <header><h1>Activity timeline</h1><p class="sub">Gong sandbox · content shared events · \(count) · \
-            times in UTC</p></header>
+            <header><h1>Activity timeline</h1><p class="sub">Gong sandbox · content shared and digital interaction \
+            events · \(count) · times in UTC</p></header>
             <main>
 
             """
     }
 
     private static func form(events: [StoredEvent], filter: TimelineFilter) -> String {
-        let sharers = Set(events.compactMap { $0.event.sharer?.email?.lowercased() }).sorted()
+        let sharers = Set(events.compactMap { TimelineFilter.sharerEmail(of: $0.event)?.lowercased() }).sorted()
         var html = "<form class=\"filters\" method=\"get\" action=\"/\">\n"
         html += "<label>Sharer <select name=\"sharer\">\n<option value=\"\">All sharers</option>\n"
         for sharer in sharers {
@@ -88,29 +89,32 @@ public enum TimelinePage {
     }
 
     private static func row(_ stored: StoredEvent, epoch: Int64?) -> String {
-        let event = stored.event
-        let action = event.actionName.flatMap { $0.isEmpty ? nil : $0 } ?? "Content Shared"
         let time = epoch.map { EventTime.clock($0) } ?? "—"
+        let eventId = stored.event.eventId
+        var html =
+            "<li class=\"event\" data-event-id=\"\(HTMLText.escape(eventId))\" data-api=\"\(stored.api.rawValue)\">\n"
+        html += "<time datetime=\"\(HTMLText.escape(stored.timestamp))\" "
+        html += "title=\"\(HTMLText.escape(stored.timestamp))\">\(time)</time>\n"
+        html += "<div class=\"card\">\n"
+        let rendered =
+            switch stored.event {
+            case .contentShared(let event): Self.card(event)
+            case .digitalInteraction(let event): Self.card(event)
+            }
+        html += rendered.body
+        let meta = rendered.meta + ["requestId <code>\(HTMLText.escape(stored.requestId))</code>"]
+        html += "<p class=\"meta\">\(meta.joined(separator: " · "))</p>\n"
+        html += "</div>\n</li>\n"
+        return html
+    }
+
+    /// A content-shared card: its body, and the items of its `meta` line (escaped HTML).
+    private static func card(_ event: ContentSharedEvent) -> (body: String, meta: [String]) {
+        let action = event.actionName.flatMap { $0.isEmpty ? nil : $0 } ?? "Content Shared"
         let provider = event.contentProperties?.first { $0.name.lowercased() == "provider" }?.value
         let contentType = event.contentProperties?.first { $0.name.lowercased() == "contenttype" }?.value
-        var html = "<li class=\"event\" data-event-id=\"\(HTMLText.escape(event.eventId ?? ""))\">\n"
-        html += "<time datetime=\"\(HTMLText.escape(event.eventTimestamp))\" "
-        html += "title=\"\(HTMLText.escape(event.eventTimestamp))\">\(time)</time>\n"
-        html += "<div class=\"card\">\n<div class=\"action\">\(HTMLText.escape(action))"
-        if let provider, !provider.isEmpty {
-            html += " <span class=\"provider\">\(HTMLText.escape(provider))</span>"
-        }
-        if let contentType, !contentType.isEmpty {
-            html += " <span class=\"kind\">\(HTMLText.escape(contentType))</span>"
-        }
-        html += "</div>\n"
-        let title = HTMLText.escape(event.contentTitle)
-        if isWebURL(event.contentUrl) {
-            html += "<a class=\"title\" href=\"\(HTMLText.escape(event.contentUrl))\" rel=\"noopener noreferrer\">"
-            html += "\(title)</a>\n"
-        } else {
-            html += "<span class=\"title\">\(title)</span>\n"
-        }
+        var html = actionLine(action, provider: provider, contentType: contentType, api: .contentShared)
+        html += title(event.contentTitle, url: event.contentUrl)
         html += "<dl>\n"
         if let sharer = event.sharer, sharer.email != nil || sharer.name != nil {
             html += "<dt>Shared by</dt><dd class=\"sharer\">\(person(name: sharer.name, email: sharer.email))</dd>\n"
@@ -127,10 +131,102 @@ public enum TimelinePage {
             let preview = HTMLText.truncate(HTMLText.plainText(fromHTML: body), to: previewLength)
             if !preview.isEmpty { html += "<p class=\"preview\">\(HTMLText.escape(preview))</p>\n" }
         }
-        html += "<p class=\"meta\">\(HTMLText.escape(event.reportingSystem)) · "
-        html += "<code>\(HTMLText.escape(event.contentId))</code> · requestId "
-        html += "<code>\(HTMLText.escape(stored.requestId))</code></p>\n"
-        html += "</div>\n</li>\n"
+        return (html, [HTMLText.escape(event.reportingSystem), "<code>\(HTMLText.escape(event.contentId))</code>"])
+    }
+
+    /// A digital-interaction card and its `meta` items: `eventType`, the content, the
+    /// sharer (custom fields `sharerName`, `sharerEmail`), the person and their company, the subject (custom field
+    /// `messageSubject`), then every custom field of the event, the content and the person.
+    private static func card(_ event: DigitalInteractionEvent) -> (body: String, meta: [String]) {
+        let provider =
+            TimelineFilter.customField("provider", of: event)
+            ?? event.content.contentLabel?.first.flatMap { $0.isEmpty ? nil : $0 }
+        let contentType = event.content.contentCustomFields?.first { $0.name.lowercased() == "contenttype" }?.value
+        let action = event.eventType.isEmpty ? "Digital Interaction" : event.eventType
+        var html = actionLine(action, provider: provider, contentType: contentType, api: .digitalInteraction)
+        html += title(event.content.contentTitle, url: event.content.contentUrl ?? "")
+        html += "<dl>\n"
+        let sharerName = TimelineFilter.customField("sharerName", of: event)
+        let sharerEmail = TimelineFilter.sharerEmail(of: event)
+        if sharerName != nil || sharerEmail != nil {
+            html += "<dt>Shared by</dt><dd class=\"sharer\">\(person(name: sharerName, email: sharerEmail))</dd>\n"
+        }
+        let someone = event.person
+        var personHTML = person(name: someone.name, email: someone.email)
+        if someone.name == nil && someone.email == nil, let personId = someone.personId, !personId.isEmpty {
+            personHTML = "<code>\(HTMLText.escape(personId))</code>"
+        }
+        if let company = someone.company, let label = companyLabel(company) {
+            personHTML += " · <span class=\"company\">\(label)</span>"
+        }
+        html += "<dt>Person</dt><dd class=\"person\">\(personHTML)</dd>\n"
+        if let subject = TimelineFilter.customField("messageSubject", of: event) {
+            html += "<dt>Subject</dt><dd class=\"subject\">\(HTMLText.escape(subject))</dd>\n"
+        }
+        html += "</dl>\n"
+        html += fields("Custom fields", event.customFields)
+        html += fields("Content fields", event.content.contentCustomFields)
+        html += fields("Person fields", someone.personCustomFields)
+        var meta = [HTMLText.escape(event.sourceSystemName ?? "(no sourceSystemName)")]
+        if let contentId = event.content.contentId { meta.append("<code>\(HTMLText.escape(contentId))</code>") }
+        if let sessionId = event.sessionId { meta.append("session <code>\(HTMLText.escape(sessionId))</code>") }
+        if let device = event.device { meta.append(HTMLText.escape(device)) }
+        return (html, meta)
+    }
+
+    /// The action line: action name, provider, content type, and the API badge.
+    private static func actionLine(_ action: String, provider: String?, contentType: String?, api: GongAPI) -> String {
+        var html = "<div class=\"action\">\(HTMLText.escape(action))"
+        if let provider, !provider.isEmpty {
+            html += " <span class=\"provider\">\(HTMLText.escape(provider))</span>"
+        }
+        if let contentType, !contentType.isEmpty {
+            html += " <span class=\"kind\">\(HTMLText.escape(contentType))</span>"
+        }
+        html += " <span class=\"api api-\(api.rawValue)\">\(badge(api))</span>"
+        html += "</div>\n"
+        return html
+    }
+
+    /// The badge text of an API.
+    static func badge(_ api: GongAPI) -> String {
+        switch api {
+        case .contentShared: "content shared"
+        case .digitalInteraction: "digital interaction"
+        }
+    }
+
+    /// The content title, linked when the URL is a web URL.
+    private static func title(_ title: String, url: String) -> String {
+        let text = HTMLText.escape(title)
+        guard isWebURL(url) else { return "<span class=\"title\">\(text)</span>\n" }
+        return "<a class=\"title\" href=\"\(HTMLText.escape(url))\" rel=\"noopener noreferrer\">\(text)</a>\n"
+    }
+
+    /// "Acme (acme.com)", "acme.com" or "Acme", escaped; `nil` when the company has neither.
+    private static func companyLabel(_ company: DigitalInteractionEvent.Company) -> String? {
+        let name = company.name.flatMap { $0.isEmpty ? nil : $0 }
+        let domain = company.domain.flatMap { $0.isEmpty ? nil : $0 }
+        switch (name, domain) {
+        case (let name?, let domain?): return "\(HTMLText.escape(name)) (\(HTMLText.escape(domain)))"
+        case (let name?, nil): return HTMLText.escape(name)
+        case (nil, let domain?): return HTMLText.escape(domain)
+        case (nil, nil): return nil
+        }
+    }
+
+    /// A titled list of custom fields, `name` → `value` (with the `dataType` when not `STRING`); empty for none.
+    private static func fields(_ heading: String, _ fields: [DigitalInteractionEvent.CustomField]?) -> String {
+        guard let fields, !fields.isEmpty else { return "" }
+        var html = "<div class=\"fields\"><span class=\"fields-title\">\(HTMLText.escape(heading))</span><dl>\n"
+        for field in fields {
+            html += "<dt>\(HTMLText.escape(field.name))</dt><dd>\(HTMLText.escape(field.value))"
+            if let type = field.dataType, type != "STRING" {
+                html += " <span class=\"type\">\(HTMLText.escape(type))</span>"
+            }
+            html += "</dd>\n"
+        }
+        html += "</dl></div>\n"
         return html
     }
 
@@ -190,6 +286,18 @@ public enum TimelinePage {
         .preview { margin: 8px 0 0; padding: 8px 12px; background: #f8f9fc; border-left: 3px solid var(--line);
                    color: #374151; font-size: 14px; }
         .meta { margin: 8px 0 0; font-size: 12px; color: var(--muted); }
+        .api { float: right; font-weight: 600; text-transform: none; letter-spacing: 0; border-radius: 10px;
+               padding: 1px 8px; font-size: 11px; }
+        .api-content-shared { color: #1d4ed8; background: #e0eaff; }
+        .api-digital-interaction { color: #047857; background: #d9f5ea; }
+        .company { color: var(--muted); }
+        .fields { margin: 8px 0 0; font-size: 12px; }
+        .fields-title { color: var(--muted); text-transform: uppercase; letter-spacing: .03em; font-size: 11px; }
+        .fields dl { grid-template-columns: repeat(2, max-content minmax(0, 1fr)); gap: 1px 12px; font-size: 12px;
+                     margin-top: 2px; }
+        .fields dd { overflow-wrap: anywhere; }
+        .type { color: var(--muted); font-size: 10px; border: 1px solid var(--line); border-radius: 4px;
+                padding: 0 4px; }
         .empty { color: var(--muted); }
         """
 }

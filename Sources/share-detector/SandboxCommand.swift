@@ -6,10 +6,11 @@ import GongSandbox
 struct SandboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "Run a local Gong-compatible server (content shared endpoint + timeline page) on 127.0.0.1.",
+        abstract: "Run a local Gong-compatible server (both event APIs + timeline page) on 127.0.0.1.",
         discussion: """
-            Serves PUT /v2/customer-engagement/content/shared with Gong's auth, validation, 409 and 429 rules, \
-            and the timeline at GET /. Credentials come from SANDBOX_ACCESS_KEY / SANDBOX_ACCESS_KEY_SECRET / \
+            Serves PUT /v2/customer-engagement/content/shared and POST /v2/digital-interaction with Gong's auth, \
+            validation, 409 and 429 rules (one rate limit for both; 409 per API), and the timeline of both at \
+            GET /. Credentials come from SANDBOX_ACCESS_KEY / SANDBOX_ACCESS_KEY_SECRET / \
             SANDBOX_BEARER_TOKEN (preferred: flags show in the process list) or the flags below; with none the \
             sandbox accepts any request. Prints "gong-sandbox: listening on http://127.0.0.1:PORT" once bound. \
             See docs/sandbox.md.
@@ -43,7 +44,7 @@ struct SandboxCommand: ParsableCommand {
     @Option(name: .long, help: "Probability (0-1) of storing a valid event and then resetting the connection.")
     var dropRate: Double = 0
 
-    @Option(name: .long, help: "Milliseconds of latency added to every PUT.")
+    @Option(name: .long, help: "Milliseconds of latency added to every API call.")
     var latencyMs: Int = 0
 
     @Option(name: .long, help: "Seed for the fault dice.")
@@ -52,7 +53,7 @@ struct SandboxCommand: ParsableCommand {
     @Option(
         name: .long,
         help: """
-            Start in an outage: answer every authorised PUT with this status (e.g. 503 or 429); \
+            Start in an outage: answer every authorised API call with this status (e.g. 503 or 429); \
             PUT /api/outage switches it at run time.
             """)
     var outageStatus: Int?

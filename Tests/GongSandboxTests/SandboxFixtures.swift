@@ -42,16 +42,53 @@ enum SandboxFixtures {
         return event
     }
 
+    /// A valid digital interaction, shaped as the sender builds one: the sharer, subject and message details in
+    /// custom fields, the recipient as the person with their company's domain.
+    static func interaction(
+        id: String = "di-1", timestamp: String = "2025-03-04T11:00:00+01:00", title: String = "Security Whitepaper",
+        sharerEmail: String = "carol@northwind.example", personEmail: String? = "max@initech.example",
+        companyDomain: String? = "initech.example", otherRecipients: String? = nil
+    ) -> DigitalInteractionEvent {
+        var content = DigitalInteractionEvent.Content(
+            contentId: "gdrive:file:\(id)", contentTitle: title,
+            contentUrl: "https://drive.google.com/file/d/\(id)/view")
+        content.contentLabel = ["Google Drive"]
+        content.contentCustomFields = [DigitalInteractionEvent.CustomField(name: "contentType", value: "file")]
+        let person = DigitalInteractionEvent.Person(
+            name: "Max Buyer", email: personEmail,
+            company: companyDomain.map { DigitalInteractionEvent.Company(domain: $0) })
+        var event = DigitalInteractionEvent(
+            eventId: id, timestamp: timestamp, eventType: "Document Shared", content: content, person: person)
+        event.sourceSystemName = "share-detector-test"
+        event.sessionId = "session-\(id)"
+        event.device = "PC"
+        var fields: [(String, String, String)] = [
+            ("sharerEmail", sharerEmail, "STRING"), ("sharerName", "Carol Rep", "STRING"),
+            ("messageSubject", "Whitepaper for \(id)", "STRING"), ("mailbox", "carol@northwind.example", "STRING"),
+            ("messageId", "<\(id)@mail.northwind.example>", "STRING"), ("ruleId", "gdrive-file", "STRING"),
+            ("provider", "Google Drive", "STRING"), ("linkSource", "body", "STRING"),
+            ("unwrapChain", "https://safelinks.example/?u=drive", "URL"),
+        ]
+        if let otherRecipients { fields.append(("otherRecipients", otherRecipients, "STRING")) }
+        event.customFields = fields.map { DigitalInteractionEvent.CustomField(name: $0.0, value: $0.1, dataType: $0.2) }
+        return event
+    }
+
     /// The event as a request body.
-    static func body(_ event: ContentSharedEvent) -> ByteBuffer {
+    static func body(_ event: some Encodable) -> ByteBuffer {
         ByteBuffer(bytes: json(event))
     }
 
     /// The event as JSON bytes.
-    static func json(_ event: ContentSharedEvent) -> [UInt8] {
+    static func json(_ event: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return Array(try! encoder.encode(event))
+    }
+
+    /// The JSON array of a response body.
+    static func array(_ buffer: ByteBuffer) -> [[String: Any]] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [[String: Any]] ?? []
     }
 
     /// The JSON object of a response body.
@@ -66,5 +103,16 @@ enum SandboxFixtures {
         return path
     }
 
-    static let path = "/v2/customer-engagement/content/shared"
+    static let path = GongAPI.contentShared.path
+    static let diPath = GongAPI.digitalInteraction.path
+
+    /// `GET uri` (or another method) on a server started with `GongSandbox.start`, over loopback.
+    static func request(
+        _ server: RunningGongSandbox, _ uri: String, method: HTTPRequest.Method = .get, body: ByteBuffer? = nil
+    ) async throws -> TestClient.Response {
+        try await TestClient.withClient(host: server.host, port: server.port) { client in
+            try await client.execute(
+                TestClient.Request(uri, method: method, authority: "\(server.host):\(server.port)", body: body))
+        }
+    }
 }

@@ -52,7 +52,8 @@ struct SandboxRouteTests {
             try await client.execute(uri: "/api/events", method: .get) { response in
                 let events = try JSONDecoder().decode([StoredEvent].self, from: Data(response.body.readableBytesView))
                 #expect(events.map(\.event.eventId) == ["a", "b"])
-                #expect(events[0].event == F.event(id: "a"))
+                #expect(events[0].event == .contentShared(F.event(id: "a")))
+                #expect(events.allSatisfy { $0.api == .contentShared })
             }
         }
     }

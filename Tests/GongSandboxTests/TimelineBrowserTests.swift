@@ -27,6 +27,11 @@ struct TimelineBrowserTests {
             let body = Array(try JSONEncoder().encode(event))
             #expect(await client.sendOnThread(body).status == 200)
         }
+        for interaction in Self.sampleInteractions() {
+            let body = Array(try JSONEncoder().encode(interaction))
+            #expect(await client.sendOnThread(body, to: .digitalInteraction).status == 200)
+        }
+        let total = Self.sampleEvents().count + Self.sampleInteractions().count
         let scratch = NSTemporaryDirectory() + "timeline-browser-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -37,17 +42,28 @@ struct TimelineBrowserTests {
         ]
         let dom = try await Self.offPool(chromium, common + ["--dump-dom", server.baseURL + "/"])
         #expect(dom.status == 0, "chromium --dump-dom failed: \(dom.errors.suffix(500))")
-        for title in ["Q2 Proposal – Northwind", "Master Services Agreement", "Onboarding walkthrough"] {
+        for title in [
+            "Q2 Proposal – Northwind", "Master Services Agreement", "Onboarding walkthrough",
+            "Security questionnaire – Globex", "Implementation plan",
+        ] {
             #expect(dom.output.contains(title), "missing \(title) in the DOM")
         }
-        #expect(dom.output.components(separatedBy: "<li class=\"event\"").count == Self.sampleEvents().count + 1)
+        #expect(dom.output.components(separatedBy: "<li class=\"event\"").count == total + 1)
+        #expect(dom.output.components(separatedBy: "data-api=\"digital-interaction\"").count == 3)
+        #expect(dom.output.contains(">digital interaction</span>"))
+        #expect(dom.output.contains(">content shared</span>"))
         #expect(dom.output.contains("<h2>Thursday, 6 March 2025</h2>"))
         #expect(dom.output.contains("&lt;b&gt;not bold&lt;/b&gt;"))
         #expect(!dom.output.contains("<script"))
 
         let filtered = try await Self.offPool(
             chromium, common + ["--dump-dom", server.baseURL + "/?domain=globex.example"])
-        #expect(filtered.output.components(separatedBy: "<li class=\"event\"").count == 3)
+        // Two content-shared events to Globex and the interaction whose person is at Globex.
+        #expect(filtered.output.components(separatedBy: "<li class=\"event\"").count == 4)
+        let bob = try await Self.offPool(
+            chromium, common + ["--dump-dom", server.baseURL + "/?sharer=bob%40northwind.example"])
+        #expect(bob.output.components(separatedBy: "<li class=\"event\"").count == 4)
+        #expect(bob.output.contains("Security questionnaire – Globex"))
 
         _ = try await Self.offPool(chromium, common + ["--screenshot=\(screenshot)", server.baseURL + "/"])
         let attributes = try FileManager.default.attributesOfItem(atPath: screenshot)
@@ -90,6 +106,43 @@ struct TimelineBrowserTests {
             process.terminationStatus, String(decoding: outputData, as: UTF8.self),
             String(decoding: errorData.get(), as: UTF8.self)
         )
+    }
+
+    /// Two shares reported as digital interactions, as the sender builds them.
+    static func sampleInteractions() -> [DigitalInteractionEvent] {
+        func interaction(
+            _ id: String, _ timestamp: String, _ title: String, _ url: String, _ provider: String,
+            sharer: (String, String), person: (String, String), subject: String
+        ) -> DigitalInteractionEvent {
+            var content = DigitalInteractionEvent.Content(
+                contentId: "\(provider.lowercased()):\(id)", contentTitle: title, contentUrl: url)
+            content.contentLabel = [provider]
+            let domain = String(person.1.split(separator: "@").last ?? "")
+            var event = DigitalInteractionEvent(
+                eventId: "evt-\(id)", timestamp: timestamp, eventType: "Document Shared", content: content,
+                person: DigitalInteractionEvent.Person(
+                    name: person.0, email: person.1, company: DigitalInteractionEvent.Company(domain: domain)))
+            event.sourceSystemName = "share-detector-emea"
+            event.sessionId = "msg-\(id)"
+            event.customFields = [
+                ("sharerEmail", sharer.1), ("sharerName", sharer.0), ("messageSubject", subject),
+                ("mailbox", sharer.1), ("messageId", "<\(id)@mail.northwind.example>"),
+                ("ruleId", provider.lowercased()),
+                ("provider", provider), ("linkSource", "body"),
+            ].map { DigitalInteractionEvent.CustomField(name: $0.0, value: $0.1, dataType: "STRING") }
+            return event
+        }
+        return [
+            interaction(
+                "6", "2025-03-06T09:20:00+01:00", "Security questionnaire – Globex",
+                "https://app.box.com/s/9q8w7e", "Box", sharer: ("Bob Okafor", "bob@northwind.example"),
+                person: ("Jane Doe", "jane@globex.example"), subject: "Security questionnaire, completed"),
+            interaction(
+                "7", "2025-03-04T14:05:00-08:00", "Implementation plan",
+                "https://www.notion.so/northwind/Implementation-plan-5d1e", "Notion",
+                sharer: ("Alice Martin", "alice@northwind.example"), person: ("Sam Lee", "sam@umbrella.example"),
+                subject: "Implementation plan draft"),
+        ]
     }
 
     /// A realistic week of shares for the page and its screenshot.

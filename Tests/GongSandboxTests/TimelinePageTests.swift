@@ -25,12 +25,15 @@ struct TimelinePageTests {
         var javascriptURL = F.event(id: "x4", timestamp: "2025-03-03T08:00:00-05:00", title: "Not a link")
         javascriptURL.contentUrl = "javascript:alert(1)"
         return [
-            StoredEvent(requestId: "req1", receivedAt: "2025-03-06T00:00:00.000Z", event: F.event(id: "x1")),
+            StoredEvent(
+                requestId: "req1", receivedAt: "2025-03-06T00:00:00.000Z", event: .contentShared(F.event(id: "x1"))),
             StoredEvent(
                 requestId: "req2", receivedAt: "2025-03-06T00:00:01.000Z",
-                event: F.event(id: "x2", timestamp: "2025-03-04T18:00:00-08:00", title: "Pricing Sheet")),
-            StoredEvent(requestId: "req3", receivedAt: "2025-03-06T00:00:02.000Z", event: hostile),
-            StoredEvent(requestId: "req4", receivedAt: "2025-03-06T00:00:03.000Z", event: javascriptURL),
+                event: .contentShared(F.event(id: "x2", timestamp: "2025-03-04T18:00:00-08:00", title: "Pricing Sheet"))
+            ),
+            StoredEvent(requestId: "req3", receivedAt: "2025-03-06T00:00:02.000Z", event: .contentShared(hostile)),
+            StoredEvent(
+                requestId: "req4", receivedAt: "2025-03-06T00:00:03.000Z", event: .contentShared(javascriptURL)),
         ]
     }
 
