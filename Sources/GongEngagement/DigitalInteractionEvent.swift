@@ -143,7 +143,8 @@ extension DigitalInteractionEvent {
     /// sharer, subject, `shareId` and `eventProperties` become custom fields, `contentProperties` content custom
     /// fields. The API has no field for `workspaceId` or the message body: they are not sent.
     public init(contentShared event: ContentSharedEvent, sessionId: String? = nil) {
-        var content = Content(contentId: event.contentId, contentTitle: event.contentTitle, contentUrl: event.contentUrl)
+        var content = Content(
+            contentId: event.contentId, contentTitle: event.contentTitle, contentUrl: event.contentUrl)
         if let provider = event.eventProperties?.first(where: { $0.name == "provider" })?.value {
             content.contentLabel = [provider]
         }

@@ -16,8 +16,7 @@ extension EventValidator {
     /// values; the `person` is known by something (a name, email, phone number, CRM context or `personId`, or
     /// else their company's domain or CRM context), and an email is plausible; every custom field has a name, a
     /// value and a `dataType` its value agrees with. Sizes stay within `EventLimits`.
-    public static func validate(_ event: DigitalInteractionEvent, limits: EventLimits = .default) -> [ValidationIssue]
-    {
+    public static func validate(_ event: DigitalInteractionEvent, limits: EventLimits = .default) -> [ValidationIssue] {
         var issues = IssueList()
         issues.requireText(event.eventId, "eventId", maxLength: limits.maxShortTextLength)
         if issues.requireNonBlank(event.timestamp, "timestamp") {
@@ -27,7 +26,8 @@ extension EventValidator {
         issues.optionalText(event.sourceSystemName, "sourceSystemName", maxLength: limits.maxShortTextLength)
         issues.optionalText(event.sessionId, "sessionId", maxLength: limits.maxShortTextLength)
         if let device = event.device, !allowedDevices.contains(device) {
-            issues.add("device", "must be one of \(allowedDevices.joined(separator: ", ")) (got \(issues.quoted(device)))")
+            issues.add(
+                "device", "must be one of \(allowedDevices.joined(separator: ", ")) (got \(issues.quoted(device)))")
         }
 
         let content = event.content
@@ -153,7 +153,8 @@ extension IssueList {
     }
 
     private static func isAlphanumericByte(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 }

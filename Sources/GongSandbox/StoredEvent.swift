@@ -59,15 +59,3 @@ extension StoredEvent: Codable {
         try container.encode(event, forKey: .event)
     }
 }
-
-extension GongEvent {
-    /// The recipients of a content-shared event; `nil` for a digital interaction (its one `person` is in
-    /// `DigitalInteractionEvent.person`).
-    ///
-    /// Kept so code that read `storedEvent.event.recipients` when `StoredEvent.event` was a `ContentSharedEvent`
-    /// still compiles (GongClientTests); new code should match on the case instead.
-    public var recipients: [Actor]? {
-        guard case .contentShared(let event) = self else { return nil }
-        return event.recipients
-    }
-}

@@ -31,7 +31,8 @@ extension EventBuilder {
                 }
                 shared.reportingSystem = config.gong.reportingSystem
                 shared.workspaceId = config.gong.workspaceId
-                event = api == .contentShared ? .contentShared(shared) : .digitalInteraction(.init(contentShared: shared))
+                event =
+                    api == .contentShared ? .contentShared(shared) : .digitalInteraction(.init(contentShared: shared))
             case (.digitalInteraction, .digitalInteraction):
                 guard var interaction = try? JSONDecoder().decode(DigitalInteractionEvent.self, from: body) else {
                     return .failure(EventRebuildError("its stored body cannot be read"))

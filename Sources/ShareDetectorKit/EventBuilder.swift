@@ -135,7 +135,10 @@ public struct EventBuilder: Sendable {
             if let email = interaction.person.email, var company = interaction.person.company {
                 let domain = email.lastIndex(of: "@").map { String(email[email.index(after: $0)...]) } ?? ""
                 company.companyBusinessContexts = Self.crmAccount(for: domain, in: config.crmAccounts).map {
-                    [DigitalInteractionEvent.BusinessContext(objectType: "ACCOUNT", objectId: $0, systemName: "Salesforce")]
+                    [
+                        DigitalInteractionEvent.BusinessContext(
+                            objectType: "ACCOUNT", objectId: $0, systemName: "Salesforce")
+                    ]
                 }
                 interaction.person.company = company
             }

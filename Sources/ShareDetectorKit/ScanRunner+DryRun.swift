@@ -63,7 +63,8 @@ extension ScanRunner {
         case .contentShared:
             (try? JSONDecoder().decode(ContentSharedEvent.self, from: event.body)).map(GongEvent.contentShared)
         case .digitalInteraction:
-            (try? JSONDecoder().decode(DigitalInteractionEvent.self, from: event.body)).map(GongEvent.digitalInteraction)
+            (try? JSONDecoder().decode(DigitalInteractionEvent.self, from: event.body)).map(
+                GongEvent.digitalInteraction)
         case nil: nil
         }
     }

@@ -60,7 +60,8 @@ struct DigitalInteractionTests {
         }
     }
 
-    @Test("the endpoints: content shared is PUT on the engagement path, digital interaction POST /v2/digital-interaction")
+    @Test(
+        "the endpoints: content shared is PUT on the engagement path, digital interaction POST /v2/digital-interaction")
     func endpoints() {
         #expect(GongAPI.contentShared.method == "PUT")
         #expect(GongAPI.contentShared.path == "/v2/customer-engagement/content/shared")

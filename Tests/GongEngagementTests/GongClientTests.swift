@@ -46,7 +46,11 @@ struct GongClientTests {
         #expect(client.connectionsOpened == 1)
         let stored = await server.storedEvents()
         #expect(stored.map(\.event.eventId) == ["ok0", "ok1", "ok2"])
-        #expect(stored.first?.event.recipients?.first?.email == "jane@prospect.example")
+        guard case .contentShared(let received)? = stored.first?.event else {
+            Issue.record("the sandbox stored no content-shared event")
+            return
+        }
+        #expect(received.recipients?.first?.email == "jane@prospect.example")
         await server.stop()
     }
 

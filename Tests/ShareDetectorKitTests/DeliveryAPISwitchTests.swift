@@ -130,13 +130,16 @@ struct DeliveryAPISwitchTests {
         #expect(scan.status == 1, "\(scan.stderr)")
         try sandbox.setOutage(nil)
         try team.setGong("api", "digital-interaction")
-        let requeue = try CLI.run(["requeue", "--config", team.configPath, "--dead", "--json"], environment: environment)
+        let requeue = try CLI.run(
+            ["requeue", "--config", team.configPath, "--dead", "--json"], environment: environment)
         #expect(requeue.status == 0, "\(requeue.stderr)")
         let report = try #require(
             try JSONSerialization.jsonObject(with: Data(requeue.stdout.utf8)) as? [String: Any])
         let items = try #require(report["items"] as? [[String: Any]])
         #expect(items.count == 8)
-        #expect(items.allSatisfy { $0["api"] as? String == "digital-interaction" && $0["outcome"] as? String == "requeued" })
+        #expect(
+            items.allSatisfy { $0["api"] as? String == "digital-interaction" && $0["outcome"] as? String == "requeued" }
+        )
 
         let send = try CLI.run(["send", "--json", "--config", team.configPath], environment: environment)
         #expect(send.status == 0, "\(send.stderr)")

@@ -117,7 +117,8 @@ struct DeliveryOutageTests {
         func deliver() -> Deliverer.Report {
             Deliverer(
                 ledger: ledger, account: account, client: client, builder: EventBuilder(config: TeamConfig()),
-                options: options, clock: clock).run()
+                options: options, clock: clock
+            ).run()
         }
         var outageCalls = 0
         for _ in 0..<180 {

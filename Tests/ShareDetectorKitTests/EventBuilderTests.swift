@@ -99,13 +99,14 @@ struct EventBuilderTests {
         #expect(sessions.first?.hasPrefix("sd1m-") == true)
 
         config.crmAccounts = ["contoso.example": "001CONTOSO"]
-        let record = try #require(EventBuilder(config: config).records(
-            for: pipeline.detector.detect(try MailParser().parse(Array(text.utf8))),
-            message: try MailParser().parse(Array(text.utf8)),
-            raw: RawMessage(
-                bytes: [], position: MessagePosition(file: "t.eml", index: 0, byteOffset: 0), envelopeDate: nil,
-                resumeOffset: 0)
-        ).first)
+        let record = try #require(
+            EventBuilder(config: config).records(
+                for: pipeline.detector.detect(try MailParser().parse(Array(text.utf8))),
+                message: try MailParser().parse(Array(text.utf8)),
+                raw: RawMessage(
+                    bytes: [], position: MessagePosition(file: "t.eml", index: 0, byteOffset: 0), envelopeDate: nil,
+                    resumeOffset: 0)
+            ).first)
         guard case .digitalInteraction(let event) = EventBuilder(config: config).gongEvent(from: record) else {
             Issue.record("expected a digital interaction")
             return

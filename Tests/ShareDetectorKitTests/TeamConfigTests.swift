@@ -122,7 +122,10 @@ struct TeamConfigTests {
         let config = try parse("team: x\ngong:\n  api: digital-interaction\n  workspaceId: \"42\"\n")
         #expect(config.gong.api == .digitalInteraction)
         #expect(config.keyLines["gong.api"] == 3)
-        #expect(ConfigWarnings.check(config) == ["/teams/emea.yml: gong.workspaceId is not sent: Gong's digital-interaction API has no workspace field"])
+        #expect(
+            ConfigWarnings.check(config) == [
+                "/teams/emea.yml: gong.workspaceId is not sent: Gong's digital-interaction API has no workspace field"
+            ])
         #expect(ConfigWarnings.check(try parse("gong:\n  workspaceId: \"42\"\n")) == [])
     }
 

@@ -208,7 +208,9 @@ struct ConfigNodeReader {
                 let name = try string(value, key)
                 guard let api = GongAPI(rawValue: name) else {
                     let names = GongAPI.allCases.map(\.rawValue)
-                    let hint = names.first { ruleEditDistance($0, name.lowercased()) <= 3 }.map { " (did you mean '\($0)'?)" }
+                    let hint = names.first { ruleEditDistance($0, name.lowercased()) <= 3 }.map {
+                        " (did you mean '\($0)'?)"
+                    }
                     throw error(
                         .invalidValue, value, key,
                         "expected \(names.joined(separator: " or ")), got '\(name)'\(hint ?? "")")
