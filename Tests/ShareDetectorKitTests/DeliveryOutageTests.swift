@@ -152,18 +152,11 @@ struct DeliveryOutageTests {
     }
 
     @Test func a429PauseIsHonouredByEveryRunAndConfigOfTheAccount() throws {
-        let sandbox = try SandboxProcess(arguments: [
-            "--rate", "0", "--outage-status", "429", "--outage-retry-after", "120",
-        ])
-        defer { sandbox.stop() }
-        let folder = try CLI.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let mailbox = folder.appendingPathComponent("sent.mbox")
-        try FaultToleranceTests.writeMailbox(count: 67, to: mailbox)
-        let team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: 50)
-        defer { team.remove() }
-        var environment = Self.environment
-        environment["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("state-home").path
+        let fixture = try SandboxTeam(
+            sandboxArguments: ["--rate", "0", "--outage-status", "429", "--outage-retry-after", "120"], messages: 67)
+        let (sandbox, team, mailbox, environment) = (
+            fixture.sandbox, fixture.team, fixture.mailbox, fixture.environment
+        )
 
         let scan = try CLI.run(["scan", "--quiet", "--json", "--config", team.configPath], environment: environment)
         #expect(scan.status == 1, "\(scan.stderr)")

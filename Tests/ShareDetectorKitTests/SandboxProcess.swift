@@ -117,3 +117,42 @@ struct TeamFolder {
 
     func remove() { try? FileManager.default.removeItem(at: url) }
 }
+
+/// A sandbox started with `arguments`, a temporary folder holding a generated mailbox of `messages` messages
+/// (`FaultToleranceTests.writeMailbox`), a team config pointing at the sandbox, and the environment for CLI runs:
+/// the sandbox credentials and one account-state folder shared by every run of the test (so pauses, the breaker
+/// count and the budget carry from run to run). Everything is stopped and removed on deinit.
+final class SandboxTeam {
+    let sandbox: SandboxProcess
+    let folder: URL
+    let mailbox: URL
+    let team: TeamFolder
+    let environment: [String: String]
+
+    init(sandboxArguments: [String], messages: Int, callsPerSecond: Int = 50) throws {
+        sandbox = try SandboxProcess(arguments: sandboxArguments)
+        folder = try CLI.temporaryFolder()
+        mailbox = folder.appendingPathComponent("sent.mbox")
+        try FaultToleranceTests.writeMailbox(count: messages, to: mailbox)
+        team = try TeamFolder(mailbox: mailbox, sandboxURL: sandbox.baseURL, callsPerSecond: callsPerSecond)
+        var environment = ScanCommandTests.environment
+        environment["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("state-home").path
+        self.environment = environment
+    }
+
+    /// The event ids `test --json` predicts for the mailbox, sorted.
+    func predictedEventIDs() throws -> [String] {
+        try DeliveryOutageTests.predictedEventIDs(config: team.configPath, mailbox: mailbox)
+    }
+
+    /// Runs the CLI with this team's environment.
+    func run(_ arguments: [String]) throws -> CLI.Result {
+        try CLI.run(arguments, environment: environment)
+    }
+
+    deinit {
+        sandbox.stop()
+        team.remove()
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
