@@ -159,7 +159,9 @@ extension DigitalInteractionEvent {
             let domain = first.email.flatMap { email in
                 email.lastIndex(of: "@").map { String(email[email.index(after: $0)...]) }
             }
-            var company = Company(domain: domain?.lowercased())
+            // Only a DNS name is a company domain (not an address literal such as `[192.0.2.1]`).
+            var company = Company(
+                domain: domain.map { $0.lowercased() }.flatMap { IssueList.domainProblem($0) == nil ? $0 : nil })
             let accounts = (event.crmContext ?? []).flatMap { context in
                 (context.objects ?? []).compactMap { object -> BusinessContext? in
                     guard let type = Self.companyObjectType(object.objectType) else { return nil }
@@ -184,12 +186,25 @@ extension DigitalInteractionEvent {
         add("sharerEmail", event.sharer?.email)
         add("sharerName", event.sharer?.name)
         add("sharerGongUserId", event.sharer?.id)
-        let others = recipients.dropFirst().compactMap(\.email)
-        add("otherRecipients", others.isEmpty ? nil : others.joined(separator: ", "))
+        add("otherRecipients", Self.list(recipients.dropFirst().compactMap(\.email)))
         add("messageSubject", event.sharingMessageSubject)
         add("shareId", event.shareId)
         fields += Self.customFields(event.eventProperties) ?? []
         customFields = fields.isEmpty ? nil : fields
+    }
+
+    /// Addresses joined by ", ", cut to fit a custom field's value (`EventLimits.maxPropertyValueLength`) with
+    /// "… and N more"; `nil` for none.
+    static func list(_ addresses: [String]) -> String? {
+        guard !addresses.isEmpty else { return nil }
+        let cap = EventLimits.default.maxPropertyValueLength - 32
+        var text = ""
+        for (index, address) in addresses.enumerated() {
+            let piece = (text.isEmpty ? "" : ", ") + address
+            if text.count + piece.count > cap { return text + " … and \(addresses.count - index) more" }
+            text += piece
+        }
+        return text
     }
 
     /// Generic properties as custom fields: `string` → `STRING`, `number` → `NUMBER`, `url` → `URL`,

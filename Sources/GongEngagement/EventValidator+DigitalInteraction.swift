@@ -51,10 +51,13 @@ extension EventValidator {
 extension IssueList {
     mutating func checkPerson(_ person: DigitalInteractionEvent.Person, limits: EventLimits) {
         let known =
-            [person.name, person.email, person.phoneNumber, person.personId].contains { !($0 ?? "").isEmpty }
+            [person.name, person.email, person.phoneNumber, person.personId].contains {
+                !($0 ?? "").allSatisfy(\.isWhitespace)
+            }
             || person.personBusinessContext != nil
         let company = person.company
-        let companyKnown = !(company?.domain ?? "").isEmpty || !(company?.companyBusinessContexts ?? []).isEmpty
+        let companyKnown =
+            !(company?.domain ?? "").allSatisfy(\.isWhitespace) || !(company?.companyBusinessContexts ?? []).isEmpty
         if !known && !companyKnown {
             add(
                 "person",

@@ -16,9 +16,11 @@ extension EventBuilder {
     /// ledger kept records, from its stored body (a content-shared body maps to a digital interaction; either gets
     /// this config's `reportingSystem`, and a content-shared one its `workspaceId`).
     ///
-    /// The `eventId` never changes: it comes from the message and the recorded content id.
+    /// The `eventId` never changes: it comes from the message and the recorded content id. `messageKey` gives a
+    /// digital interaction mapped from a stored body its session.
     public func rebuild(
-        detection: Data?, body: Data, recordedAPI: String, for api: GongAPI, content: DetectionRecord.Content? = nil
+        detection: Data?, body: Data, recordedAPI: String, messageKey: String? = nil, for api: GongAPI,
+        content: DetectionRecord.Content? = nil
     ) -> Result<Data, EventRebuildError> {
         let event: GongEvent
         if let detection, let record = try? JSONDecoder().decode(DetectionRecord.self, from: detection) {
@@ -32,7 +34,9 @@ extension EventBuilder {
                 shared.reportingSystem = config.gong.reportingSystem
                 shared.workspaceId = config.gong.workspaceId
                 event =
-                    api == .contentShared ? .contentShared(shared) : .digitalInteraction(.init(contentShared: shared))
+                    api == .contentShared
+                    ? .contentShared(shared)
+                    : .digitalInteraction(digitalInteraction(from: shared, messageKey: messageKey))
             case (.digitalInteraction, .digitalInteraction):
                 guard var interaction = try? JSONDecoder().decode(DigitalInteractionEvent.self, from: body) else {
                     return .failure(EventRebuildError("its stored body cannot be read"))

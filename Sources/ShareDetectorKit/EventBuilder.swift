@@ -125,25 +125,26 @@ public struct EventBuilder: Sendable {
     ) -> GongEvent {
         let shared = event(from: record, content: content)
         switch api ?? config.gong.api {
-        case .contentShared:
-            return .contentShared(shared)
+        case .contentShared: return .contentShared(shared)
         case .digitalInteraction:
-            var interaction = DigitalInteractionEvent(
-                contentShared: shared, sessionId: Self.sessionID(messageKey: record.messageKey))
-            // The engagement event names the first external recipient's account that is listed; the interaction's
-            // person is the first recipient, so their company gets their own account (or none).
-            if let email = interaction.person.email, var company = interaction.person.company {
-                let domain = email.lastIndex(of: "@").map { String(email[email.index(after: $0)...]) } ?? ""
-                company.companyBusinessContexts = Self.crmAccount(for: domain, in: config.crmAccounts).map {
-                    [
-                        DigitalInteractionEvent.BusinessContext(
-                            objectType: "ACCOUNT", objectId: $0, systemName: "Salesforce")
-                    ]
-                }
-                interaction.person.company = company
-            }
-            return .digitalInteraction(interaction)
+            return .digitalInteraction(digitalInteraction(from: shared, messageKey: record.messageKey))
         }
+    }
+
+    /// The digital interaction of a content-shared event of the message `messageKey`: the message's session, and
+    /// the person's company with the `crmAccounts` account of the person's own domain (the engagement event names
+    /// the first external recipient's account that is listed, who may not be the person).
+    func digitalInteraction(from shared: ContentSharedEvent, messageKey: String?) -> DigitalInteractionEvent {
+        var interaction = DigitalInteractionEvent(
+            contentShared: shared, sessionId: messageKey.map { Self.sessionID(messageKey: $0) })
+        if let email = interaction.person.email, var company = interaction.person.company {
+            let domain = email.lastIndex(of: "@").map { String(email[email.index(after: $0)...]) } ?? ""
+            company.companyBusinessContexts = Self.crmAccount(for: domain, in: config.crmAccounts).map {
+                [DigitalInteractionEvent.BusinessContext(objectType: "ACCOUNT", objectId: $0, systemName: "Salesforce")]
+            }
+            interaction.person.company = company.domain == nil && company.companyBusinessContexts == nil ? nil : company
+        }
+        return interaction
     }
 
     /// The account of `domain`: the listed domain itself, else the nearest listed parent domain

@@ -77,11 +77,15 @@ public struct RequeueRunner {
     public var dryRun: Bool
     /// Seconds to wait for another run's lock.
     public var lockTimeout: TimeInterval
+    /// Move events bound to another API to the configured one anyway (`--move-api`; Gong may show them twice).
+    public var moveBound: Bool
 
     /// Creates a runner.
     public init(
-        config: TeamConfig, rules: RuleSet, selection: Selection, dryRun: Bool, lockTimeout: TimeInterval
+        config: TeamConfig, rules: RuleSet, selection: Selection, dryRun: Bool, lockTimeout: TimeInterval,
+        moveBound: Bool = false
     ) {
+        self.moveBound = moveBound
         self.config = config
         self.rules = rules
         self.selection = selection
@@ -106,7 +110,9 @@ public struct RequeueRunner {
                     problems: [])
                 // A bound event (an attempt may have reached Gong there) stays on its API; others go to the
                 // configured one.
-                let api = candidate.apiBound ? GongAPI(rawValue: candidate.api) ?? config.gong.api : config.gong.api
+                let api =
+                    candidate.apiBound && !moveBound
+                    ? GongAPI(rawValue: candidate.api) ?? config.gong.api : config.gong.api
                 item.api = api.rawValue
                 let body: Data
                 switch rebuild(candidate, for: api, builder: builder) {
@@ -123,7 +129,8 @@ public struct RequeueRunner {
                     item.outcome = "would requeue"
                 } else {
                     let done = try session.ledger.requeue(
-                        eventId: candidate.eventId, body: body, rebuilt: item.rebuilt, api: api.rawValue)
+                        eventId: candidate.eventId, body: body, rebuilt: item.rebuilt, api: api.rawValue,
+                        moveBound: moveBound)
                     item.outcome = done ? "requeued" : "already delivered"
                 }
                 report.items.append(item)
@@ -152,7 +159,8 @@ public struct RequeueRunner {
             content = DetectionRecord.Content(match)
         }
         return builder.rebuild(
-            detection: stored.detection, body: stored.body, recordedAPI: stored.api, for: api, content: content
+            detection: stored.detection, body: stored.body, recordedAPI: stored.api, messageKey: stored.messageKey,
+            for: api, content: content
         ).map { ($0, record != nil) }
     }
 }

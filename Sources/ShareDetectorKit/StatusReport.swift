@@ -158,7 +158,8 @@ public enum StatusReport {
                 "  \(event.state.rawValue) \(event.eventId), age \(ageHours(event, now: now)) h, mailbox \(event.mailbox), "
                     + "message-id \(event.messageId ?? "(none)"), subject \"\(event.subject ?? "")\", "
                     + "content \(event.contentId), \(event.attempts) attempts, Gong's last answer: \(answer)"
-                    + (event.nextAttemptAt.map { ", next try \(iso($0))" } ?? ""))
+                    + (event.nextAttemptAt.map { ", next try \(iso($0))" } ?? "")
+                    + (event.api == config.gong.api.rawValue ? "" : ", recorded for Gong's \(event.api) API"))
         }
         if undeliveredTotal > status.undelivered.count {
             lines.append(

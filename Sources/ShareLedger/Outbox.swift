@@ -33,12 +33,15 @@ public struct ClaimedEvent: Sendable, Hashable {
     public var apiBound: Bool
     /// The detection record `body` was built from (JSON), for rebuilding it for another API.
     public var detection: Data?
+    /// The message's stable key (Message-ID or fingerprint).
+    public var messageKey: String
 
     /// Creates a claimed event.
     public init(
         eventId: String, body: Data, attempt: Int, enqueuedAt: Date, claimToken: String,
-        api: String = "content-shared", apiBound: Bool = false, detection: Data? = nil
+        api: String = "content-shared", apiBound: Bool = false, detection: Data? = nil, messageKey: String = ""
     ) {
+        self.messageKey = messageKey
         self.api = api
         self.apiBound = apiBound
         self.detection = detection
@@ -114,6 +117,16 @@ public struct AttemptEntry: Sendable, Hashable {
         self.gongRequestId = gongRequestId
         self.error = error
     }
+}
+
+/// What `ShareLedger.rebind` did.
+public enum RebindResult: Sendable, Hashable {
+    /// The event now has the new body and API.
+    case rebound
+    /// The event is bound to its API (an attempt may have reached Gong there): send the stored body there.
+    case bound
+    /// The claim is no longer this run's: do not send the event.
+    case notClaimed
 }
 
 /// What `ShareLedger.record` did.

@@ -53,10 +53,14 @@ extension ShareLedger {
     /// is bound to it (an attempt may have reached Gong there); `nil` when unknown.
     public func api(of eventId: String) throws -> (api: String, bound: Bool)? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT api, api_bound FROM events WHERE event_id = ?", arguments: [eventId])
-                .map { ($0["api"], $0["api_bound"]) }
+            try Row.fetchOne(
+                db, sql: "SELECT api, \(Self.boundSQL) AS bound FROM events WHERE event_id = ?", arguments: [eventId]
+            ).map { ($0["api"], $0["bound"]) }
         }
     }
+
+    /// The SQL of "the event is bound to its API": an attempt may have reached Gong there, or a call is in flight.
+    static let boundSQL = "(events.api_bound = 1 OR events.api_inflight IS NOT NULL)"
 
     /// The exact stored Gong request body of `eventId`, or `nil` when unknown.
     public func body(of eventId: String) throws -> Data? {

@@ -23,8 +23,9 @@ extension ShareLedger {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT o.event_id, o.attempts, o.created_at, e.body, e.api, e.api_bound, e.detection
-                    FROM outbox o JOIN events e ON e.event_id = o.event_id
+                    SELECT o.event_id, o.attempts, o.created_at, events.body, events.api, events.detection, events.message_key,
+                        \(Self.boundSQL) AS bound
+                    FROM outbox o JOIN events ON events.event_id = o.event_id
                     WHERE o.state = 'pending'
                        OR (o.state = 'retry' AND o.next_attempt_at <= ?)
                        OR (o.state = 'sending' AND o.updated_at <= ?)
@@ -47,7 +48,7 @@ extension ShareLedger {
                     ClaimedEvent(
                         eventId: eventId, body: row["body"], attempt: attempts + 1,
                         enqueuedAt: unixDate(row["created_at"]), claimToken: token, api: row["api"],
-                        apiBound: row["api_bound"], detection: row["detection"]))
+                        apiBound: row["bound"], detection: row["detection"], messageKey: row["message_key"]))
             }
             return claimed
         }
@@ -79,9 +80,12 @@ extension ShareLedger {
                         eventId, unixSeconds(attempt.at), attempt.status, attempt.gongRequestId,
                         attempt.error.map(SecretScrubber.scrub), attempt.api,
                     ])
-                if attempt.mayHaveReachedGong {
-                    try db.execute(sql: "UPDATE events SET api_bound = 1 WHERE event_id = ?", arguments: [eventId])
-                }
+                try db.execute(
+                    sql: """
+                        UPDATE events SET api_inflight = NULL, api_bound = CASE WHEN ? THEN 1 ELSE api_bound END
+                        WHERE event_id = ?
+                        """,
+                    arguments: [attempt.mayHaveReachedGong, eventId])
             }
             let current = try Row.fetchOne(
                 db, sql: "SELECT state, claim_token FROM outbox WHERE event_id = ?", arguments: [eventId])
@@ -110,20 +114,31 @@ extension ShareLedger {
     }
 
     /// Replaces the body of a claimed event with one built for another Gong API, while the event is not bound to
-    /// its API (no attempt that may have reached Gong) and the claim is still this run's. Returns `false` (and
-    /// changes nothing) otherwise: the caller then sends the stored body to the stored API.
-    @discardableResult
-    public func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date = Date()) throws -> Bool {
+    /// its API (no attempt that may have reached Gong, no call in flight) and the claim is still this run's.
+    public func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date = Date()) throws -> RebindResult {
+        try writeImmediate { db in
+            let owned =
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM outbox WHERE event_id = ? AND state = 'sending'
+                                       AND claim_token = ?)
+                        """,
+                    arguments: [claim.eventId, claim.claimToken]) ?? false
+            guard owned else { return .notClaimed }
+            try db.execute(
+                sql: "UPDATE events SET api = ?, body = ? WHERE event_id = ? AND NOT \(Self.boundSQL)",
+                arguments: [api, body, claim.eventId])
+            return db.changesCount == 1 ? .rebound : .bound
+        }
+    }
+
+    /// Notes that a call for the claimed event is about to go to `claim.api`: until its outcome is recorded the
+    /// event is bound to that API, so a crash in between can never send it to the other one.
+    public func markInFlight(_ claim: ClaimedEvent) throws {
         try writeImmediate { db in
             try db.execute(
-                sql: """
-                    UPDATE events SET api = ?, body = ?
-                    WHERE event_id = ? AND api_bound = 0
-                      AND EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.event_id
-                                  AND o.state = 'sending' AND o.claim_token = ?)
-                    """,
-                arguments: [api, body, claim.eventId, claim.claimToken])
-            return db.changesCount == 1
+                sql: "UPDATE events SET api_inflight = ? WHERE event_id = ?", arguments: [claim.api, claim.eventId])
         }
     }
 

@@ -19,6 +19,8 @@ public struct RecordedEvent: Sendable, Hashable {
     public var api: String = "content-shared"
     /// Whether the event is bound to `api` (an attempt may have reached Gong there).
     public var apiBound = false
+    /// The message's stable key.
+    public var messageKey = ""
 }
 
 /// Which events `requeue` selects.
@@ -46,26 +48,27 @@ extension ShareLedger {
         var arguments: [any DatabaseValueConvertible] = []
         if selection.deadOnly { conditions.append("o.state = 'dead'") }
         if let since = selection.since {
-            conditions.append("e.created_at >= ?")
+            conditions.append("events.created_at >= ?")
             arguments.append(unixSeconds(since))
         }
         if !selection.eventIds.isEmpty {
             conditions.append(
-                "e.event_id IN (\(Array(repeating: "?", count: selection.eventIds.count).joined(separator: ",")))")
+                "events.event_id IN (\(Array(repeating: "?", count: selection.eventIds.count).joined(separator: ",")))")
             arguments += selection.eventIds.map { $0 as any DatabaseValueConvertible }
         }
         let sql = """
-            SELECT e.event_id, e.mailbox, e.body, e.detection, o.state, e.created_at, e.api, e.api_bound
-            FROM events e JOIN outbox o ON o.event_id = e.event_id
+            SELECT events.event_id, events.mailbox, events.body, events.detection, o.state, events.created_at,
+                events.api, events.message_key, \(Self.boundSQL) AS bound
+            FROM events JOIN outbox o ON o.event_id = events.event_id
             WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY e.created_at, e.rowid
+            ORDER BY events.created_at, events.rowid
             """
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                 RecordedEvent(
                     eventId: row["event_id"], mailbox: row["mailbox"], body: row["body"], detection: row["detection"],
                     state: OutboxState(rawValue: row["state"]) ?? .pending, createdAt: unixDate(row["created_at"]),
-                    api: row["api"], apiBound: row["api_bound"])
+                    api: row["api"], apiBound: row["bound"], messageKey: row["message_key"])
             }
         }
     }
@@ -91,10 +94,11 @@ extension ShareLedger {
     ///
     /// A delivered event is left alone (`false`): Gong has it. `api`, when given, is the Gong API `body` is for; an
     /// event bound to its API (an attempt may have reached Gong there) cannot move to another one
-    /// (`invalidArgument`). Call while holding the run lock.
+    /// (`invalidArgument`) unless `moveBound` (the operator's explicit choice, which may show the event twice in
+    /// Gong); the move unbinds it. Call while holding the run lock.
     @discardableResult
     public func requeue(
-        eventId: String, body: Data, rebuilt: Bool, api: String? = nil, now: Date = Date()
+        eventId: String, body: Data, rebuilt: Bool, api: String? = nil, moveBound: Bool = false, now: Date = Date()
     ) throws -> Bool {
         try writeImmediate { db in
             guard
@@ -106,9 +110,9 @@ extension ShareLedger {
             }
             let state: String = row["state"]
             guard state != OutboxState.delivered.rawValue else { return false }
-            if let api,
+            if let api, !moveBound,
                 let bound = try Row.fetchOne(
-                    db, sql: "SELECT api FROM events WHERE event_id = ? AND api_bound = 1", arguments: [eventId]),
+                    db, sql: "SELECT api FROM events WHERE event_id = ? AND \(Self.boundSQL)", arguments: [eventId]),
                 bound["api"] as String != api
             {
                 throw LedgerError(
@@ -126,8 +130,13 @@ extension ShareLedger {
                     row["attempts"] as Int, rebuilt,
                 ])
             try db.execute(
-                sql: "UPDATE events SET body = ?, api = COALESCE(?, api) WHERE event_id = ?",
-                arguments: [body, api, eventId])
+                sql: """
+                    UPDATE events SET body = ?, api = COALESCE(?, api),
+                        api_bound = CASE WHEN ? AND COALESCE(?, api) != api THEN 0 ELSE api_bound END,
+                        api_inflight = CASE WHEN ? AND COALESCE(?, api) != api THEN NULL ELSE api_inflight END
+                    WHERE event_id = ?
+                    """,
+                arguments: [body, api, moveBound, api, moveBound, api, eventId])
             try db.execute(
                 sql: """
                     UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, claim_token = NULL,

@@ -128,16 +128,22 @@ public final class ShareLedger: Sendable {
                     """)
         }
         // v3: which Gong API each event's body is for (`content-shared`, `digital-interaction`), whether it is bound
-        // to that API (an attempt may have reached Gong there), and the API of every attempt. Events recorded
-        // before are content-shared, and bound when they have any attempt.
+        // to that API (an attempt may have reached Gong there), the API of a call in flight (set before the call,
+        // cleared when its outcome is recorded: a crash in between leaves the event bound), and the API of every
+        // attempt. Events recorded before are content-shared, and bound when an attempt may have reached Gong (no
+        // HTTP status, or one other than a 4xx but 408 and 409) or a run that stopped mid-call left them `sending`.
         migrator.registerMigration("v3") { db in
             try db.execute(
                 sql: """
                     ALTER TABLE events ADD COLUMN api TEXT NOT NULL DEFAULT 'content-shared';
                     ALTER TABLE events ADD COLUMN api_bound INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE events ADD COLUMN api_inflight TEXT;
                     ALTER TABLE attempts ADD COLUMN api TEXT;
                     UPDATE events SET api_bound = 1
-                        WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.event_id = events.event_id);
+                        WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.event_id = events.event_id
+                                      AND (a.http_status IS NULL OR a.http_status NOT BETWEEN 400 AND 499
+                                           OR a.http_status IN (408, 409)))
+                           OR EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.event_id AND o.state = 'sending');
                     UPDATE attempts SET api = 'content-shared';
                     """)
         }

@@ -42,9 +42,20 @@ struct RequeueCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds to wait for another run on the same ledger to finish.")
     var lockTimeout: Double = 0
 
+    @Flag(
+        name: .long,
+        help: """
+            Move the --event events to the configured gong.api even when an earlier attempt may have reached Gong \
+            under their old API (Gong may then show them twice): for when the old API refuses them for good.
+            """)
+    var moveApi = false
+
     func validate() throws {
         guard dead || !eventIds.isEmpty || since != nil else {
             throw ValidationError("say which events to requeue: --dead, --event ID or --since DATE")
+        }
+        if moveApi, eventIds.isEmpty || dead || since != nil {
+            throw ValidationError("--move-api moves only events named with --event ID (not --dead or --since)")
         }
         if let since, RequeueRunner.Selection.parseDate(since) == nil {
             throw ValidationError("--since '\(since)' is not a date (YYYY-MM-DD) or an ISO 8601 time")
@@ -68,7 +79,8 @@ struct RequeueCommand: ParsableCommand {
         let report: RequeueRunner.Report
         do {
             report = try RequeueRunner(
-                config: teamConfig, rules: rules, selection: selection, dryRun: dryRun, lockTimeout: lockTimeout
+                config: teamConfig, rules: rules, selection: selection, dryRun: dryRun, lockTimeout: lockTimeout,
+                moveBound: moveApi
             ).run()
         } catch {
             diagnostics.line("share-detector: \(error.message)")

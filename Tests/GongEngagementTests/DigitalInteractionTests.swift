@@ -140,4 +140,25 @@ struct DigitalInteractionTests {
         let issues = EventValidator.validate(DigitalInteractionEvent(contentShared: shared))
         #expect(issues.map(\.path) == ["person"])
     }
+
+    @Test("an address literal is not a company domain; a long recipient list is cut to fit its field")
+    func hostileRecipients() {
+        var shared = SampleEvents.full()
+        shared.recipients = [Actor(email: "x@[192.0.2.1]")] + (0..<600).map { Actor(email: "r\($0)@prospect.example") }
+        let event = DigitalInteractionEvent(contentShared: shared)
+        #expect(event.person.email == "x@[192.0.2.1]")
+        #expect(event.person.company?.domain == nil)
+        let others = event.customFields?.first { $0.name == "otherRecipients" }?.value ?? ""
+        #expect(others.hasPrefix("r0@prospect.example, r1@prospect.example"))
+        #expect(others.hasSuffix("more"))
+        #expect(others.count <= EventLimits.default.maxPropertyValueLength)
+        #expect(EventValidator.validate(event).filter { $0.path.hasPrefix("customFields") } == [])
+    }
+
+    @Test("a blank name does not make a person known")
+    func blankName() {
+        var event = Self.valid()
+        event.person = .init(name: "  ")
+        #expect(EventValidator.validate(event).map(\.path) == ["person"])
+    }
 }

@@ -1,5 +1,7 @@
+import Foundation
 import GongEngagement
 import ShareDetectorKit
+import ShareLedger
 import Testing
 
 @Suite("Which answers bind an event to its Gong API")
@@ -27,5 +29,101 @@ struct DeliveryOutcomeTests {
     @Test("an answer that may mean Gong stored the event binds it; a refusal before storing does not", arguments: cases)
     func binding(_ result: GongCallResult, _ reached: Bool) {
         #expect(DeliveryOutcome.mayHaveReachedGong(result) == reached)
+    }
+}
+
+@Suite("The deliverer after a gong.api switch")
+struct DeliveryAPISwitchLoopTests {
+    /// A ledger with three content-shared events: `free1`, `free2` never sent, `bound` tried once with a 503.
+    static func ledger(_ folder: URL) throws -> ShareLedger {
+        let ledger = try ShareLedger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        for id in ["bound", "free1", "free2"] {
+            try ledger.insert(
+                LedgerEvent(
+                    eventId: id, contentId: "c-\(id)", messageKey: "mid:\(id)", mailbox: "ae",
+                    position: .file(path: "/m/\(id).eml"), body: Data("{}".utf8), detection: nil,
+                    api: "content-shared"))
+        }
+        let claim = try #require(try ledger.claimDue(now: Date(), limit: 1).first)
+        try ledger.record(
+            claim,
+            OutboxUpdate(
+                state: .retry, attempts: 1, nextAttemptAt: Date(timeIntervalSince1970: 0),
+                attempt: AttemptEntry(
+                    at: Date(), status: 503, gongRequestId: nil, error: "503", api: "content-shared",
+                    mayHaveReachedGong: true)))
+        return ledger
+    }
+
+    @Test("a bound event its old API refuses is retried later without stopping the run; the others move on")
+    func boundRefusalDoesNotStopTheRun() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ledger = try Self.ledger(folder)
+        let account = try GongAccountState(
+            path: folder.appendingPathComponent("accounts.sqlite").path, accountKey: "http://x#0")
+        var settings = GongSettings()
+        settings.api = .digitalInteraction
+        var options = Deliverer.Options(settings: settings)
+        options.retryWindow = 0
+        var sent: [(String, String)] = []
+        let report = Deliverer(
+            ledger: ledger, account: account, options: options, clock: VirtualClock(Date()),
+            rebuild: { claim, api in
+                .success(Data("{\"rebuilt\":\"\(claim.eventId)\",\"api\":\"\(api.rawValue)\"}".utf8))
+            },
+            send: { claim in
+                sent.append((claim.eventId, claim.api))
+                return claim.api == "content-shared"
+                    ? .response(status: 403, requestId: nil, errors: ["no scope"], retryAfterSeconds: nil)
+                    : .response(status: 200, requestId: "r-\(claim.eventId)", errors: [], retryAfterSeconds: nil)
+            }
+        ).run()
+        #expect(report.stop == nil)
+        #expect(sent.map(\.0).sorted() == ["bound", "free1", "free2"])
+        #expect(sent.first { $0.0 == "bound" }?.1 == "content-shared", "a bound event stays on its API")
+        #expect(report.delivered == 2)
+        #expect(report.rebound == 2)
+        #expect(report.keptOnBoundAPI == 1)
+        #expect(report.refusedByBoundAPI == ["bound"])
+        #expect(try ledger.outboxEntry(for: "bound")?.state == .retry)
+        #expect(try ledger.api(of: "free1")?.api == "digital-interaction")
+        #expect(String(decoding: try ledger.body(of: "free1") ?? Data(), as: UTF8.self).contains("rebuilt"))
+        #expect(try account.consecutiveFailures() == 0, "a refusal by the old API does not open the breaker")
+
+        var config = TeamConfig()
+        config.gong.api = .digitalInteraction
+        let summary = DeliverySummary(report: report, status: try ledger.status(), config: config, now: Date())
+        #expect(summary.exitCode == 1)
+        #expect(
+            summary.problems.contains {
+                $0.contains("Gong's content-shared API answered 403") && $0.contains("--move-api")
+            })
+    }
+
+    @Test("an event that cannot be built for the new API becomes a dead letter naming why, and is not sent")
+    func unbuildableBecomesDead() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ledger = try Self.ledger(folder)
+        let account = try GongAccountState(
+            path: folder.appendingPathComponent("accounts.sqlite").path, accountKey: "http://x#0")
+        var settings = GongSettings()
+        settings.api = .digitalInteraction
+        var options = Deliverer.Options(settings: settings)
+        options.retryWindow = 0
+        var sent: [String] = []
+        let report = Deliverer(
+            ledger: ledger, account: account, options: options, clock: VirtualClock(Date()),
+            rebuild: { _, _ in .failure(EventRebuildError("invalid: person: needs a name")) },
+            send: { claim in
+                sent.append(claim.eventId)
+                return .response(status: 200, requestId: "r", errors: [], retryAfterSeconds: nil)
+            }
+        ).run()
+        #expect(sent == ["bound"], "only the bound event is sent (to its own API)")
+        #expect(report.dead == 2)
+        #expect(try ledger.outboxEntry(for: "free1")?.state == .dead)
+        #expect(try ledger.outboxEntry(for: "free1")?.lastError?.contains("person: needs a name") == true)
     }
 }

@@ -121,6 +121,42 @@ struct EventBuilderTests {
         }
     }
 
+    @Test func aStoredContentSharedBodyRebuildsAsTheSameInteractionARecordWould() throws {
+        var config = TeamConfig()
+        config.gong.reportingSystem = "sd-new"
+        config.crmAccounts = ["contoso.example": "001CONTOSO"]
+        var shared = ContentSharedEvent(
+            reportingSystem: "sd-old", eventTimestamp: "2026-11-03T16:02:00+01:00", contentId: "gdoc:document:1",
+            contentUrl: "https://docs.google.com/document/d/1/edit", contentTitle: "Deck")
+        shared.eventId = "sd1e-x"
+        shared.recipients = [Actor(email: "bob@contoso.example"), Actor(email: "dana@fabrikam.example")]
+        shared.crmContext = [
+            CallUploadContext(
+                system: "Salesforce", objects: [ExternalObject(objectType: "Account", objectId: "001FAB")])
+        ]
+        let body = try JSONEncoder().encode(shared)
+        let rebuilt = try EventBuilder(config: config).rebuild(
+            detection: nil, body: body, recordedAPI: "content-shared", messageKey: "mid:deal-1",
+            for: .digitalInteraction
+        ).get()
+        let event = try JSONDecoder().decode(DigitalInteractionEvent.self, from: rebuilt)
+        #expect(event.eventId == "sd1e-x")
+        #expect(event.sourceSystemName == "sd-new")
+        #expect(event.sessionId == EventBuilder.sessionID(messageKey: "mid:deal-1"))
+        #expect(
+            event.person.company?.companyBusinessContexts?.map(\.objectId) == ["001CONTOSO"], "the person's own account"
+        )
+        // A digital interaction without a record cannot go back to content shared.
+        guard
+            case .failure(let error) = EventBuilder(config: config).rebuild(
+                detection: nil, body: rebuilt, recordedAPI: "digital-interaction", for: .contentShared)
+        else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.reason.contains("no detection record"))
+    }
+
     @Test func eventPropertiesCarryTheContextAndValidate() throws {
         let event = try #require(try Self.events().first)
         let properties = Dictionary(

@@ -33,11 +33,11 @@ struct LedgerAPITests {
         let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
         var stale = claim
         stale.claimToken = "someone-else"
-        #expect(try ledger.rebind(stale, api: "digital-interaction", body: Data("{}".utf8), now: t0) == false)
+        #expect(try ledger.rebind(stale, api: "digital-interaction", body: Data("{}".utf8), now: t0) == .notClaimed)
         #expect(try ledger.api(of: "a")?.api == "content-shared")
 
         let body = Data(#"{"eventId":"a","timestamp":"x"}"#.utf8)
-        #expect(try ledger.rebind(claim, api: "digital-interaction", body: body, now: t0))
+        #expect(try ledger.rebind(claim, api: "digital-interaction", body: body, now: t0) == .rebound)
         #expect(try ledger.api(of: "a")?.api == "digital-interaction")
         #expect(try ledger.body(of: "a") == body)
     }
@@ -72,8 +72,61 @@ struct LedgerAPITests {
         #expect(try ledger.api(of: "a")?.bound == true)
         claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
         #expect(claim.apiBound)
-        #expect(try ledger.rebind(claim, api: "digital-interaction", body: Data("{}".utf8), now: t0) == false)
+        #expect(try ledger.rebind(claim, api: "digital-interaction", body: Data("{}".utf8), now: t0) == .bound)
         #expect(try ledger.api(of: "a")?.api == "content-shared")
+    }
+
+    @Test("a call in flight binds the event until its outcome is recorded: a crash mid-call never changes its API")
+    func inFlightBinds() throws {
+        let temp = TemporaryLedger()
+        do {
+            let ledger = try temp.open()
+            try ledger.insert(event("a", api: "content-shared"), now: t0)
+            let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
+            try ledger.markInFlight(claim)
+            // The process dies here, after the request left and before the answer was recorded.
+        }
+        let ledger = try temp.open()
+        let reclaimed = try #require(try ledger.claimDue(now: t0, limit: 10, staleAfter: 0).first)
+        #expect(reclaimed.apiBound)
+        #expect(try ledger.rebind(reclaimed, api: "digital-interaction", body: Data("{}".utf8), now: t0) == .bound)
+        #expect(throws: LedgerError.self) {
+            try ledger.requeue(eventId: "a", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction")
+        }
+        // An answer that proves Gong never stored it (a 429) clears the mark and leaves the event free to move.
+        try ledger.markInFlight(reclaimed)
+        try ledger.record(
+            reclaimed,
+            OutboxUpdate(
+                state: .retry, attempts: 1, nextAttemptAt: t0,
+                attempt: AttemptEntry(
+                    at: t0, status: 429, gongRequestId: nil, error: "429", api: "content-shared",
+                    mayHaveReachedGong: false)),
+            now: t0)
+        #expect(try ledger.api(of: "a")?.bound == false)
+    }
+
+    @Test("an operator's --move-api requeue moves a bound event and unbinds it")
+    func moveBound() throws {
+        let temp = TemporaryLedger()
+        let ledger = try temp.open()
+        try ledger.insert(event("a", api: "content-shared"), now: t0)
+        let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
+        try ledger.markInFlight(claim)
+        try ledger.record(
+            claim,
+            OutboxUpdate(
+                state: .retry, attempts: 1, nextAttemptAt: t0,
+                attempt: AttemptEntry(
+                    at: t0, status: 403, gongRequestId: nil, error: "403", api: "content-shared",
+                    mayHaveReachedGong: true)),
+            now: t0)
+        #expect(try ledger.api(of: "a")?.bound == true)
+        #expect(
+            try ledger.requeue(
+                eventId: "a", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction", moveBound: true))
+        #expect(try ledger.api(of: "a")?.api == "digital-interaction")
+        #expect(try ledger.api(of: "a")?.bound == false)
     }
 
     @Test("requeue moves an unbound event to another API but refuses to move a bound one")
@@ -117,7 +170,9 @@ struct LedgerAPITests {
         #expect(status.undelivered.map(\.api) == ["digital-interaction"])
     }
 
-    @Test("migrating a v2 ledger: every event is content-shared, bound when it has an attempt")
+    @Test(
+        "migrating a v2 ledger: every event is content-shared, bound when an attempt may have reached Gong or it was being sent"
+    )
     func migrationFromV2() throws {
         let temp = TemporaryLedger()
         try FileManager.default.createDirectory(
@@ -126,7 +181,7 @@ struct LedgerAPITests {
             let pool = try DatabasePool(path: temp.path)
             try ShareLedger.migrator.migrate(pool, upTo: "v2")
             try pool.write { db in
-                for id in ["tried", "fresh"] {
+                for id in ["tried", "fresh", "rejected"] {
                     try db.execute(
                         sql: """
                             INSERT INTO events (event_id, content_id, message_key, mailbox, source_kind, source_name,
@@ -139,6 +194,17 @@ struct LedgerAPITests {
                             """, arguments: [id])
                 }
                 try db.execute(sql: "INSERT INTO attempts (event_id, at, http_status) VALUES ('tried', 0, 503)")
+                try db.execute(sql: "INSERT INTO attempts (event_id, at, http_status) VALUES ('rejected', 0, 400)")
+                try db.execute(
+                    sql: """
+                        INSERT INTO events (event_id, content_id, message_key, mailbox, source_kind, source_name,
+                            body, created_at) VALUES ('midcall', 'c', 'k', 'm', 'file', 'f', X'7B7D', 0)
+                        """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO outbox (event_id, state, attempts, created_at, updated_at)
+                        VALUES ('midcall', 'sending', 0, 0, 0)
+                        """)
             }
         }
         let ledger = try temp.open()
@@ -146,6 +212,8 @@ struct LedgerAPITests {
         #expect(try ledger.api(of: "tried")?.api == "content-shared")
         #expect(try ledger.api(of: "tried")?.bound == true)
         #expect(try ledger.api(of: "fresh")?.bound == false)
+        #expect(try ledger.api(of: "rejected")?.bound == false, "a 400 means Gong did not store it")
+        #expect(try ledger.api(of: "midcall")?.bound == true, "left sending by a run killed mid-call")
         #expect(try ledger.attempts(for: "tried").map(\.api) == ["content-shared"])
     }
 }

@@ -37,7 +37,14 @@ public final class Deliverer {
         public var rebound = 0
         /// Events sent to their recorded API although another is configured: an earlier attempt may have reached
         /// Gong there.
-        public var keptOnBoundAPI = 0
+        public var keptOnBoundAPI: Int { keptEventIDs.count }
+        /// The ids behind `keptOnBoundAPI`.
+        public var keptEventIDs: Set<String> = []
+        /// Events kept on their recorded API that this API refused (401, 403, 404, 410): retried later, without
+        /// stopping the run, as the configured API may work.
+        public var refusedByBoundAPI: Set<String> = []
+        /// The last such refusal, one line.
+        public var boundAPIRefusal: String?
     }
 
     /// The limits of one delivery pass.
@@ -113,7 +120,10 @@ public final class Deliverer {
     ) {
         self.init(
             ledger: ledger, account: account, options: options, clock: clock, diagnostics: diagnostics,
-            rebuild: { builder.rebuild(detection: $0.detection, body: $0.body, recordedAPI: $0.api, for: $1) },
+            rebuild: {
+                builder.rebuild(
+                    detection: $0.detection, body: $0.body, recordedAPI: $0.api, messageKey: $0.messageKey, for: $1)
+            },
             send: { client.send([UInt8]($0.body), to: GongAPI(rawValue: $0.api) ?? .contentShared) })
     }
 
@@ -180,6 +190,9 @@ public final class Deliverer {
                     outstanding = []
                     break outer
                 }
+                // Until the outcome is recorded the event is bound to this API: a crash mid-call can never send it
+                // to the other one.
+                try ledger.markInFlight(claim)
                 let result = send(claim)
                 report.calls += 1
                 let now = clock.now()
@@ -187,6 +200,14 @@ public final class Deliverer {
                     try account.refundCall(now: reservedAt)
                 }
                 var input = DeliveryOutcome.input(for: result)
+                // An event kept on the API it may have reached, refused there (the account lost that API or its
+                // scope): retried later without stopping the run, so the configured API still gets the rest.
+                let refusedByBoundAPI = claim.api != options.api.rawValue && Self.apiUnavailable(input)
+                if refusedByBoundAPI, case .response(let status, let requestId, _, _) = result {
+                    input = .serverError(status: status, requestId: requestId)
+                    report.refusedByBoundAPI.insert(claim.eventId)
+                    report.boundAPIRefusal = "Gong's \(claim.api) API answered \(status)"
+                }
                 // A 429 without a usable Retry-After: pause for the backoff of the consecutive 429s (2 s, 4 s, …),
                 // so a bare 429 storm ends the run after a few calls instead of spending the budget at 1 call/s.
                 if case .rateLimited(let retryAfter, let requestId) = input {
@@ -210,7 +231,7 @@ public final class Deliverer {
                 tally(result: result, input: input, transition: transition, eventId: claim.eventId, into: &report)
                 // The failure count is shared by every run of the account: increment or reset it in the state file
                 // (one transaction), then decide on the shared count.
-                let failed = SendingBreaker.isFailure(input)
+                let failed = !refusedByBoundAPI && SendingBreaker.isFailure(input)
                 if failed || breaker.consecutiveFailures > 0 {
                     breaker.consecutiveFailures = try account.noteCall(
                         failed: failed, lastFailure: failed ? "\(result)" : nil, now: now)
@@ -230,23 +251,36 @@ public final class Deliverer {
         }
     }
 
+    /// Whether an answer says the API itself is unavailable to this account (rather than the event being wrong).
+    static func apiUnavailable(_ input: DeliveryInput) -> Bool {
+        switch input {
+        case .unauthorized: true
+        case .unexpectedStatus(let status, _): status == 404 || status == 410
+        default: false
+        }
+    }
+
     /// Moves a claimed event recorded for another API to the configured one, when it is not bound there: rebuilds
-    /// its body and stores it with the claim. Returns `false` when the event became a dead letter instead (its
-    /// record cannot make a valid body for the configured API); a bound event keeps its API and body.
+    /// its body and stores it with the claim. Returns `false` when the event must not be sent now: it became a dead
+    /// letter (its record cannot make a valid body for the configured API), or the claim is no longer this run's. A
+    /// bound event keeps its API and body.
     private func switchAPI(_ claim: inout ClaimedEvent, into report: inout Report) throws -> Bool {
         guard !claim.apiBound else {
-            report.keptOnBoundAPI += 1
+            report.keptEventIDs.insert(claim.eventId)
             return true
         }
         let now = clock.now()
         switch rebuild(claim, options.api) {
         case .success(let body):
-            if try ledger.rebind(claim, api: options.api.rawValue, body: body, now: now) {
+            switch try ledger.rebind(claim, api: options.api.rawValue, body: body, now: now) {
+            case .rebound:
                 claim.body = body
                 claim.api = options.api.rawValue
                 report.rebound += 1
-            } else {
-                report.keptOnBoundAPI += 1
+            case .bound:
+                report.keptEventIDs.insert(claim.eventId)
+            case .notClaimed:
+                return false
             }
             return true
         case .failure(let problem):

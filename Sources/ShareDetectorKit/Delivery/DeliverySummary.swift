@@ -34,6 +34,8 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
     /// Events sent to the API they were recorded for, although another is configured: an earlier attempt may have
     /// reached Gong there, and Gong's deduplication is only known to work within one API.
     public var keptOnBoundAPI = 0
+    /// Events kept on their recorded API that it refused in this run (401, 403, 404, 410); retried by later runs.
+    public var refusedByBoundAPI = 0
     /// Why sending stopped early, one line, if it did.
     public var stoppedBecause: String?
     /// One line per cause of undone work: printed on standard error, also under `--quiet`.
@@ -59,6 +61,16 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
             answers = report.answers
             rebuiltForAPI = report.rebound
             keptOnBoundAPI = report.keptOnBoundAPI
+            refusedByBoundAPI = report.refusedByBoundAPI.count
+            if let refusal = report.boundAPIRefusal, refusedByBoundAPI > 0 {
+                let count = refusedByBoundAPI
+                problems.append(
+                    "\(count) event\(count == 1 ? "" : "s") kept on the Gong API an earlier attempt may have reached "
+                        + "could not be delivered: \(refusal). Keep that API's access until they are delivered, or "
+                        + "move them with `share-detector requeue --config \(config.file) --event ID --move-api` "
+                        + "(Gong may then show them twice)")
+                exitCode = max(exitCode, 1)
+            }
             if let stop = report.stop {
                 let line = Self.describe(stop, config: config) + " — \(waitingText)" + Self.nextStep(stop)
                 stoppedBecause = line
