@@ -30,13 +30,26 @@ public enum StatusReport {
             throw RunFailure(exitCode: 2, message: "cannot read the ledger: \(error)")
         }
         let summary = DeliverySummary(report: nil, status: status, config: config, now: now)
-        let problems = summary.problems
-        let exitCode = summary.exitCode
-        let account = accountState(config, now: now)
+        var problems = summary.problems
+        var exitCode = summary.exitCode
+        let read = accountState(config, now: now)
+        var account: AccountView?
+        var accountNote: String?
+        switch read {
+        case .view(let view): account = view
+        case .notShown(let reason): accountNote = reason
+        case .failed(let reason):
+            // A broken account state file stops every run's sending: never silent.
+            accountNote = reason
+            problems.append(reason)
+            exitCode = max(exitCode, 1)
+        }
         let text =
             json
-            ? renderJSON(config: config, status: status, account: account, summary: summary, now: now)
-            : renderText(config: config, status: status, account: account, now: now)
+            ? renderJSON(
+                config: config, status: status, account: account, accountNote: accountNote, problems: problems,
+                summary: summary, now: now)
+            : renderText(config: config, status: status, account: account, accountNote: accountNote, now: now)
         return Rendered(text: text, exitCode: exitCode, problems: problems)
     }
 
@@ -48,16 +61,36 @@ public enum StatusReport {
         var consecutiveFailures: Int
     }
 
-    static func accountState(_ config: TeamConfig, now: Date) -> AccountView? {
+    /// What `status` could read of the account's state.
+    enum AccountRead {
+        /// The state.
+        case view(AccountView)
+        /// Not shown, for a reason that is no fault (no call made from here yet, credentials not available here).
+        case notShown(String)
+        /// The state file exists but cannot be read: a problem (every run's sending depends on it).
+        case failed(String)
+    }
+
+    static func accountState(_ config: TeamConfig, now: Date) -> AccountRead {
         // Read only: a status never creates the state file.
-        guard FileManager.default.fileExists(atPath: GongAccountState.defaultPath()),
-            let (_, key) = try? GongAccess.makeClient(config),
-            let account = try? GongAccountState(path: GongAccountState.defaultPath(), accountKey: key)
-        else { return nil }
-        let pause = try? account.pause(now: now)
-        return AccountView(
-            callsToday: (try? account.callsToday(now: now)) ?? 0, pausedUntil: pause?.until, pauseReason: pause?.reason,
-            consecutiveFailures: (try? account.consecutiveFailures()) ?? 0)
+        let path = GongAccountState.defaultPath()
+        guard FileManager.default.fileExists(atPath: path) else {
+            return .notShown("Gong account: no call made from this machine yet (\(path))")
+        }
+        let key: String
+        do { key = try GongAccess.makeClient(config).accountKey } catch {
+            return .notShown("Gong account: credentials not resolvable here (\(error.message)); quota not shown")
+        }
+        do {
+            let account = try GongAccountState(path: path, accountKey: key)
+            let pause = try account.pause(now: now)
+            return .view(
+                AccountView(
+                    callsToday: try account.callsToday(now: now), pausedUntil: pause?.until,
+                    pauseReason: pause?.reason, consecutiveFailures: try account.consecutiveFailures()))
+        } catch {
+            return .failed("cannot read the Gong account state \(path): \(error)")
+        }
     }
 
     static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
@@ -67,12 +100,13 @@ public enum StatusReport {
     }
 
     static func renderJSON(
-        config: TeamConfig, status: LedgerStatus, account: AccountView?, summary: DeliverySummary, now: Date
+        config: TeamConfig, status: LedgerStatus, account: AccountView?, accountNote: String?, problems: [String],
+        summary: DeliverySummary, now: Date
     ) -> String {
         var object: [String: Any] = [
             "team": config.team, "ledger": config.statePath, "callsPerDay": config.gong.callsPerDay,
             "waiting": summary.waiting, "alertAfterHours": config.gong.alertAfterHours,
-            "oldestWaitingHours": summary.oldestWaitingHours as Any, "problems": summary.problems,
+            "oldestWaitingHours": summary.oldestWaitingHours as Any, "problems": problems,
         ]
         if let account {
             object["gong"] =
@@ -80,6 +114,8 @@ public enum StatusReport {
                     "callsToday": account.callsToday, "pausedUntil": account.pausedUntil.map(iso) as Any,
                     "pauseReason": account.pauseReason as Any, "consecutiveFailures": account.consecutiveFailures,
                 ] as [String: Any]
+        } else if let accountNote {
+            object["gong"] = ["notShown": accountNote]
         }
         object["undelivered"] = status.undelivered.map { event -> [String: Any] in
             [
@@ -116,7 +152,9 @@ public enum StatusReport {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func renderText(config: TeamConfig, status: LedgerStatus, account: AccountView?, now: Date) -> String {
+    static func renderText(
+        config: TeamConfig, status: LedgerStatus, account: AccountView?, accountNote: String?, now: Date
+    ) -> String {
         var lines = ["\(config.team): ledger \(config.statePath)"]
         let order: [OutboxState] = [.pending, .sending, .retry, .delivered, .dead]
         lines.append("events: " + order.map { "\($0.rawValue) \(status.counts[$0] ?? 0)" }.joined(separator: ", "))
@@ -135,8 +173,8 @@ public enum StatusReport {
                     ? " (the next run probes with one call)" : ""
                 lines.append("Gong: \(account.consecutiveFailures) failed calls in a row\(probe)")
             }
-        } else {
-            lines.append("Gong account: credentials not resolvable here; quota not shown")
+        } else if let accountNote {
+            lines.append(accountNote)
         }
         if status.checkpoints.isEmpty { lines.append("checkpoints: none") }
         for entry in status.checkpoints {

@@ -127,3 +127,43 @@ struct DeliveryAPISwitchLoopTests {
         #expect(try ledger.outboxEntry(for: "free1")?.lastError?.contains("person: needs a name") == true)
     }
 }
+
+@Suite("status says why it does not show the Gong account")
+struct StatusAccountTests {
+    @Test func aDamagedAccountStateFileIsAProblemAndMissingCredentialsANote() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mailbox = folder.appendingPathComponent("sent.mbox")
+        try FaultToleranceTests.writeMailbox(count: 1, to: mailbox)
+        let team = try TeamFolder(mailbox: mailbox, sandboxURL: "http://127.0.0.1:9")
+        defer { team.remove() }
+        _ = try ShareLedger(path: team.statePath)
+        let stateDir = folder.appendingPathComponent("state-home")
+        var environment = ScanCommandTests.environment
+        environment["SHARE_DETECTOR_STATE_DIR"] = stateDir.path
+
+        let fresh = try CLI.run(["status", "--config", team.configPath], environment: environment)
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(fresh.stdout.contains("Gong account: no call made from this machine yet"))
+
+        try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
+        let stateFile = stateDir.appendingPathComponent("gong-accounts.sqlite")
+        try Data("this is not a database, it is damaged".utf8).write(to: stateFile)
+        let damaged = try CLI.run(["status", "--config", team.configPath], environment: environment)
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.contains("cannot read the Gong account state \(stateFile.path)"), "\(damaged.stderr)")
+        let json = try CLI.run(["status", "--json", "--config", team.configPath], environment: environment)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(
+            (object["problems"] as? [String])?.contains { $0.contains("cannot read the Gong account state") } == true)
+
+        var noCredentials = environment
+        noCredentials["TEST_GONG_SECRET"] = nil
+        try FileManager.default.removeItem(at: stateFile)
+        _ = try GongAccountState(path: stateFile.path, accountKey: "x")
+        let without = try CLI.run(["status", "--config", team.configPath], environment: noCredentials)
+        #expect(without.status == 0, "\(without.stderr)")
+        #expect(without.stdout.contains("Gong account: credentials not resolvable here"))
+        #expect(without.stdout.contains("TEST_GONG_SECRET"), "names the missing reference, never a value")
+    }
+}
