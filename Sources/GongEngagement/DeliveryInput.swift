@@ -9,8 +9,9 @@ public enum DeliveryInput: Sendable, Hashable {
     case conflict(requestId: String? = nil)
     /// 429: over Gong's rate limit; `Retry-After` in seconds when the header was present and numeric.
     case rateLimited(retryAfterSeconds: Int?, requestId: String? = nil)
-    /// 5xx (and 408): Gong failed; retried with backoff.
-    case serverError(status: Int, requestId: String? = nil)
+    /// 5xx (and 408): Gong failed; retried with backoff, or after `Retry-After` seconds when Gong sent one and it
+    /// is longer (a 503 during maintenance).
+    case serverError(status: Int, requestId: String? = nil, retryAfterSeconds: Int? = nil)
     /// No HTTP response at all; retried with backoff (a resend is safe: Gong answers 409 if the first one landed).
     case transportError(TransportErrorKind)
     /// 400: Gong rejected the event; it goes to dead with Gong's `errors`, never retried blindly.

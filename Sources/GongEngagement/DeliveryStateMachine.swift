@@ -8,7 +8,7 @@ import Foundation
 /// | `ok` (200) | `delivered(requestId)` | record attempt |
 /// | `conflict` (409) | `delivered(requestId)` | record attempt |
 /// | `rateLimited` (429) | `retry(now + pause, n − 1)`: a 429 does not use up an attempt | record, pause the sender |
-/// | `serverError`, `transportError` | `retry(now + backoff(n), n)`, however many attempts or however old | record, schedule |
+/// | `serverError`, `transportError` | `retry(now + backoff(n), n)` (a longer `Retry-After` on a 5xx wins, clamped), however many attempts or however old | record, schedule |
 /// | `badRequest` (400) | `dead(badRequest, errors)` | record attempt |
 /// | `unauthorized` (401/403) | `pending` (attempt refunded) | record attempt, stop run |
 /// | `unexpectedStatus` | `pending` (attempt refunded) | record attempt, stop run |
@@ -68,7 +68,11 @@ public struct DeliveryStateMachine: Sendable, Hashable {
                 state: .retry(at: until, attempt: max(0, attempt - 1)), attemptsUsed: max(0, attempt - 1),
                 actions: [.recordAttempt(record), .scheduleRetry(at: until), .pauseSending(until: until)])
         case .serverError, .transportError:
-            let at = now.addingTimeInterval(policy.delay(afterAttempt: attempt, unitRandom: unitRandom))
+            var delay = policy.delay(afterAttempt: attempt, unitRandom: unitRandom)
+            if case .serverError(_, _, let retryAfter?) = input {
+                delay = max(delay, min(Double(max(0, retryAfter)), policy.maxRetryAfter))
+            }
+            let at = now.addingTimeInterval(delay)
             return DeliveryTransition(
                 state: .retry(at: at, attempt: attempt), attemptsUsed: attempt,
                 actions: [.recordAttempt(record), .scheduleRetry(at: at)])
@@ -182,8 +186,9 @@ public struct AttemptRecord: Sendable, Hashable {
         case .rateLimited(let retryAfter, let requestId):
             let detail = retryAfter.map { "rate limited (Retry-After \($0) s)" } ?? "rate limited"
             self.init(at: at, attempt: attempt, status: 429, requestId: requestId, error: detail)
-        case .serverError(let status, let requestId):
-            self.init(at: at, attempt: attempt, status: status, requestId: requestId, error: "server error")
+        case .serverError(let status, let requestId, let retryAfter):
+            let detail = retryAfter.map { "server error (Retry-After \($0) s)" } ?? "server error"
+            self.init(at: at, attempt: attempt, status: status, requestId: requestId, error: detail)
         case .transportError(let kind):
             self.init(at: at, attempt: attempt, status: nil, requestId: nil, error: "transport error: \(kind.rawValue)")
         case .badRequest(let errors, let requestId):

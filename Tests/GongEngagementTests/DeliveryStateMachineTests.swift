@@ -116,6 +116,24 @@ struct DeliveryStateMachineTests {
         }
     }
 
+    @Test("a 5xx's Retry-After is honoured when it is longer than the backoff, clamped to a day; not the pause")
+    func serverErrorRetryAfter() {
+        func delay(_ input: DeliveryInput, attempt: Int) -> Double? {
+            let transition = apply(input, attempt: attempt, at: now, jitter: 0.5)
+            guard case .retry(let at, _) = transition.state else { return nil }
+            #expect(!transition.actions.contains { if case .pauseSending = $0 { true } else { false } })
+            return at.timeIntervalSince(now)
+        }
+        #expect(delay(.serverError(status: 503, retryAfterSeconds: 600), attempt: 1) == 600)
+        #expect(
+            delay(.serverError(status: 503, retryAfterSeconds: 1), attempt: 8)
+                == delay(.serverError(status: 503), attempt: 8))
+        #expect(delay(.serverError(status: 503, retryAfterSeconds: 10_000_000), attempt: 1) == 86_400)
+        #expect(
+            delay(.serverError(status: 503, retryAfterSeconds: -5), attempt: 1)
+                == delay(.serverError(status: 503), attempt: 1))
+    }
+
     @Test("the attempt count is kept for reports: transient failures count, 429s do not")
     func attemptsAreCounted() {
         #expect(apply(.serverError(status: 500), attempt: 41).attemptsUsed == 41)

@@ -15,7 +15,8 @@ public enum DeliveryOutcome {
             // them as "unexpected" would put it back first in line and stall every run behind it.
             case 400, 413, 422: return .badRequest(errors: errors, requestId: requestId)
             case 401, 403: return .unauthorized(status: status, requestId: requestId)
-            case 408, 500...599: return .serverError(status: status, requestId: requestId)
+            case 408, 500...599:
+                return .serverError(status: status, requestId: requestId, retryAfterSeconds: retryAfter)
             default: return .unexpectedStatus(status: status, requestId: requestId)
             }
         case .transportError(let kind, _):
