@@ -35,6 +35,20 @@ public struct DetectionPipeline: Sendable {
         public var events: [ContentSharedEvent]
         /// The request bodies to post for the config's `gong.api`, in the order of `records`.
         public var gongEvents: [GongEvent]
+
+        /// Why the message's events cannot be posted, naming the content and the fields: the first body Gong's
+        /// schema would reject (`GongEvent.validate`). `scan` skips such a message with this reason; `test` and the
+        /// fixtures report it the same way, so a rule that yields a rejected event fails before it is merged.
+        public var invalidReason: String? {
+            for (body, record) in zip(gongEvents, records) {
+                let issues = body.validate()
+                if !issues.isEmpty {
+                    return "the event for \(record.content.contentId) is invalid: "
+                        + issues.map(\.description).joined(separator: "; ")
+                }
+            }
+            return nil
+        }
     }
 
     /// Runs one message through the pipeline.

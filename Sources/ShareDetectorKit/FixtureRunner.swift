@@ -103,7 +103,11 @@ public struct FixtureRunner {
             bytes: [UInt8](data), position: MessagePosition(file: fixture, index: 0, byteOffset: 0), envelopeDate: nil,
             resumeOffset: UInt64(data.count))
         let events: [ContentSharedEvent]
-        do { events = try pipeline.process(raw).events } catch {
+        do {
+            let outcome = try pipeline.process(raw)
+            if let reason = outcome.invalidReason { failures.append("scan would skip the message: \(reason)") }
+            events = outcome.events
+        } catch {
             return Result(file: fixture, failures: ["unreadable: \(error)"])
         }
         if events.count != expectation.events.count {

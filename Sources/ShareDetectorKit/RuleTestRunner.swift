@@ -65,6 +65,14 @@ public struct RuleTestRunner {
                     continue
                 }
                 summary.messages += 1
+                // The same check as scan: a message whose event Gong would reject is skipped, with the fields named.
+                if let reason = outcome.invalidReason, mode != .explain {
+                    summary.skipped += 1
+                    diagnostics.line(
+                        "skipped: \(raw.position.file) message \(raw.position.index) at byte \(raw.position.byteOffset): "
+                            + reason)
+                    continue
+                }
                 summary.events += outcome.events.count
                 switch mode {
                 case .json:
@@ -76,6 +84,7 @@ public struct RuleTestRunner {
                     for event in outcome.events { output.line(EventTextView.render(event, source: raw.position)) }
                 case .explain:
                     output.line(ExplainView.render(outcome, raw: raw))
+                    if let reason = outcome.invalidReason { output.line("   scan      skips this message: \(reason)") }
                 case .stats:
                     stats.add(outcome)
                 }

@@ -256,16 +256,12 @@ public final class ScanRunner {
         }
         counts.parsed += 1
         counts.shares += outcome.detection.shares.count
+        if let reason = outcome.invalidReason {
+            skip(raw.position, reason, &counts)
+            return
+        }
         var events: [LedgerEvent] = []
         for (event, record) in zip(outcome.gongEvents, outcome.records) {
-            let issues = event.validate()
-            guard issues.isEmpty else {
-                skip(
-                    raw.position,
-                    "the event for \(record.content.contentId) is invalid: \(issues.map(\.description).joined(separator: "; "))",
-                    &counts)
-                return
-            }
             guard let body = try? Self.encoder.encode(event) else {
                 skip(raw.position, "the event for \(record.content.contentId) cannot be encoded", &counts)
                 return

@@ -123,4 +123,53 @@ struct FixtureCommandTests {
         #expect(result.stdout.contains("expected 0 event(s), got 1"))
         #expect(result.stdout.contains("fixtures: 1 passed, 1 failed"))
     }
+
+    @Test func aRuleWhoseEventGongWouldRejectFailsItsFixtureAndTestSkipsTheMessageAsScanDoes() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rules = folder.appendingPathComponent("team-rules.yml")
+        try Data(
+            """
+            version: 1
+            rules:
+              - id: long-ids
+                provider: Example Docs
+                hosts: [docs.example.com]
+                match: ['^/d/(?<id>[A-Za-z0-9]+)$']
+                kind: document
+                contentId: 'ex:{id}'
+                actionName: Document Shared
+            """.utf8
+        ).write(to: rules)
+        let tests = folder.appendingPathComponent("tests")
+        try FileManager.default.createDirectory(at: tests, withIntermediateDirectories: true)
+        let message = """
+            Message-ID: <long-1@northwind.example>
+            Date: Mon, 02 Nov 2026 09:14:00 +0100
+            From: Alice Martin <alice@northwind.example>
+            To: bob@contoso.example
+            Subject: Spec
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=utf-8
+
+            Hi Bob, the spec: https://docs.example.com/d/\(String(repeating: "a1B2", count: 300))
+
+            """
+        let eml = tests.appendingPathComponent("long.eml")
+        try Data(message.utf8).write(to: eml)
+        try Data(
+            "description: a share whose content id Gong would reject\nevents:\n  - actionName: Document Shared\n".utf8
+        )
+        .write(to: tests.appendingPathComponent("long.expected.yml"))
+
+        let fixtures = try CLI.run(["test", "--rules", rules.path, "--fixtures", tests.path])
+        #expect(fixtures.status == 1, "\(fixtures.stdout)\(fixtures.stderr)")
+        #expect(fixtures.stdout.contains("FAIL  \(eml.path)"))
+        #expect(fixtures.stdout.contains("scan would skip the message: the event for ex:a1B2"))
+        #expect(fixtures.stdout.contains("contentId: is longer than 1000 characters"))
+
+        let run = try CLI.run(["test", "--json", "--rules", rules.path, eml.path])
+        #expect(run.stdout.isEmpty, "no event is printed for a message scan would skip")
+        #expect(run.stderr.contains("skipped: \(eml.path) message 0 at byte 0: the event for ex:a1B2"))
+    }
 }
