@@ -20,6 +20,12 @@ struct TestCommand: ParsableCommand {
             --explain traces every link: part and byte offset, region (new text, quoted, forwarded, signature, \
             boilerplate), unwrap chain, matched rule or why none, and the fields the share produced. --stats prints \
             per-rule hit counts and skipped-link reasons, to find dead and noisy rules.
+
+            --compare-rules OLD runs the INPUT twice: with OLD (a rules file or folder: the team's previous rules) in \
+            place of the config's rules and --rules, then with the current ones, and prints the shares the change \
+            adds, removes and changes (content id, title, action, URL), per rule; with --json one object per change \
+            and a summary. To review a change of the built-in rules, use a config with useBuiltInRules: false and \
+            compare --rules NEW_DIR with --compare-rules OLD_DIR.
             """
     )
 
@@ -41,12 +47,20 @@ struct TestCommand: ParsableCommand {
     @Flag(name: .long, help: "Print per-rule hit counts and skipped-link reasons over the inputs.")
     var stats = false
 
+    @Option(
+        name: .long,
+        help: "Rules file or folder with the old rules: print what the current rules add, remove and change.")
+    var compareRules: String?
+
     @Argument(help: "mbox files, .eml files or folders. None: run the rule fixtures.")
     var inputs: [String] = []
 
     func validate() throws {
         if [json, explain, stats].filter({ $0 }).count > 1 {
             throw ValidationError("choose one of --json, --explain and --stats")
+        }
+        if compareRules != nil, explain || stats || inputs.isEmpty {
+            throw ValidationError("--compare-rules needs INPUT and works with --json, not --explain or --stats")
         }
     }
 
@@ -62,6 +76,10 @@ struct TestCommand: ParsableCommand {
         }
         let sources: [any MessageSource]
         do { sources = try MailInputs.open(inputs) } catch { fail(error.description) }
+        if let compareRules {
+            try compare(oldRules: compareRules, config: teamConfig, newRules: ruleSet, sources: sources)
+            return
+        }
         let mode: RuleTestRunner.Mode = json ? .json : explain ? .explain : stats ? .stats : .events
         let output = OutputSink()
         let diagnostics = OutputSink(descriptor: STDERR_FILENO)
@@ -70,6 +88,24 @@ struct TestCommand: ParsableCommand {
         output.flush()
         diagnostics.line(
             "test: \(summary.messages) messages read, \(summary.skipped) skipped, \(summary.events) events")
+        diagnostics.flush()
+        if summary.skipped > 0 { throw ExitCode(1) }
+    }
+
+    private func compare(oldRules: String, config: TeamConfig, newRules: RuleSet, sources: [any MessageSource]) throws {
+        var oldConfig = config
+        oldConfig.rulePaths = []
+        let oldSet: RuleSet
+        do { oldSet = try DetectionPipeline.loadRules(config: oldConfig, extraPaths: [oldRules]) } catch {
+            fail(error.description)
+        }
+        let output = OutputSink()
+        let diagnostics = OutputSink(descriptor: STDERR_FILENO)
+        let summary = RuleComparison(
+            old: DetectionPipeline(config: config, rules: oldSet),
+            new: DetectionPipeline(config: config, rules: newRules)
+        ).run(sources: sources, json: json, output: output, diagnostics: diagnostics)
+        output.flush()
         diagnostics.flush()
         if summary.skipped > 0 { throw ExitCode(1) }
     }

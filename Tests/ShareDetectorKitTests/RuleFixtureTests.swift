@@ -173,3 +173,76 @@ struct FixtureCommandTests {
         #expect(run.stderr.contains("skipped: \(eml.path) message 0 at byte 0: the event for ex:a1B2"))
     }
 }
+
+@Suite("test --compare-rules: what a rule change adds, removes and changes")
+struct RuleComparisonTests {
+    static func rule(_ id: String, host: String, path: String, action: String) -> String {
+        """
+          - id: \(id)
+            provider: Example
+            hosts: [\(host)]
+            match: ['^/\(path)/(?<id>[A-Za-z0-9]+)$']
+            kind: document
+            contentId: '\(id):{id}'
+            actionName: \(action)
+
+        """
+    }
+
+    @Test func aRuleChangeIsReportedPerRuleAsAddedRemovedAndChanged() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let old = folder.appendingPathComponent("old")
+        let new = folder.appendingPathComponent("new")
+        for url in [old, new] { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        try Data(
+            ("version: 1\nrules:\n"
+                + Self.rule("ex-docs", host: "docs.example.com", path: "d", action: "Document Shared")
+                + Self.rule("ex-old", host: "old.example.com", path: "x", action: "Document Shared")).utf8
+        ).write(to: old.appendingPathComponent("team.yml"))
+        try Data(
+            ("version: 1\nrules:\n" + Self.rule("ex-docs", host: "docs.example.com", path: "d", action: "Spec Shared")
+                + Self.rule("ex-slides", host: "slides.example.com", path: "p", action: "Deck Shared")).utf8
+        ).write(to: new.appendingPathComponent("team.yml"))
+        let message = folder.appendingPathComponent("m.eml")
+        try Data(
+            """
+            Message-ID: <cmp-1@northwind.example>
+            Date: Mon, 02 Nov 2026 09:14:00 +0100
+            From: Alice Martin <alice@northwind.example>
+            To: bob@contoso.example
+            Subject: Materials
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=utf-8
+
+            Hi Bob, the spec https://docs.example.com/d/abc1, the deck https://slides.example.com/p/xyz2,
+            the old page https://old.example.com/x/111 and the proposal
+            https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit
+
+            """.utf8
+        ).write(to: message)
+
+        let text = try CLI.run(["test", "--rules", new.path, "--compare-rules", old.path, message.path])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("3 events before, 3 after: 1 added, 1 removed, 1 changed"), "\(text.stdout)")
+        #expect(text.stdout.contains("ex-slides: 1 added, 0 removed, 0 changed"))
+        #expect(text.stdout.contains("  + \(message.path) message 0: ex-slides:xyz2 \"Materials\" (Deck Shared)"))
+        #expect(text.stdout.contains("ex-old: 0 added, 1 removed, 0 changed"))
+        #expect(text.stdout.contains("ex-docs: 0 added, 0 removed, 1 changed"))
+        #expect(text.stdout.contains("action Document Shared → Spec Shared"))
+        #expect(!text.stdout.contains("google-docs"), "an unchanged share is not reported")
+
+        let json = try CLI.run(["test", "--json", "--rules", new.path, "--compare-rules", old.path, message.path])
+        let lines = json.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(lines.count == 4)
+        #expect(Set(lines.prefix(3).compactMap { $0["change"] as? String }) == ["added", "removed", "changed"])
+        let summary = try #require(lines.last?["summary"] as? [String: Any])
+        #expect(summary["added"] as? Int == 1 && summary["removed"] as? Int == 1 && summary["changed"] as? Int == 1)
+
+        let usage = try CLI.run(["test", "--compare-rules", old.path])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("--compare-rules needs INPUT"))
+    }
+}
