@@ -24,7 +24,7 @@ struct TestCommand: ParsableCommand {
             --compare-rules OLD runs the INPUT twice: with OLD (a rules file or folder: the team's previous rules) in \
             place of the config's rules and --rules, then with the current ones, and prints the shares the change \
             adds, removes and changes (content id, title, action, URL), per rule; with --json one object per change \
-            and a summary. To review a change of the built-in rules, use a config with useBuiltInRules: false and \
+            and a summary. To review a change of the built-in rules, use a config with builtInRules: false and \
             compare --rules NEW_DIR with --compare-rules OLD_DIR.
             """
     )
