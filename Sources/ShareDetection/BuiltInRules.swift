@@ -133,6 +133,57 @@ enum BuiltInRules {
             """##
         ),
         (
+            "rules/providers/consensus.yml",
+            ##"""
+            # Consensus (interactive demo automation, goconsensus.com). URL shapes and where they come from:
+            # - Consensus's help centre describes the two ways a rep sends a demo: a DemoBoard (made for named recipients; "viewers who
+            #   try to open the DemoBoard URL see a 'Demo has expired' message", https://support.goconsensus.com/demoboard-expiration)
+            #   and a Public Link with a lead form (https://support.goconsensus.com/how-to-prevent-competitors-from-viewing-your-demo).
+            # - Both open on the player host: https://play.goconsensus.com/<code>, the code a letter and 8 hexadecimal digits in every
+            #   public example (https://play.goconsensus.com/u5d5156df, a public link with a lead form in a public test suite;
+            #   https://play.goconsensus.com/s4404385e; https://play.goconsensus.com/be2376b21 and /af5f0eba6, audited player pages).
+            # - A demo's own preview: https://play.goconsensus.com/<demo uuid>?preview=sales (Consensus's release notes link one as
+            #   "Learn More"; an integration's code notes that the genuine preview link carries ?preview=sales).
+            # Inferred: a code names one DemoBoard or Public Link (consensus:<code>), a uuid names the demo (consensus:demo:<uuid>);
+            # the two cannot be matched offline. Not covered: app.goconsensus.com (the rep's own app and API) and custom domains.
+            version: 1
+            defaults:
+              provider: Consensus
+              hosts: [play.goconsensus.com]
+              kind: demo
+              actionName: Demo Shared
+
+            rules:
+              - id: consensus-demo-link
+                description: A DemoBoard or Public Link on the player host
+                match:
+                  - '^/(?<code>[a-z][0-9a-f]{8})/?$'
+                contentId: 'consensus:{code}'
+                examples:
+                  - https://play.goconsensus.com/u5d5156df
+                  - https://play.goconsensus.com/s4404385e
+                  - https://play.goconsensus.com/be2376b21?utm_source=email
+                nonExamples:
+                  - https://play.goconsensus.com/
+                  - https://play.goconsensus.com/dashboard
+                  - https://play.goconsensus.com/u5d5156df/extra
+
+              - id: consensus-demo-preview
+                description: A demo's preview link (/<demo uuid>?preview=sales)
+                match:
+                  - '^/(?<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})/?$'
+                contentId: 'consensus:demo:{id|lower}'
+                examples:
+                  - https://play.goconsensus.com/ebcd6b55-394b-4e5f-9f51-10872c72ae91?preview=sales
+                nonExamples:
+                  - https://www.goconsensus.com/
+                  - https://www.goconsensus.com/pricing
+                  - https://app.goconsensus.com/
+                  - https://support.goconsensus.com/demoboard-expiration
+
+            """##
+        ),
+        (
             "rules/providers/docsend.yml",
             ##"""
             # DocSend. A document link /view/<id> (one id per recipient link, not per document) and a Space
@@ -410,6 +461,69 @@ enum BuiltInRules {
             """##
         ),
         (
+            "rules/providers/highspot.yml",
+            ##"""
+            # Highspot (sales enablement). URL shapes and where they come from:
+            # - Share links a recipient opens: https://view.highspot.com/viewer/<id>, with regional hosts view-su1, view-su2,
+            #   view-su3 (…highspot.com) and tenant hosts (https://engage.highspot.com/viewer/<id>?iid=<24 hex>,
+            #   https://content-mathworks.highspot.com/viewer/<id>?iid=…). The id is 24 hex (older links) or 32 hex (newer);
+            #   ?iid=<24 hex> and a #<page> fragment are optional. Seen in many public documents linked from GitHub, e.g.
+            #   https://view.highspot.com/viewer/629a633ae5b4caaf17018daa?iid=5e6fbfcbc7143309f69fcfcf (Microsoft Sentinel's
+            #   Nasuni connector docs), https://view.highspot.com/viewer/5e40bc6d8117172723b125c1 (an AWS SageMaker workshop),
+            #   https://view-su2.highspot.com/viewer/a28391b5577027178f61d40b03f9c466 (Plaid docs),
+            #   https://view.highspot.com/viewer/6ed7f21cec14d7276bd8b5c509b6cf92#1.
+            # - Items in a Highspot library: https://<tenant>.highspot.com/items/<24 hex>?lfrm=srp.0#1 (GitLab handbook links
+            #   such as https://gitlab.highspot.com/items/661452f930a6998673c6d54b?lfrm=srp.0, AWS READMEs with ?lfrm=rhp.0 and
+            #   ?lfrm=shp.0). lfrm says where the link was copied from (search results, home page) and #<n> is a page.
+            # Inferred, not documented by Highspot: a viewer id names one share link (one per copy-link or pitch, like DocSend's
+            # link ids), not the item, so the viewer id is the identity and ?iid (probably the item) and #<page> are not; an
+            # item page needs a Highspot login, so a prospect may not be able to open it (it is recorded, as Box's /file/<n> is).
+            # Not covered, no public evidence found: /pitches/<id>, /l/<code>. Spots (/spots/<id>) are library collections,
+            # not shared content.
+            version: 1
+            defaults:
+              provider: Highspot
+              hosts: ['*.highspot.com']
+              kind: document
+              actionName: Document Shared
+
+            rules:
+              - id: highspot-share-link
+                description: A share (pitch / copy-link) viewer link; the id is per link
+                match:
+                  - '^/viewer/(?<id>[0-9A-Fa-f]{32}|[0-9A-Fa-f]{24})/?$'
+                contentId: 'highspot:viewer:{id|lower}'
+                examples:
+                  - https://view.highspot.com/viewer/5e40bc6d8117172723b125c1
+                  - https://view.highspot.com/viewer/629a633ae5b4caaf17018daa?iid=5e6fbfcbc7143309f69fcfcf
+                  - https://view-su2.highspot.com/viewer/a28391b5577027178f61d40b03f9c466
+                  - https://view.highspot.com/viewer/6ed7f21cec14d7276bd8b5c509b6cf92#1
+                  - https://engage.highspot.com/viewer/5e0f9071628ba277fd1c3dc5?iid=5e1fb2a5b7b7391d951d4c86
+                nonExamples:
+                  - https://view.highspot.com/
+                  - https://view.highspot.com/viewer/
+                  - https://view.highspot.com/viewer/5e40bc6d8117172723b125c1/download
+
+              - id: highspot-item
+                description: An item in a Highspot library (needs a Highspot login)
+                match:
+                  - '^/items/(?<id>[0-9A-Fa-f]{24})/?$'
+                contentId: 'highspot:item:{id|lower}'
+                examples:
+                  - https://gitlab.highspot.com/items/661452f930a6998673c6d54b?lfrm=srp.0
+                  - https://aws.highspot.com/items/67c2e250ac191e72528d176d?lfrm=rhp.0
+                  - https://gitlab.highspot.com/items/673ce2479dee95f62d5b1f2b?lfrm=srp.0#1
+                nonExamples:
+                  - https://www.highspot.com/
+                  - https://www.highspot.com/pricing/
+                  - https://gitlab.highspot.com/
+                  - https://gitlab.highspot.com/spots/64b14e7cc4b08381c0408bb4
+                  - https://aws.highspot.com/spots/60bdbd9634d6be4dbd9ce328?list=all&overview=true
+                  - https://help.highspot.com/s/article/share-content
+
+            """##
+        ),
+        (
             "rules/providers/loom.yml",
             ##"""
             # Loom videos: /share/<32 hex> (with an optional title slug before the id), /embed/<id>; ?sid= is a
@@ -647,6 +761,392 @@ enum BuiltInRules {
                   - https://app.pandadoc.com/s/AbCdEf123456
                 nonExamples:
                   - https://www.pandadoc.com/pricing/
+
+            """##
+        ),
+        (
+            "rules/providers/pitch.yml",
+            ##"""
+            # Pitch (pitch.com presentations). URL shapes and where they come from:
+            # - Public presentation links: https://pitch.com/public/<presentation uuid>, optionally /<slide uuid>, and the embed
+            #   form https://pitch.com/embed/<uuid> (many public READMEs and sites, e.g. https://pitch.com/public/71f1c5f5-f052-40e3-9867-873ae42f7eaf,
+            #   https://pitch.com/public/92216e74-0219-44ac-a2d3-81010aff1087/93be28df-3643-4a40-810d-ee765e7bb0ea,
+            #   <iframe src="https://pitch.com/embed/5ffb1178-ce9c-49f1-9275-d037abc326a7">; public embed helpers map
+            #   /public/<id> to /embed/<id>, the same id).
+            # - Links to the presentation in the Pitch app: https://app.pitch.com/app/presentation/<workspace uuid>/<presentation
+            #   uuid>[/<slide uuid>]. One public repository links the same deck both ways: pitch.com/public/714ab5ba-b821-4838-a1f9-9f7a80827644
+            #   and app.pitch.com/app/presentation/bbd5bbbb-…/714ab5ba-b821-4838-a1f9-9f7a80827644/9b5c0af3-…, so the public id is the
+            #   presentation id and both give pitch:<uuid>.
+            # - Published and tracked presentation links: https://pitch.com/v/<title slug>-<6-character id> (e.g.
+            #   https://pitch.com/v/belugapitchdeck-j52a9r, https://pitch.com/v/fit-fuel-36z398,
+            #   https://pitch.com/v/trentino-territory-tourism-facilities-9iz672).
+            # Inferred: the /v/ id is the trailing 6 lowercase letters or digits and names the link, whose slug may follow the title;
+            # it cannot be matched to the presentation uuid offline, so it gets pitch:v:<id>. Guest invitations by email
+            # (help.pitch.com article 8575905) open the app link above.
+            version: 1
+            defaults:
+              provider: Pitch
+              hosts: [pitch.com, www.pitch.com, app.pitch.com]
+              kind: presentation
+              actionName: Presentation Shared
+
+            rules:
+              - id: pitch-presentation
+                description: A presentation by its uuid (public, embed or app link)
+                match:
+                  - '^/(?:public|embed)/(?<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:/(?<slide>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))?/?$'
+                  - '^/app/presentation/(?<workspace>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})/(?<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:/(?<slide>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))?/?$'
+                contentId: 'pitch:{id|lower}'
+                examples:
+                  - https://pitch.com/public/71f1c5f5-f052-40e3-9867-873ae42f7eaf
+                  - https://pitch.com/public/92216e74-0219-44ac-a2d3-81010aff1087/93be28df-3643-4a40-810d-ee765e7bb0ea
+                  - https://pitch.com/embed/5ffb1178-ce9c-49f1-9275-d037abc326a7
+                  - https://app.pitch.com/app/presentation/bbd5bbbb-e84c-4d3e-a025-4587cf7c7b39/714ab5ba-b821-4838-a1f9-9f7a80827644/9b5c0af3-c1e7-4d1e-a142-f8b3f6c1f44c
+                nonExamples:
+                  - https://pitch.com/public/
+                  - https://app.pitch.com/app/presentation/bbd5bbbb-e84c-4d3e-a025-4587cf7c7b39
+                  - https://app.pitch.com/app/dashboard
+
+              - id: pitch-link
+                description: A published or tracked presentation link /v/<slug>-<id>
+                match:
+                  - '^/v/(?:[^/?#]*-)?(?<id>[a-z0-9]{6})/?$'
+                contentId: 'pitch:v:{id}'
+                examples:
+                  - https://pitch.com/v/belugapitchdeck-j52a9r
+                  - https://pitch.com/v/trentino-territory-tourism-facilities-9iz672
+                  - https://pitch.com/v/spa2_-coordinates-transformations-and-perception-nkmrmy
+                nonExamples:
+                  - https://pitch.com/
+                  - https://pitch.com/pricing
+                  - https://pitch.com/templates
+                  - https://pitch.com/v/
+                  - https://pitch.com/v/belugapitchdeck-j52a9r/edit
+
+            """##
+        ),
+        (
+            "rules/providers/proposify.yml",
+            ##"""
+            # Proposify (proposals). URL shapes and where they come from. The public evidence is thin; read the notes.
+            # - Each account has its own subdomain, https://<account>.proposify.com (e.g. proposify2.proposify.com, milan0077.proposify.com,
+            #   dev.proposify.com in a public Selenium test suite for the Proposify web app on GitHub).
+            # - That suite opens a proposal at https://<account>.proposify.com/proposal/snapshot/<n> and /proposal/edit/<n> (<n> is the
+            #   proposal number), and expects the "preview proposal" button to open https://<account>.proposify.com/preview/<key> and the
+            #   "download PDF" button https://<account>.proposify.com/export/pdf/<key> with the same key (its test key is 4Bbbbbbbbc).
+            # - The same suite uses https://staging.proposify.biz/… for the app, and public subdomain-takeover fingerprint lists name
+            #   proposify.biz (support@proposify.biz) as the target of customers' custom proposal domains: Proposify also served
+            #   accounts under *.proposify.biz.
+            # Inferred (not documented by Proposify): /preview/<key> is the view a client gets (the preview shows the proposal as the
+            # client sees it) and /export/pdf/<key> is the same proposal, so both give proposify:<account>:preview:<key>; keys and
+            # proposal numbers are scoped to the account, so the account subdomain is part of the id. The snapshot and editor pages
+            # need a Proposify login; a link to them sent to a prospect is still recorded (as PandaDoc's /a/#/documents/ is).
+            # Not covered: links on a customer's own proposal domain (a team adds them in its own rules) and the links in the emails
+            # Proposify sends itself; the newer app (app.proposify.com) showed no public proposal link shape.
+            version: 1
+            defaults:
+              provider: Proposify
+              hosts: ['*.proposify.com', '*.proposify.biz']
+              kind: proposal
+              actionName: Proposal Shared
+
+            rules:
+              - id: proposify-preview
+                description: The client view of a proposal (/preview/<key>) and its PDF (/export/pdf/<key>)
+                match:
+                  - '^/(?:preview|export/pdf)/(?<key>[A-Za-z0-9]{6,40})/?$'
+                contentId: 'proposify:{subdomain|lower}:preview:{key}'
+                examples:
+                  - https://proposify2.proposify.com/preview/4Bbbbbbbbc
+                  - https://proposify2.proposify.com/export/pdf/4Bbbbbbbbc
+                nonExamples:
+                  - https://www.proposify.com/
+                  - https://www.proposify.com/pricing
+                  - https://app.proposify.com/login
+                  - https://proposify2.proposify.com/preview/
+
+              - id: proposify-proposal
+                description: A proposal's snapshot or editor page in the Proposify app (needs a login)
+                match:
+                  - '^/proposal/(?:snapshot|edit)/(?<number>[0-9]{1,12})/?$'
+                contentId: 'proposify:{subdomain|lower}:proposal:{number}'
+                examples:
+                  - https://proposify2.proposify.com/proposal/snapshot/1849
+                  - https://milan0077.proposify.com/proposal/edit/1751
+                nonExamples:
+                  - https://proposify2.proposify.com/proposal/settings/edit/1849
+                  - https://proposify2.proposify.com/proposal/settings
+                  - https://www.proposify.com/proposal-templates-new/saas-proposal-template
+                  - https://www.proposify.com/blog/executive-summary
+
+            """##
+        ),
+        (
+            "rules/providers/qwilr.yml",
+            ##"""
+            # Qwilr (web-page proposals and quotes). URL shapes and where they come from:
+            # - Qwilr's help article "New Sharing & Security Settings" (https://help.qwilr.com/article/749-new-sharing-security-settings-summer-2022):
+            #   setting a page Live "makes the public link available, and automatically copies it to your clipboard. Now you can paste it
+            #   into any message you're sending to your client."
+            # - The public link is https://pages.qwilr.com/<Page-Title-Slug>-<token> or https://pages.qwilr.com/<token>, the token being
+            #   12 letters and digits in every public example: https://pages.qwilr.com/gTndRdDyT7mY (Qwilr's own blog),
+            #   https://pages.qwilr.com/Coaching-Proposal-4hQK2VAS4ezo, https://pages.qwilr.com/Stone-Collection-Vitoria-Stone-Fair-FEILSKKFRKWG.
+            # - https://pages.qwilr.com/pdf/<token> renders the same page as a PDF; a public export tool takes "the share token from the
+            #   PDF URL (its cleanest home)" and uses it for the public page, so both give the same id.
+            # Inferred: the token, not the slug, identifies the page (the slug follows the title); the token length (12 in every example)
+            # is allowed some slack (10-14). Not covered: customer custom domains (a team adds them in its own rules) and the
+            # Collaborator preview link, which Qwilr says is for internal reviewers, not clients.
+            version: 1
+            rules:
+              - id: qwilr-page
+                provider: Qwilr
+                description: A Qwilr page (proposal, quote) by its share token; the title slug is optional
+                hosts: [pages.qwilr.com]
+                match:
+                  - '^/pdf/(?<token>[A-Za-z0-9]{10,14})/?$'
+                  - '^/(?:(?<name>[^/?#]*)-)?(?<token>[A-Za-z0-9]{10,14})/?$'
+                kind: proposal
+                contentId: 'qwilr:{token}'
+                actionName: Proposal Shared
+                title: '{name|url_decode|slug}'
+                examples:
+                  - https://pages.qwilr.com/gTndRdDyT7mY
+                  - https://pages.qwilr.com/Coaching-Proposal-4hQK2VAS4ezo
+                  - https://pages.qwilr.com/Stone-Collection-Vitoria-Stone-Fair-FEILSKKFRKWG
+                  - https://pages.qwilr.com/pdf/4hQK2VAS4ezo
+                nonExamples:
+                  - https://qwilr.com/
+                  - https://qwilr.com/pricing/
+                  - https://app.qwilr.com/
+                  - https://pages.qwilr.com/
+                  - https://pages.qwilr.com/Coaching-Proposal
+                  - https://pages.qwilr.com/Coaching-Proposal-4hQK2VAS4ezo/edit
+
+            """##
+        ),
+        (
+            "rules/providers/seismic.yml",
+            ##"""
+            # Seismic (sales enablement). URL shapes and where they come from:
+            # - Seismic's developer reference "Add viewer ACL for DSR or LiveSend"
+            #   (https://developer.seismic.com/seismicsoftware/reference/updatedsrvieweracl) documents the two engagement links a
+            #   recipient opens and says the last segment identifies the access link:
+            #     Digital Sales Room: https://tenant.seismic.com/ls/<uuid>/<link URL identifier>
+            #     LiveSend:           https://tenant.seismic.com/i/<link URL identifier>
+            #   Public examples use engagement hosts rather than tenant names: https://eng17e.seismic.com/ls/3e81e1f0-…/k9wQJOYcd62bB53v,
+            #   https://eng2e.seismic.com/ls/5d78bc76-…/HRZbG6dVdtwIQipW#/content/9229e75b-…, https://eng1e.seismic.com/i/Oc7nSDEj…PLUSSIGN…___…?initialDoc=<uuid>,
+            #   https://liveshareeast3.seismic.com/i/… . LiveSend identifiers are base64 with '+' written PLUSSIGN and '/' written
+            #   ___ (a public URL resolver decodes them that way), so they are [A-Za-z0-9_] and case-sensitive.
+            # - DocCenter links a rep copies inside Seismic (need a Seismic login): https://<tenant>.seismic.com/Link/Content/DC<code>
+            #   (e.g. https://ibm.seismic.com/Link/Content/DCH8lALRujMky5k13vpI6KCg, https://snowflake.seismic.com/Link/Content/DC…) and
+            #   https://<tenant>.seismic.com/app?ContentId=<uuid>#/doccenter/<teamsite uuid>/doc/… (many public IBM, Microsoft,
+            #   Oracle, Intuit links).
+            # Inferred: the link identifier, not the DSR uuid, is the identity of a Digital Sales Room link (the documentation says the
+            # last segment identifies the link; whether the uuid is the room or the tenant is not documented, so it is only a property);
+            # ?initialDoc= (which document a LiveSend opens on) and #/content/… (a position in a room) do not change the link.
+            # A DocCenter short code (DC…) and a ContentId uuid cannot be matched to each other offline, so they get different ids.
+            version: 1
+            defaults:
+              provider: Seismic
+              hosts: ['*.seismic.com']
+
+            rules:
+              - id: seismic-livesend
+                description: A LiveSend link (one or more documents, tracked per link)
+                match:
+                  - '^/i/(?<link>[A-Za-z0-9_-]{16,})/?$'
+                kind: document
+                contentId: 'seismic:livesend:{link}'
+                actionName: Document Shared
+                examples:
+                  - https://eng1e.seismic.com/i/Oc7nSDEjSE9zJhCrZ7475Q2fN6PLUSSIGNyV2hyPR40S___mXwjUaTo___vHVeSRDalxHPkZ7MNtTNjiawGY?initialDoc=8c9a3e32-7117-493b-b53f-809266435e03
+                  - https://liveshareeast3.seismic.com/i/QkthrmWPLUSSIGNCiBD658___O4ux6BrNhRNEI2IUHkO0gghv9myOO9SM8mhHOJtTeV3D3rhT7h44z7
+                nonExamples:
+                  - https://eng1e.seismic.com/i/
+                  - https://eng1e.seismic.com/i/short
+
+              - id: seismic-digital-sales-room
+                description: A Digital Sales Room access link; the last segment identifies the link
+                match:
+                  - '^/ls/(?<room>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})/(?<link>[A-Za-z0-9_-]{8,})/?$'
+                kind: sales room
+                contentId: 'seismic:dsr:{link}'
+                actionName: Sales Room Shared
+                properties:
+                  room: '{room|lower}'
+                examples:
+                  - https://eng17e.seismic.com/ls/3e81e1f0-a716-48ff-b7d7-b3c8cfa0f440/k9wQJOYcd62bB53v
+                  - https://eng2e.seismic.com/ls/5d78bc76-77f9-460a-a446-4685520db077/HRZbG6dVdtwIQipW#/content/9229e75b-dc4e-4165-bcc6-90450dc0fe4b
+                nonExamples:
+                  - https://eng17e.seismic.com/ls/3e81e1f0-a716-48ff-b7d7-b3c8cfa0f440
+                  - https://eng17e.seismic.com/ls/
+
+              - id: seismic-doccenter-link
+                description: A DocCenter content link copied inside Seismic (needs a Seismic login)
+                match:
+                  - '(?i)^/link/content/(?<code>DC[A-Za-z0-9]{10,40})/?$'
+                kind: document
+                contentId: 'seismic:link:{code}'
+                actionName: Document Shared
+                examples:
+                  - https://ibm.seismic.com/Link/Content/DCH8lALRujMky5k13vpI6KCg
+                  - https://snowflake.seismic.com/Link/Content/DCq6VH9PcX6h3GWPVGhTgVPgXqHd
+                nonExamples:
+                  - https://ibm.seismic.com/Link/Content/
+
+              - id: seismic-doccenter-app
+                description: The Seismic app opened on a DocCenter item (?ContentId=<uuid>; needs a Seismic login)
+                match:
+                  - path: '^/app/?$'
+                    query: '(?i)(?:^|&)ContentId=(?<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:&|$)'
+                kind: document
+                contentId: 'seismic:content:{id|lower}'
+                actionName: Document Shared
+                examples:
+                  - https://ibm.seismic.com/app?ContentId=6fff78a4-d544-41c7-b33c-2e5bd2cceba9#/doccenter/5477419a-9474-4c51-94af-b442e9169fab/doc/%252Flfe527
+                  - https://microsoft.seismic.com/app?ContentId=ea9923b6-05ca-4efd-ab9a-b59c6a0963af
+                nonExamples:
+                  - https://www.seismic.com/
+                  - https://www.seismic.com/platform/
+                  - https://ibm.seismic.com/
+                  - https://ibm.seismic.com/app#/doccenter/5477419a-9474-4c51-94af-b442e9169fab
+                  - https://auth.seismic.com/tenants/ibm/connect/authorize
+                  - https://developer.seismic.com/seismicsoftware/docs/generate-livesend-link
+                  - https://apps.seismic.com/install?appId=b7e4d3bf-1606-4f06-b9e9-88f8ee18c0f4
+
+            """##
+        ),
+        (
+            "rules/providers/showpad.yml",
+            ##"""
+            # Showpad (sales enablement). URL shapes and where they come from:
+            # - Share links (a "Share" bundles one or more assets behind one trackable link):
+            #   https://<tenant>.showpad.com/share/<21-character token>, optionally /<n> for the n-th asset of the share.
+            #   Seen in public code and documents: https://grundfosdk.showpad.com/share/D6oYZnWqXs9bE1S582Vj6,
+            #   https://rochedia.showpad.com/share/3u2ab8u9LJjoRmrANDVdM/0, https://corteva.showpad.com/share/pS1H9a8LZrQSdbxZhjaSd,
+            #   https://pmi.showpad.com/share/gt5DxteZMCNQgAOdwJFGk, https://lutronic.showpad.com/share/5MwdplrytFlgFCWWuzpk4; an
+            #   agent's prompt describes create_share_link returning "a real login-free public_url (a Showpad Share link,
+            #   https://zycus.showpad.com/share/<token>)".
+            # - Showpad's Shares API (https://developer.showpad.com/docs/apis/buyer-engagement/shares) returns several URLs for
+            #   one Share; its dynamicUrl adds tracking parameters such as ?recipient=xxx&platform=yyyy, which do not change the Share.
+            # Inferred: the token is case-sensitive (mixed case) and is the identity; /<n> only picks an asset inside the same Share.
+            # Not covered: Shared Spaces (help.showpad.com article 360013472774 says a link can be generated, but no public example
+            # of its URL was found); https://<org>.showpad.biz/webapp2/share?action=email|link is Showpad's own compose screen
+            # (developer.showpad.com "Prefill Shares"), not content; asset pages in the rep's web app need a Showpad login.
+            version: 1
+            rules:
+              - id: showpad-share
+                provider: Showpad
+                description: A Showpad Share link (one or more assets, tracked per share)
+                hosts: ['*.showpad.com']
+                match:
+                  - '^/share/(?<token>[A-Za-z0-9]{16,32})(?:/(?<asset>[0-9]{1,4}))?/?$'
+                kind: document
+                contentId: 'showpad:share:{token}'
+                actionName: Document Shared
+                examples:
+                  - https://grundfosdk.showpad.com/share/D6oYZnWqXs9bE1S582Vj6
+                  - https://rochedia.showpad.com/share/3u2ab8u9LJjoRmrANDVdM/0
+                  - https://zycus.showpad.com/share/gt5DxteZMCNQgAOdwJFGk?recipient=ann%40contoso.example&platform=gmail
+                nonExamples:
+                  - https://www.showpad.com/
+                  - https://www.showpad.com/pricing/
+                  - https://help.showpad.com/hc/en-us/articles/360013472774-Invite-people-to-Shared-Spaces
+                  - https://developer.showpad.com/docs/apis/buyer-engagement/shares
+                  - https://grundfosdk.showpad.com/share/
+                  - https://grundfosdk.showpad.com/share/D6oYZnWqXs9bE1S582Vj6/processed
+
+            """##
+        ),
+        (
+            "rules/providers/trumpet.yml",
+            ##"""
+            # Trumpet (digital sales rooms, "Pods"; sendtrumpet.com). URL shapes and where they come from:
+            # - Trumpet's developer documentation (https://www.trumpetapp.dev/docs/getting-started, /docs/create-pod) puts the app and its
+            #   API on https://trumpet.app (POST https://trumpet.app/api/v1/pods/new creates a Pod) and shows that object ids are
+            #   24 hexadecimal digits ("the ID of the trumpet template … in the URL of the Template, e.g like 69f0bafc4cc54b506b0355d8").
+            #   Its webhook reference (https://www.sendtrumpet.app/docs/webhooks/events) names the buyer events on a Pod
+            #   (event.pod_is_viewed "A viewer opened the Pod", event.pod_is_shared …).
+            # - Buyer links seen in public code: https://trumpet.app/pods/6a1949414615388bd7bb20f7/live?s=712437#welcome (an onboarding
+            #   room linked from a customer's site) and https://beimpact.trumpet.app/pods/68e90725957cc19cdc5a6b01/live (a brand
+            #   subdomain).
+            # Inferred: /pods/<id>/live is the buyer's view and /pods/<id> the same Pod in the app, so both give trumpet:pod:<id>;
+            # ?s= and the #section fragment do not change the Pod. The brief's app.sendtrumpet.com shape was not found in any public
+            # source; sendtrumpet.com is the marketing site. Templates (/templates/<id>) are not sent to buyers.
+            version: 1
+            rules:
+              - id: trumpet-pod
+                provider: Trumpet
+                description: A Trumpet Pod (digital sales room), buyer view or app page
+                hosts: [trumpet.app, '*.trumpet.app']
+                match:
+                  - '^/pods/(?<id>[0-9A-Fa-f]{24})(?:/live)?/?$'
+                kind: sales room
+                contentId: 'trumpet:pod:{id|lower}'
+                actionName: Sales Room Shared
+                examples:
+                  - https://trumpet.app/pods/6a1949414615388bd7bb20f7/live?s=712437#welcome
+                  - https://beimpact.trumpet.app/pods/68e90725957cc19cdc5a6b01/live
+                  - https://trumpet.app/pods/68e90725957cc19cdc5a6b01
+                nonExamples:
+                  - https://trumpet.app/
+                  - https://trumpet.app/login
+                  - https://trumpet.app/templates/69f0bafc4cc54b506b0355d8
+                  - https://trumpet.app/api/v1/pods/new
+                  - https://trumpet.app/pods/
+                  - https://www.sendtrumpet.com/
+                  - https://www.sendtrumpet.com/pricing
+
+            """##
+        ),
+        (
+            "rules/providers/vidyard.yml",
+            ##"""
+            # Vidyard (sales videos). URL shapes and where they come from:
+            # - Every player has a 22-character UUID (base64url: letters, digits, '-' and '_'); the same UUID appears in all its links.
+            #   A public video extractor (yt-dlp's Vidyard extractor, as published on GitHub) accepts
+            #     https://share.vidyard.com/watch/<uuid> and https://<account>.hubs.vidyard.com/watch/<uuid>  (share pages),
+            #     https://embed.vidyard.com/share/<uuid>                                                       (older share links),
+            #     https://play.vidyard.com/<uuid>.html (iframe player) and .jpg (the thumbnail),
+            #   and its tests open the same video (id 50347) from https://vyexample03.hubs.vidyard.com/watch/oTDMPlUv--51Th455G5u7Q and
+            #   https://embed.vidyard.com/share/oTDMPlUv--51Th455G5u7Q. A WordPress embed plugin lists the same three shapes.
+            # - https://video.vidyard.com/watch/<uuid> is the share host used by player test pages (react-player's demo:
+            #   https://video.vidyard.com/watch/YBvcF2BEfvKdowmfrRwk57) and many public links; share links are often pasted with a
+            #   trailing '?' (https://share.vidyard.com/watch/PaQzDAT1h8JqB8ivEu2j6Y?).
+            # - Vidyard's email tracking token ?vyetoken=<uuid> identifies the viewer, and ?autoplay=, ?second= start playback; none
+            #   changes the video (public links: …/watch/CiM8ewdVhVsqR2KpwCVydp?autoplay=1&vyetoken=…).
+            # Inferred: the player UUID is the identity (a video can have several players, each with its own UUID, so two players of
+            # one video are two contents); the UUID is case-sensitive. play.vidyard.com/<uuid>.jpg and .js are the thumbnail and the
+            # embed script, not links a rep sends. Not covered: customers' custom share domains (e.g. share.<company>.com/watch/<uuid>;
+            # a team adds its own host).
+            version: 1
+            rules:
+              - id: vidyard-video
+                provider: Vidyard
+                description: A Vidyard player by its UUID (share page, hub page, legacy embed share, iframe player)
+                hosts: [share.vidyard.com, video.vidyard.com, embed.vidyard.com, play.vidyard.com, '*.hubs.vidyard.com']
+                match:
+                  - '^/watch/(?<id>[A-Za-z0-9_-]{22})/?$'
+                  - '^/share/(?<id>[A-Za-z0-9_-]{22})/?$'
+                  - '^/(?<id>[A-Za-z0-9_-]{22})(?:\.html)?$'
+                kind: video
+                contentId: 'vidyard:{id}'
+                actionName: Video Shared
+                examples:
+                  - https://share.vidyard.com/watch/PaQzDAT1h8JqB8ivEu2j6Y?
+                  - https://vyexample03.hubs.vidyard.com/watch/oTDMPlUv--51Th455G5u7Q
+                  - https://embed.vidyard.com/share/oTDMPlUv--51Th455G5u7Q
+                  - https://play.vidyard.com/iDqTwWGrd36vaLuaCY3nTs.html
+                  - https://video.vidyard.com/watch/YBvcF2BEfvKdowmfrRwk57
+                  - https://share.vidyard.com/watch/CiM8ewdVhVsqR2KpwCVydp?autoplay=1&vyetoken=94fbb624-16fc-41c8-b6cc-bf9c0daea4fe
+                nonExamples:
+                  - https://www.vidyard.com/
+                  - https://www.vidyard.com/pricing/
+                  - https://share.vidyard.com/
+                  - https://play.vidyard.com/embed/v4.js
+                  - https://play.vidyard.com/iDqTwWGrd36vaLuaCY3nTs.jpg
+                  - https://play.vidyard.com/iDqTwWGrd36vaLuaCY3nTs.js?v=3.1&type=inline
+                  - https://knowledge.vidyard.com/hc/en-us/articles/360019034753-Using-the-Vidyard-Player-API
 
             """##
         ),

@@ -19,8 +19,9 @@ struct RuleFixtureTests {
 
     /// The provider folders every built-in rule file needs fixtures in.
     static let providerFolders = [
-        "adobe", "box", "canva", "docsend", "docusign", "dropbox", "figma", "google-docs", "google-drive", "loom",
-        "notion", "onedrive", "pandadoc", "sharepoint",
+        "adobe", "box", "canva", "consensus", "docsend", "docusign", "dropbox", "figma", "google-docs", "google-drive",
+        "highspot", "loom", "notion", "onedrive", "pandadoc", "pitch", "proposify", "qwilr", "seismic", "sharepoint",
+        "showpad", "trumpet", "vidyard",
     ]
 
     static func expectation(of fixture: String) throws -> FixtureRunner.Expectation {
