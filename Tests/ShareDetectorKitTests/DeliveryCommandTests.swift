@@ -80,6 +80,18 @@ struct DeliveryCommandTests {
         #expect(unknown.stderr.contains("\(expected[0]): no such undelivered event"))
     }
 
+    @Test func versionAndCompletionScripts() throws {
+        let version = try CLI.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout == ShareDetectorVersion.current + "\n")
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try CLI.run(["--generate-completion-script", shell])
+            #expect(script.status == 0, "\(shell): \(script.stderr)")
+            #expect(script.stdout.contains("share-detector"))
+            #expect(script.stdout.contains("requeue") && script.stdout.contains("compare-rules"))
+        }
+    }
+
     @Test func usageErrorsExitWith2() throws {
         let noConfig = try CLI.run(["scan"])
         #expect(noConfig.status == 2)

@@ -30,7 +30,8 @@ package enum GongAccess {
         }
         let client = GongClient(
             baseURL: gong.baseURL, credentials: credentials, connectTimeout: Double(gong.connectTimeoutSeconds),
-            totalTimeout: Double(gong.requestTimeoutSeconds), userAgent: "share-detector", caFile: gong.caFile)
+            totalTimeout: Double(gong.requestTimeoutSeconds), userAgent: ShareDetectorVersion.userAgent,
+            caFile: gong.caFile)
         return (client, accountKey(baseURL: client.baseURL, credentials: credentials))
     }
 
