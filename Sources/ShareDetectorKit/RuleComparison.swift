@@ -59,6 +59,8 @@ public struct RuleComparison: Sendable {
         public var removed = 0
         /// Shares both find, with different fields.
         public var changed = 0
+        /// Messages whose event Gong would reject under the old or the new rules (scan skips them).
+        public var invalid = 0
     }
 
     /// The old rules' pipeline.
@@ -150,13 +152,16 @@ public struct RuleComparison: Sendable {
                             + "the message cannot be parsed")
                     continue
                 }
+                var invalid = false
                 for (outcome, label) in [(before, "old"), (after, "new")] {
                     if let reason = outcome?.invalidReason {
+                        invalid = true
                         diagnostics.line(
                             "\(label) rules: scan would skip \(raw.position.file) message \(raw.position.index): \(reason)"
                         )
                     }
                 }
+                if invalid { summary.invalid += 1 }
                 summary.oldEvents += before?.invalidReason == nil ? before?.events.count ?? 0 : 0
                 summary.newEvents += after?.invalidReason == nil ? after?.events.count ?? 0 : 0
                 changes += Self.changes(old: before, new: after, source: raw.position)

@@ -64,15 +64,23 @@ public struct RuleTestRunner {
                     )
                     continue
                 }
-                summary.messages += 1
-                // The same check as scan: a message whose event Gong would reject is skipped, with the fields named.
-                if let reason = outcome.invalidReason, mode != .explain {
+                // The same check as scan: a message whose event Gong would reject is skipped (counted as skipped, not
+                // read, in every mode), with the fields named; --explain still traces it, --stats counts its rule.
+                if let reason = outcome.invalidReason {
                     summary.skipped += 1
                     diagnostics.line(
                         "skipped: \(raw.position.file) message \(raw.position.index) at byte \(raw.position.byteOffset): "
                             + reason)
+                    switch mode {
+                    case .explain:
+                        output.line(ExplainView.render(outcome, raw: raw))
+                        output.line("   scan      skips this message: \(reason)")
+                    case .stats: stats.addInvalid(outcome)
+                    case .events, .json: break
+                    }
                     continue
                 }
+                summary.messages += 1
                 summary.events += outcome.events.count
                 switch mode {
                 case .json:
@@ -84,7 +92,6 @@ public struct RuleTestRunner {
                     for event in outcome.events { output.line(EventTextView.render(event, source: raw.position)) }
                 case .explain:
                     output.line(ExplainView.render(outcome, raw: raw))
-                    if let reason = outcome.invalidReason { output.line("   scan      skips this message: \(reason)") }
                 case .stats:
                     stats.add(outcome)
                 }
@@ -261,6 +268,14 @@ struct RuleStats {
                 if let rule = decision.classification.contentMatch?.ruleID { skippedContent[rule, default: 0] += 1 }
                 skippedReasons[Self.reasonClass(decision, reason), default: 0] += 1
             }
+        }
+    }
+
+    /// A message whose event Gong would reject: its rules' hits count as content skipped, under one reason.
+    mutating func addInvalid(_ outcome: DetectionPipeline.Outcome) {
+        for record in outcome.records {
+            skippedContent[record.content.ruleId, default: 0] += 1
+            skippedReasons["event Gong would reject (scan skips the message)", default: 0] += 1
         }
     }
 

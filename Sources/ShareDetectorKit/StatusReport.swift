@@ -6,7 +6,8 @@ import ShareLedger
 /// contentId, Gong's last answer and requestId, age), last errors, and the Gong account's quota, pause and breaker.
 public enum StatusReport {
     /// The rendered report and the command's exit status: 1 when an event has waited longer than
-    /// `gong.alertAfterHours` or dead letters wait for a `requeue`, else 0.
+    /// `gong.alertAfterHours`, dead letters wait for a `requeue`, or the Gong account state file cannot be read;
+    /// else 0.
     public struct Rendered: Sendable {
         /// Text, or one JSON object.
         public var text: String

@@ -134,11 +134,17 @@ extension ShareLedger {
     }
 
     /// Notes that a call for the claimed event is about to go to `claim.api`: until its outcome is recorded the
-    /// event is bound to that API, so a crash in between can never send it to the other one.
+    /// event is bound to that API, so a crash in between can never send it to the other one. A mark left by an
+    /// earlier call whose outcome was never recorded (the run died mid-call) becomes a permanent binding first.
     public func markInFlight(_ claim: ClaimedEvent) throws {
         try writeImmediate { db in
             try db.execute(
-                sql: "UPDATE events SET api_inflight = ? WHERE event_id = ?", arguments: [claim.api, claim.eventId])
+                sql: """
+                    UPDATE events SET api_bound = CASE WHEN api_inflight IS NOT NULL THEN 1 ELSE api_bound END,
+                        api_inflight = ?
+                    WHERE event_id = ?
+                    """,
+                arguments: [claim.api, claim.eventId])
         }
     }
 

@@ -107,7 +107,7 @@ struct TestCommand: ParsableCommand {
         ).run(sources: sources, json: json, output: output, diagnostics: diagnostics)
         output.flush()
         diagnostics.flush()
-        if summary.skipped > 0 { throw ExitCode(1) }
+        if summary.skipped > 0 || summary.invalid > 0 { throw ExitCode(1) }
     }
 
     private func runFixtures(config: TeamConfig, rules ruleSet: RuleSet) throws {

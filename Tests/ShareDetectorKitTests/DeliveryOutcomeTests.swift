@@ -86,7 +86,10 @@ struct DeliveryAPISwitchLoopTests {
         #expect(report.rebound == 2)
         #expect(report.keptOnBoundAPI == 1)
         #expect(report.refusedByBoundAPI == ["bound"])
-        #expect(try ledger.outboxEntry(for: "bound")?.state == .retry)
+        let bound = try #require(try ledger.outboxEntry(for: "bound"))
+        #expect(bound.state == .retry)
+        #expect((bound.nextAttemptAt ?? .distantPast) > Date().addingTimeInterval(3_000), "tried again in an hour")
+        #expect(bound.lastError?.contains("Gong's content-shared API refused it") == true)
         #expect(try ledger.api(of: "free1")?.api == "digital-interaction")
         #expect(String(decoding: try ledger.body(of: "free1") ?? Data(), as: UTF8.self).contains("rebuilt"))
         #expect(try account.consecutiveFailures() == 0, "a refusal by the old API does not open the breaker")
@@ -97,8 +100,56 @@ struct DeliveryAPISwitchLoopTests {
         #expect(summary.exitCode == 1)
         #expect(
             summary.problems.contains {
-                $0.contains("Gong's content-shared API answered 403") && $0.contains("--move-api")
+                $0.contains("Gong's content-shared API answered 403 (bound)") && $0.contains("--move-api")
             })
+    }
+
+    @Test(
+        "when only bound events are due and their API refuses the login, the first is called once and the run exits 3")
+    func boundRefusalOfTheLoginAlone() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ledger = try ShareLedger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        for id in ["b1", "b2", "b3"] {
+            try ledger.insert(
+                LedgerEvent(
+                    eventId: id, contentId: "c-\(id)", messageKey: "mid:\(id)", mailbox: "ae",
+                    position: .file(path: "/m/\(id).eml"), body: Data("{}".utf8), api: "content-shared"))
+        }
+        for claim in try ledger.claimDue(now: Date(), limit: 3) {
+            try ledger.record(
+                claim,
+                OutboxUpdate(
+                    state: .retry, attempts: 1, nextAttemptAt: Date(timeIntervalSince1970: 0),
+                    attempt: AttemptEntry(
+                        at: Date(), status: nil, gongRequestId: nil, error: "timeout", api: "content-shared",
+                        mayHaveReachedGong: true)))
+        }
+        let account = try GongAccountState(
+            path: folder.appendingPathComponent("accounts.sqlite").path, accountKey: "http://x#0")
+        _ = try account.noteCall(failed: true, lastFailure: "503", now: Date())
+        var settings = GongSettings()
+        settings.api = .digitalInteraction
+        var options = Deliverer.Options(settings: settings)
+        options.retryWindow = 0
+        var calls = 0
+        let report = Deliverer(
+            ledger: ledger, account: account, options: options, clock: VirtualClock(Date()),
+            send: { _ in
+                calls += 1
+                return .response(status: 401, requestId: nil, errors: ["denied"], retryAfterSeconds: nil)
+            }
+        ).run()
+        #expect(calls == 1, "the old API's other events are not called again this run")
+        #expect(report.refusedByBoundAPI.count == 3)
+        #expect(report.boundAPIRefusedLogin)
+        #expect(try account.consecutiveFailures() == 1, "the refusal neither counts nor resets the breaker")
+        for id in ["b1", "b2", "b3"] { #expect(try ledger.outboxEntry(for: id)?.state == .retry) }
+        var config = TeamConfig()
+        config.gong.api = .digitalInteraction
+        let summary = DeliverySummary(report: report, status: try ledger.status(), config: config, now: Date())
+        #expect(summary.exitCode == 3)
+        #expect(summary.problems.contains { $0.contains("b1, b2, b3") })
     }
 
     @Test("an event that cannot be built for the new API becomes a dead letter naming why, and is not sent")

@@ -93,7 +93,8 @@ struct LedgerAPITests {
         #expect(throws: LedgerError.self) {
             try ledger.requeue(eventId: "a", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction")
         }
-        // An answer that proves Gong never stored it (a 429) clears the mark and leaves the event free to move.
+        // The next call turns the dead run's mark into a binding: whatever it gets, the first call may have
+        // reached Gong.
         try ledger.markInFlight(reclaimed)
         try ledger.record(
             reclaimed,
@@ -103,7 +104,23 @@ struct LedgerAPITests {
                     at: t0, status: 429, gongRequestId: nil, error: "429", api: "content-shared",
                     mayHaveReachedGong: false)),
             now: t0)
-        #expect(try ledger.api(of: "a")?.bound == false)
+        #expect(try ledger.api(of: "a")?.bound == true)
+
+        // Without a dead run, an answer that proves Gong never stored the event (a 429) clears the mark and leaves
+        // the event free to move.
+        try ledger.insert(event("b", api: "content-shared"), now: t0)
+        let fresh = try #require(try ledger.claimDue(now: t0, limit: 10).first { $0.eventId == "b" })
+        try ledger.markInFlight(fresh)
+        #expect(try ledger.api(of: "b")?.bound == true, "bound while the call is in flight")
+        try ledger.record(
+            fresh,
+            OutboxUpdate(
+                state: .retry, attempts: 1, nextAttemptAt: t0,
+                attempt: AttemptEntry(
+                    at: t0, status: 429, gongRequestId: nil, error: "429", api: "content-shared",
+                    mayHaveReachedGong: false)),
+            now: t0)
+        #expect(try ledger.api(of: "b")?.bound == false)
     }
 
     @Test("an operator's --move-api requeue moves a bound event and unbinds it")

@@ -45,6 +45,11 @@ public final class Deliverer {
         public var refusedByBoundAPI: Set<String> = []
         /// The last such refusal, one line.
         public var boundAPIRefusal: String?
+        /// Whether the refusals included a 401/403 while no call to the configured API succeeded in this run: the
+        /// credentials themselves may be refused (exit 3), not just the old API.
+        public var boundAPIRefusedLogin = false
+        /// Whether a call to the configured API was answered 2xx or 409 in this run.
+        public var configuredAPIAnswered = false
     }
 
     /// The limits of one delivery pass.
@@ -150,6 +155,7 @@ public final class Deliverer {
             threshold: options.breakerThreshold, consecutiveFailures: try account.consecutiveFailures())
         var waitUntil: Date?
         var consecutiveRateLimits = 0
+        var refusedAPIs: Set<String> = []
         var pausedFor: TimeInterval = 0
         outer: while report.stop == nil {
             if RunInterruption.isRequested {
@@ -172,6 +178,21 @@ public final class Deliverer {
                     report.stop = .interrupted(signal: RunInterruption.signalName)
                 }
                 var claim = original
+                // Once the old API refused a bound event, its other bound events are not called again this run:
+                // they wait an hour, as the refused one does.
+                if report.stop == nil, claim.apiBound, refusedAPIs.contains(claim.api) {
+                    let now = clock.now()
+                    try ledger.record(
+                        claim,
+                        OutboxUpdate(
+                            state: .retry, attempts: claim.attempt - 1,
+                            nextAttemptAt: now.addingTimeInterval(Self.boundAPIRetrySeconds),
+                            lastError: "not sent: Gong's \(claim.api) API refused this run's first call"),
+                        now: now)
+                    report.refusedByBoundAPI.insert(claim.eventId)
+                    outstanding.removeFirst()
+                    continue
+                }
                 if report.stop == nil, claim.api != options.api.rawValue {
                     guard try switchAPI(&claim, into: &report) else {
                         outstanding.removeFirst()
@@ -204,9 +225,20 @@ public final class Deliverer {
                 // scope): retried later without stopping the run, so the configured API still gets the rest.
                 let refusedByBoundAPI = claim.api != options.api.rawValue && Self.apiUnavailable(input)
                 if refusedByBoundAPI, case .response(let status, let requestId, _, _) = result {
-                    input = .serverError(status: status, requestId: requestId)
+                    input = .serverError(
+                        status: status, requestId: requestId, retryAfterSeconds: Int(Self.boundAPIRetrySeconds))
+                    refusedAPIs.insert(claim.api)
                     report.refusedByBoundAPI.insert(claim.eventId)
                     report.boundAPIRefusal = "Gong's \(claim.api) API answered \(status)"
+                    if status == 401 || status == 403, !report.configuredAPIAnswered {
+                        report.boundAPIRefusedLogin = true
+                    }
+                }
+                if claim.api == options.api.rawValue, case .response(let status, _, _, _) = result,
+                    (200..<300).contains(status) || status == 409
+                {
+                    report.configuredAPIAnswered = true
+                    report.boundAPIRefusedLogin = false
                 }
                 // A 429 without a usable Retry-After: pause for the backoff of the consecutive 429s (2 s, 4 s, …),
                 // so a bare 429 storm ends the run after a few calls instead of spending the budget at 1 call/s.
@@ -223,6 +255,13 @@ public final class Deliverer {
                 var update = DeliveryOutcome.update(for: transition)
                 update.attempt?.api = claim.api
                 update.attempt?.mayHaveReachedGong = DeliveryOutcome.mayHaveReachedGong(result)
+                if refusedByBoundAPI {
+                    let line =
+                        "Gong's \(claim.api) API refused it (\(result)); kept on that API because an earlier attempt "
+                        + "may have reached it"
+                    update.lastError = line
+                    update.attempt?.error = line
+                }
                 try ledger.record(claim, update, now: now)
                 outstanding.removeFirst()
                 if let until = transition.pauseUntil {
@@ -231,8 +270,9 @@ public final class Deliverer {
                 tally(result: result, input: input, transition: transition, eventId: claim.eventId, into: &report)
                 // The failure count is shared by every run of the account: increment or reset it in the state file
                 // (one transaction), then decide on the shared count.
+                // A refusal by an old API says nothing about the configured one: the shared count is left alone.
                 let failed = !refusedByBoundAPI && SendingBreaker.isFailure(input)
-                if failed || breaker.consecutiveFailures > 0 {
+                if !refusedByBoundAPI, failed || breaker.consecutiveFailures > 0 {
                     breaker.consecutiveFailures = try account.noteCall(
                         failed: failed, lastFailure: failed ? "\(result)" : nil, now: now)
                 }
@@ -250,6 +290,9 @@ public final class Deliverer {
             report.stop = .paused(until: pause.until, reason: pause.reason, maxWaitSeconds: options.maxWaitSeconds)
         }
     }
+
+    /// How long an event kept on an old API that refused it waits before the next try (an hour).
+    static let boundAPIRetrySeconds: TimeInterval = 3_600
 
     /// Whether an answer says the API itself is unavailable to this account (rather than the event being wrong).
     static func apiUnavailable(_ input: DeliveryInput) -> Bool {

@@ -64,12 +64,15 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
             refusedByBoundAPI = report.refusedByBoundAPI.count
             if let refusal = report.boundAPIRefusal, refusedByBoundAPI > 0 {
                 let count = refusedByBoundAPI
+                let ids = report.refusedByBoundAPI.sorted()
+                let listed = ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? ", … (see `status`)" : "")
                 problems.append(
                     "\(count) event\(count == 1 ? "" : "s") kept on the Gong API an earlier attempt may have reached "
-                        + "could not be delivered: \(refusal). Keep that API's access until they are delivered, or "
-                        + "move them with `share-detector requeue --config \(config.file) --event ID --move-api` "
-                        + "(Gong may then show them twice)")
-                exitCode = max(exitCode, 1)
+                        + "could not be delivered: \(refusal) (\(listed)); they are tried again in an hour. Keep that "
+                        + "API's access until they are delivered, or move them with `share-detector requeue --config "
+                        + "\(config.file) --event ID --move-api` (Gong may then show them twice)")
+                // No call to the configured API succeeded either: the login itself may be refused.
+                exitCode = max(exitCode, report.boundAPIRefusedLogin ? 3 : 1)
             }
             if let stop = report.stop {
                 let line = Self.describe(stop, config: config) + " — \(waitingText)" + Self.nextStep(stop)
