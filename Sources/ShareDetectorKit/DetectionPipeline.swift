@@ -56,10 +56,14 @@ public struct DetectionPipeline: Sendable {
         let message = try parser.parse(raw.bytes)
         let detection = detector.detect(message)
         let records = builder.records(for: detection, message: message, raw: raw, mailbox: mailbox)
-        let gongEvents = records.map { builder.gongEvent(from: $0) }
-        let events = zip(records, gongEvents).map { record, body in
-            if case .contentShared(let event) = body { return event }
-            return builder.event(from: record)
+        // Each content-shared event is built once; a digital interaction is mapped from it, not rebuilt.
+        let events = records.map { builder.event(from: $0) }
+        let gongEvents = zip(records, events).map { record, shared -> GongEvent in
+            switch builder.config.gong.api {
+            case .contentShared: .contentShared(shared)
+            case .digitalInteraction:
+                .digitalInteraction(builder.digitalInteraction(from: shared, messageKey: record.messageKey))
+            }
         }
         return Outcome(
             message: message, detection: detection, records: records, events: events, gongEvents: gongEvents)
