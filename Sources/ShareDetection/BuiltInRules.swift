@@ -223,7 +223,10 @@ enum BuiltInRules {
         (
             "rules/providers/docusign.yml",
             ##"""
-            # DocuSign. The sender's envelope page (app.docusign.com/documents/details/<envelope GUID>) and
+            # DocuSign. The sender's envelope page (app.docusign.com/documents/details/<envelope GUID>; the newer web app's
+            # apps.docusign.com/send/documents/details/<GUID> and its /send/prepare/<GUID>/… editing view), the signing link
+            # of a DocuSign notification a rep forwards (<env>.docusign.net/Signing/EmailStart.aspx?a=<GUID>: the GUID is the
+            # recipient's activation, so it names that envelope-and-recipient) and
             # PowerForms (self-service signing forms: powerforms.docusign.net/<GUID>, or the classic
             # <env>.docusign.net/Member/PowerFormSigning.aspx?PowerFormId=<GUID>).
             version: 1
@@ -234,7 +237,7 @@ enum BuiltInRules {
               - id: docusign-envelope
                 hosts: [app.docusign.com, appdemo.docusign.com, '*.docusign.com']
                 match:
-                  - '^/(?:[a-z]{2}(?:-[a-z]{2})?/)?documents/details/(?<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})'
+                  - '^/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:send/)?(?:documents/details|prepare)/(?<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:[/?#]|$)'
                 kind: envelope
                 contentId: 'docusign:envelope:{id|lower}'
                 actionName: Envelope Sent
@@ -242,7 +245,11 @@ enum BuiltInRules {
                   - https://app.docusign.com/documents/details/3f2a1b4c-5d6e-7f80-9a1b-2c3d4e5f6a7b
                   - https://app.docusign.com/documents/details/3F2A1B4C-5D6E-7F80-9A1B-2C3D4E5F6A7B?view=summary
                   - https://eu.docusign.com/documents/details/3f2a1b4c-5d6e-7f80-9a1b-2c3d4e5f6a7b
+                  - https://apps.docusign.com/send/documents/details/3f2a1b4c-5d6e-7f80-9a1b-2c3d4e5f6a7b
+                  - https://apps.docusign.com/send/prepare/3f2a1b4c-5d6e-7f80-9a1b-2c3d4e5f6a7b/add-fields
                 nonExamples:
+                  - https://apps.docusign.com/send/home
+                  - https://apps.docusign.com/send/documents?type=sent
                   - https://www.docusign.com/
                   - https://support.docusign.com/s/articles
                   - https://app.docusign.com/home
@@ -262,6 +269,22 @@ enum BuiltInRules {
                 nonExamples:
                   - https://na2.docusign.net/Member/Login.aspx
 
+              - id: docusign-signing-link
+                description: The "Review Documents" link of a DocuSign notification (a forwarded signing request)
+                hosts: ['*.docusign.net']
+                match:
+                  - path: '^/(?:Signing|Member)/EmailStart\.aspx$'
+                    query: '(?i)(?:^|&)a=(?<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'
+                kind: envelope
+                contentId: 'docusign:signing:{id|lower}'
+                actionName: Envelope Shared
+                examples:
+                  - https://na3.docusign.net/Signing/EmailStart.aspx?a=4b9c2d1e-aaaa-bbbb-cccc-0123456789ab&etti=24&acct=1a2b3c4d-0000-1111-2222-333344445555&er=5c6d7e8f-1111-2222-3333-444455556666
+                  - https://eu.docusign.net/Member/EmailStart.aspx?a=4B9C2D1E-AAAA-BBBB-CCCC-0123456789AB&acct=1a2b3c4d-0000-1111-2222-333344445555
+                nonExamples:
+                  - https://na3.docusign.net/Signing/EmailStart.aspx
+                  - https://na3.docusign.net/Signing/StartInSession.aspx?t=4b9c2d1e-aaaa-bbbb-cccc-0123456789ab
+
             """##
         ),
         (
@@ -269,7 +292,9 @@ enum BuiltInRules {
             ##"""
             # Dropbox shared links. New links: /scl/fi/<id>/<name>?rlkey=<key> (files), /scl/fo/<id>/<…>?rlkey=
             # (folders); the rlkey grants access, so it stays in contentUrl. Legacy: /s/<key>/<name>, /sh/<a>/<b>.
-            # dl.dropboxusercontent.com and dl.dropbox.com serve the same links as direct downloads.
+            # dl.dropboxusercontent.com and dl.dropbox.com serve the same links as direct downloads. Dropbox's own share
+            # notifications link through /l/<token> and /l/scl/<token> redirects, one per shared item (a file name may follow;
+            # the footer's /l/<token>/report_abuse is not an item).
             version: 1
             defaults:
               provider: Dropbox
@@ -321,6 +346,21 @@ enum BuiltInRules {
                 examples:
                   - https://www.dropbox.com/sh/a1b2c3d4e5f6g7h/AADxyzXYZ123abc_-def?dl=0
 
+              - id: dropbox-notification-link
+                description: The redirect link of a Dropbox "shared with you" notification, /l/<token> or /l/scl/<token>
+                kind: file
+                match:
+                  - '^/l/(?:scl/)?(?<id>[A-Za-z0-9_-]{16,})(?:/(?<name>[^/?#]+\.[A-Za-z0-9]{1,10}))?/?$'
+                contentId: 'dropbox:l:{id}'
+                title: '{name|url_decode}'
+                examples:
+                  - https://www.dropbox.com/l/scl/AACz8G1kQyq3w6m8dQ9N3R2vX5bT7yU1pLk
+                  - https://www.dropbox.com/l/AADmXyZ123abcDEF456ghiJKL789mnoPQR/Proposal.pdf
+                nonExamples:
+                  - https://www.dropbox.com/l/
+                  - https://www.dropbox.com/l/AAAEAVuj2H524gNZTPXUMMBzSEGjwxPh5MY/report_abuse
+                  - https://www.dropbox.com/login
+
             """##
         ),
         (
@@ -360,7 +400,8 @@ enum BuiltInRules {
             ##"""
             # Google Docs editors (Docs, Sheets, Slides, Forms, Drawings) and Google Drive files and folders.
             # Ids are 25+ characters of [A-Za-z0-9_-] (usually 44); /u/<n>/ (account switch) and /a/<domain>/
-            # (Workspace) prefixes do not change the document. A published form (forms/d/e/<id>) has its own id.
+            # (Workspace) prefixes do not change the document. A published form (forms/d/e/<id>) or a document published to the
+            # web (<type>/d/e/<id>/pub) has its own id, distinct from the edit id.
             version: 1
             defaults:
               actionName: Document Shared
@@ -404,6 +445,27 @@ enum BuiltInRules {
                   - https://docs.google.com/forms/d/e/1FAIpQLSfQcq6638l0yNIQf6GFalMqwTVGFiZqYsaLt7TFGSCtktVDdg/viewform
                 nonExamples:
                   - https://docs.google.com/forms/u/0/
+
+              - id: google-docs-published
+                description: A document, spreadsheet, presentation or drawing published to the web, <type>/d/e/<id>/pub(html)
+                provider: Google Docs
+                hosts: [docs.google.com]
+                match:
+                  - '^/(?:a/[^/]+/)?(?<type>document|spreadsheets|presentation|drawings)/(?:u/\d+/)?d/e/(?<id>[A-Za-z0-9_-]{25,})(?:[/?#]|$)'
+                kind:
+                  from: type
+                  map: {document: document, spreadsheets: spreadsheet, presentation: presentation, drawings: drawing}
+                contentId: 'gdoc:{kind}:e:{id}'
+                properties:
+                  publishedId: '{id}'
+                  googleApp: '{type}'
+                examples:
+                  - https://docs.google.com/document/d/e/2PACX-1vQxYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijABCDEFGHIJ/pub
+                  - https://docs.google.com/spreadsheets/d/e/2PACX-1vRxYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijABCDEFGHIJ/pubhtml
+                  - https://docs.google.com/presentation/d/e/2PACX-1vSxYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijABCDEFGHIJ/pub?start=false
+                nonExamples:
+                  - https://docs.google.com/document/d/e/
+                  - https://docs.google.com/spreadsheets/u/0/
 
               - id: google-forms-short
                 description: The short link Google Forms offers by default, forms.gle/<code> (it redirects to a published form)
@@ -600,11 +662,11 @@ enum BuiltInRules {
                   - https://onedrive.live.com/?id=root
 
               - id: sharepoint-share-link
-                description: A sharing link with an opaque token, /:<letter>:/<s|g|t|u|e>/<…>/<token>
+                description: A sharing link with an opaque token, /:<letter>:/<s|g|t|u|e|p>/<…>/<token> (p = OneDrive for Business)
                 provider: SharePoint
                 hosts: ['*.sharepoint.com']
                 match:
-                  - '^/:(?<letter>[a-z]):/[stgue]/(?:[^?#]*/)?(?<token>[A-Za-z0-9_-]{15,})/?$'
+                  - '^/:(?<letter>[a-z]):/[stguep]/(?:[^?#]*/)?(?<token>[A-Za-z0-9_-]{15,})/?$'
                 kind: &letters
                   from: letter
                   map: {w: document, x: spreadsheet, p: presentation, o: notebook, b: pdf, t: file, i: image,
@@ -615,6 +677,7 @@ enum BuiltInRules {
                   - https://contoso.sharepoint.com/:x:/g/personal/alice_contoso_com/EZ1aB2cD3eF4gH5iJ6kL7mNo?e=kNrp5D
                   - https://contoso-my.sharepoint.com/:w:/s/Sales/EsCYEdAbCdEfGhIjKlMnOpQ?e=abc
                   - https://contoso.sharepoint.com/:f:/s/site/EsCYEd1234567890abcdef
+                  - https://contoso-my.sharepoint.com/:w:/p/alice/EZaBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abcdefgh?e=abc123
                 nonExamples:
                   - https://contoso.sharepoint.com/
                   - https://contoso.sharepoint.com/sites/Sales

@@ -7,6 +7,9 @@ public enum ContentTitle {
         "here", "click here", "link", "this link", "the link", "view", "open", "download", "this", "document",
         "file", "click", "see here", "view document", "open document", "view file", "open file", "share",
         "shared link", "link here", "go", "more", "read more", "details", "this document", "the document",
+        // The buttons of the providers' own notifications (a forwarded DocuSign or Dropbox email).
+        "review document", "review documents", "view documents", "review", "sign", "sign now", "sign document",
+        "view folder", "open folder", "go to folder", "open in dropbox", "view in dropbox",
     ]
 
     /// The anchor text, cleaned, when it names the content; `nil` when it is empty, a URL or a generic word.

@@ -31,6 +31,10 @@ struct HTMLScanner {
     private var anchor: OpenAnchor?
     private var pendingHeader: PendingHeader?
     private var forwardHeaderUntil = -1
+    /// A text node of new text was seen (a sign-off in the first one is a greeting: "Thanks!").
+    private var sawNewText = false
+    /// A sign-off text node waiting for the next text node to decide whether a signature starts there.
+    private var pendingSignOff: (start: Int, kind: LineMarkers.SignOff, candidates: Int)?
     /// The links found, in document order.
     private(set) var candidates: [LinkCandidate] = []
     /// Byte offset of the first quote / signature / forward element that was not tracked because `maxFrames`
@@ -67,6 +71,9 @@ struct HTMLScanner {
         var element: String
         var start: Int
         var probeUntil: Int
+        /// Gmail's `div.gmail_quote`: the attribution and `blockquote`s inside are quoted, the text the
+        /// sender writes between and after those `blockquote`s is an inline reply (new text).
+        var holdsInlineReplies = false
     }
 
     private struct OpenAnchor {
@@ -335,32 +342,41 @@ struct HTMLScanner {
         guard let index = tag.depthIndex, depths[index] > 0 else { return }
         let depth = depths[index]
         if let j = frames.lastIndex(where: { $0.tag == index && $0.depth == depth }) {
+            let closedQuote = tag == .blockquote && frames[j].region == .quoted
             frames.removeSubrange(j...)
+            if closedQuote, let last = frames.indices.last, frames[last].holdsInlineReplies,
+                frames[last].region == .quoted
+            {
+                frames[last].region = .newText
+                frames[last].reason = .inlineReplyElement(frames[last].element, frames[last].start)
+            }
         }
         depths[index] -= 1
     }
 
-    /// Class names (without Outlook Web's `x_` prefix) that set a region.
-    private static let classRegions: [(name: StaticString, region: LinkRegion, probes: Bool)] = [
-        ("gmail_quote", .quoted, true), ("gmail_quote_container", .quoted, true),
-        ("gmail_signature", .signature, false), ("moz-cite-prefix", .quoted, false),
-        ("moz-signature", .signature, false), ("moz-forward-container", .forwarded, false),
-        ("yahoo_quoted", .quoted, true), ("protonmail_quote", .quoted, true),
-        ("protonmail_signature_block", .signature, false), ("ms-outlook-mobile-signature", .signature, false),
-        ("gmail_extra", .quoted, true),
+    /// Class names (without Outlook Web's `x_` prefix) that set a region; `inline`: a quote container whose
+    /// text between its `blockquote`s is the sender's inline reply (Gmail's `div.gmail_quote`).
+    private static let classRegions: [(name: StaticString, region: LinkRegion, probes: Bool, inline: Bool)] = [
+        ("gmail_quote", .quoted, true, true), ("gmail_quote_container", .quoted, true, true),
+        ("gmail_signature", .signature, false, false), ("moz-cite-prefix", .quoted, false, false),
+        ("moz-signature", .signature, false, false), ("moz-forward-container", .forwarded, false, false),
+        ("yahoo_quoted", .quoted, true, false), ("protonmail_quote", .quoted, true, false),
+        ("protonmail_signature_block", .signature, false, false),
+        ("ms-outlook-mobile-signature", .signature, false, false), ("gmail_extra", .quoted, true, false),
     ]
 
     /// Opens a frame or an Outlook header candidate for a `div`, `blockquote` or `pre` start tag.
     private mutating func regionElement(_ tag: Tag, index: Int, at start: Int, _ attributes: Attributes) {
         let tagText = tag == .div ? "div" : tag == .blockquote ? "blockquote" : "pre"
-        func push(_ region: LinkRegion, _ element: String, probes: Bool) {
+        func push(_ region: LinkRegion, _ element: String, probes: Bool, inlineReplies: Bool = false) {
             guard frames.count < Self.maxFrames else {
                 if frameLimitOffset == nil { frameLimitOffset = start }
                 return
             }
             let frame = Frame(
                 tag: index, depth: depths[index], region: region, reason: .insideElement(element, start),
-                element: element, start: start, probeUntil: probes ? start + Self.forwardProbeWindow : -1)
+                element: element, start: start, probeUntil: probes ? start + Self.forwardProbeWindow : -1,
+                holdsInlineReplies: inlineReplies)
             frames.append(frame)
         }
         if let id = attributes.id {
@@ -401,7 +417,9 @@ struct HTMLScanner {
                 for entry in Self.classRegions
                 where length == entry.name.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: s, entry.name)
                 {
-                    push(entry.region, "<\(tagText) class=\(entry.name)>", probes: entry.probes)
+                    push(
+                        entry.region, "<\(tagText) class=\(entry.name)>", probes: entry.probes,
+                        inlineReplies: entry.inline && tag == .div)
                     return
                 }
             }
@@ -437,6 +455,7 @@ struct HTMLScanner {
         let first = LineMarkers.skipSpace(buf, start, stop, html: true)
         guard first < stop else { return }
         markers(first, min(stop, first + Self.markerWindow), textEnd: stop)
+        signOffMarkers(first, stop)
         guard anchor == nil else { return }
         var found: [(Int, Int)] = []
         BareURLScanner.scan(buf, from: start, to: stop, html: true) { s, e in
@@ -483,14 +502,7 @@ struct HTMLScanner {
         }
         if c == 0x2D {
             if LineMarkers.isForwardMarker(buf, start, stop, html: true) {
-                if let last = frames.indices.last, frames[last].probeUntil >= start {
-                    frames[last].region = .forwarded
-                    frames[last].reason = .forwardedElement(frames[last].element, frames[last].start)
-                    frames[last].probeUntil = -1
-                } else {
-                    tail.forwardMarker(at: start)
-                }
-                forwardHeaderUntil = start + Self.headerWindow
+                forwardMarker(at: start)
             } else if LineMarkers.isOriginalMessage(buf, start, stop, html: true) {
                 if start > forwardHeaderUntil {
                     commitReplyHeader(.originalMessage(start, forward: tail.forwardSubject))
@@ -503,17 +515,55 @@ struct HTMLScanner {
                 pendingHeader = PendingHeader(start: start, deadline: start + Self.headerWindow, element: "'____' line")
             }
         } else if LineMarkers.isForwardMarker(buf, start, stop, html: true) {
-            if let last = frames.indices.last, frames[last].probeUntil >= start {
-                frames[last].region = .forwarded
-                frames[last].reason = .forwardedElement(frames[last].element, frames[last].start)
-                frames[last].probeUntil = -1
-            } else {
-                tail.forwardMarker(at: start)
-            }
-            forwardHeaderUntil = start + Self.headerWindow
+            forwardMarker(at: start)
         } else if LineMarkers.opensBoilerplate(buf, start, stop, html: true) {
             tail.boilerplate(at: start)
         }
+    }
+
+    /// A signature without the `-- ` delimiter: a sign-off text node ("Best,") whose next text node is a
+    /// name ("Omar Farouk"), or "Thanks, Omar" not followed by prose; a mobile client's "Sent from my
+    /// iPhone". A link between the two nodes cancels it; "P.S." below it resumes new text. Only the
+    /// sequential state changes: the sender's new text outside quote and signature elements.
+    private mutating func signOffMarkers(_ start: Int, _ stop: Int) {
+        let (region, _) = currentRegion()
+        if let pending = pendingSignOff {
+            pendingSignOff = nil
+            if pending.candidates == candidates.count, anchor == nil, region == .newText {
+                let follows =
+                    pending.kind == .alone
+                    ? LineMarkers.isNameLine(buf, start, stop, html: true) : !LineMarkers.isProse(buf, start, stop)
+                if follows {
+                    tail.signOff(.signOff(pending.start))
+                    return
+                }
+            }
+        }
+        if region == .newText {
+            if LineMarkers.isMobileSignature(buf, start, stop, html: true) {
+                tail.signOff(.mobileSignature(start))
+            } else if sawNewText, anchor == nil, let kind = LineMarkers.signOffKind(buf, start, stop, html: true) {
+                pendingSignOff = (start, kind, candidates.count)
+            } else {
+                sawNewText = true
+            }
+        } else if tail.isSignOffSignature, LineMarkers.isPostscript(buf, start, stop, html: true) {
+            tail.resumeNewText()
+        }
+    }
+
+    /// A forwarded-message marker: the quote element that starts with it holds a forward (or, outside one, the
+    /// rest of the part does). A signature above it ends there.
+    private mutating func forwardMarker(at start: Int) {
+        if let last = frames.indices.last, frames[last].probeUntil >= start {
+            frames[last].region = .forwarded
+            frames[last].reason = .forwardedElement(frames[last].element, frames[last].start)
+            frames[last].probeUntil = -1
+            tail.endSignature()
+        } else {
+            tail.forwardMarker(at: start)
+        }
+        forwardHeaderUntil = start + Self.headerWindow
     }
 
     /// A text node that is `--` or `-- ` alone, followed by `<br>` or an end tag.

@@ -26,6 +26,8 @@ struct PlainTextRegionClassifier {
     private var attributionStart = 0
     /// Non-blank lines after a forward marker still in that forward's own header.
     private var forwardHeaderLines = 0
+    /// A non-blank line of new text was read (a sign-off on the first line is a greeting: "Thanks!").
+    private var sawNewText = false
     /// Look-ahead limits.
     private static let headerBlockLines = 8
     private static let attributionLines = 3
@@ -119,8 +121,28 @@ struct PlainTextRegionClassifier {
             state.signature(at: start)
         } else if LineMarkers.opensBoilerplate(buf, start, stop) {
             state.boilerplate(at: start)
+        } else if state.region == .newText {
+            if LineMarkers.isMobileSignature(buf, start, stop) {
+                state.signOff(.mobileSignature(start))
+            } else if sawNewText, let kind = LineMarkers.signOffKind(buf, start, stop), signatureFollows(kind, stop) {
+                state.signOff(.signOff(start))
+            }
+        } else if state.isSignOffSignature, LineMarkers.isPostscript(buf, start, stop) {
+            state.resumeNewText()
         }
+        if state.region == .newText { sawNewText = true }
         (lineRegion, lineReason) = (state.region, state.reason)
+    }
+
+    /// Whether the lines below a sign-off ending at `stop` make it a signature: a name line next
+    /// ("Best," / "Omar Farouk"), or, after "Thanks, Omar", anything but running prose ("Thanks Julia," /
+    /// "I wanted to follow up on …" is a greeting).
+    private func signatureFollows(_ kind: LineMarkers.SignOff, _ stop: Int) -> Bool {
+        guard let (s, e) = nextNonBlankLine(from: stop + 1, maxLines: 2) else { return kind == .withName }
+        switch kind {
+        case .alone: return LineMarkers.isNameLine(buf, s, e)
+        case .withName: return !LineMarkers.isProse(buf, s, e)
+        }
     }
 
     /// Whether the `From:` line at `start` opens an Outlook header block: a date line (`Sent:`,

@@ -4,6 +4,9 @@ enum RegionReason: Sendable, Equatable {
     case newText
     /// New text in an inline / bottom-posted reply, below the attribution at this byte.
     case inlineReply(Int)
+    /// Inside a quote container (Gmail's `div.gmail_quote`) opened at this byte, after one of its
+    /// `blockquote`s: the sender's inline reply.
+    case inlineReplyElement(String, Int)
     /// A line that starts with `>`.
     case quotePrefix
     /// Below an "On … wrote:" attribution at this byte.
@@ -18,6 +21,11 @@ enum RegionReason: Sendable, Equatable {
     case signatureDelimiter(Int)
     /// Below a mailing-list or legal footer at this byte.
     case boilerplate(Int)
+    /// Below a sign-off ("Best,", "Thanks, Omar") followed by name lines, at this byte: a signature
+    /// without the `-- ` delimiter.
+    case signOff(Int)
+    /// At a mobile client's signature line ("Sent from my iPhone") at this byte.
+    case mobileSignature(Int)
     /// Inside an HTML element described by the text (e.g. `<div class=gmail_quote>`) opened at this byte.
     case insideElement(String, Int)
     /// Inside a quote element that starts with a forwarded-message marker.
@@ -30,6 +38,8 @@ enum RegionReason: Sendable, Equatable {
         switch self {
         case .newText: return "new text"
         case .inlineReply(let at): return "new text between quotes (inline reply below attribution at byte \(at))"
+        case .inlineReplyElement(let element, let at):
+            return "new text between quotes (inline reply inside \(element) at byte \(at), outside its blockquotes)"
         case .quotePrefix: return "line starts with '>'"
         case .attribution(let at): return "below \"On … wrote:\" (byte \(at))"
         case .replyHeader(let at, let forward):
@@ -39,6 +49,8 @@ enum RegionReason: Sendable, Equatable {
         case .forwardMarker(let at): return "below forwarded-message marker (byte \(at))"
         case .signatureDelimiter(let at): return "after '-- ' signature delimiter (byte \(at))"
         case .boilerplate(let at): return "below list/legal footer (byte \(at))"
+        case .signOff(let at): return "below the sign-off and name at byte \(at) (a signature without '-- ')"
+        case .mobileSignature(let at): return "after the mobile signature line at byte \(at)"
         case .insideElement(let element, let at): return "inside \(element) (byte \(at))"
         case .forwardedElement(let element, let at):
             return "inside \(element) (byte \(at)) starting with a forwarded-message marker"
@@ -96,6 +108,37 @@ struct RegionState: Sendable {
         guard region == .newText || region == .forwarded else { return }
         region = .signature
         reason = .signatureDelimiter(at)
+    }
+
+    /// A sign-off followed by name lines, or a mobile client's signature line: a signature without
+    /// the `-- ` delimiter. Only the sender's new text has one; quoted and forwarded text keep their region.
+    mutating func signOff(_ reason: RegionReason) {
+        guard region == .newText else { return }
+        region = .signature
+        self.reason = reason
+    }
+
+    /// Whether the region is a signature found by its sign-off (not by a `-- ` delimiter).
+    var isSignOffSignature: Bool {
+        switch reason {
+        case .signOff, .mobileSignature: return region == .signature
+        default: return false
+        }
+    }
+
+    /// A postscript ("P.S.") or running prose below a sign-off: the sender's text goes on.
+    mutating func resumeNewText() {
+        guard isSignOffSignature else { return }
+        region = .newText
+        reason = .newText
+    }
+
+    /// A forward below the signature (Gmail puts the signature above the "Forwarded message" block):
+    /// the signature ends there, whichever way it was found.
+    mutating func endSignature() {
+        guard region == .signature else { return }
+        region = .newText
+        reason = .newText
     }
 
     /// A list or legal footer.

@@ -1,0 +1,169 @@
+/// Recognisers for a signature that has no `-- ` delimiter: a sign-off ("Best,", "Thanks, Omar",
+/// "Kind regards") followed by name / title / phone lines, and the one-line signatures of mobile
+/// clients ("Sent from my iPhone", "Get Outlook for iOS"). Shared by the plain-text and HTML
+/// classifiers; the classifiers decide with the lines that follow (see ``signOffKind(_:_:_:html:)``).
+extension LineMarkers {
+
+    /// How a sign-off line reads.
+    enum SignOff: Sendable, Equatable {
+        /// The phrase alone ("Best,", "Kind regards"): a name line must follow.
+        case alone
+        /// The phrase and a short name on the same line ("Thanks, Omar", "Cheers -Omar").
+        case withName
+    }
+
+    private static let signOffPhrases: [[UInt8]] = [
+        "best regards", "kind regards", "warm regards", "warmest regards", "best wishes", "many thanks",
+        "thanks again", "thanks so much", "thank you", "thanks", "thx", "regards", "best", "cheers", "sincerely",
+        "yours sincerely", "all the best", "talk soon", "speak soon", "br", "brgds", "rgds", "respectfully",
+        "mit freundlichen grüßen", "mit freundlichen grüssen", "viele grüße", "beste grüße", "liebe grüße",
+        "freundliche grüße", "gruß", "grüße", "cordialement", "bien cordialement", "bien à vous", "saludos",
+        "un saludo", "atentamente", "saludos cordiales", "met vriendelijke groet", "groeten", "cordiali saluti",
+        "distinti saluti", "atenciosamente", "abraços", "med vänliga hälsningar", "vänliga hälsningar",
+        "med venlig hilsen", "med vennlig hilsen", "ystävällisin terveisin",
+    ].map { Array($0.utf8) }
+
+    private static let signOffFirst: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for phrase in signOffPhrases { table[Int(phrase[0])] = true }
+        return table
+    }()
+
+    /// Whether `buf[start..<end]` is a sign-off line: one of the phrases (any case), then optional
+    /// `,` `!` `.` `-` and at most a short name (two words, 30 bytes) — nothing else.
+    static func signOffKind(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, html: Bool = false)
+        -> SignOff?
+    {
+        let i = skipSpace(buf, start, end, html: html)
+        let e = trimEnd(buf, i, end, html: html)
+        guard e > i, e - i <= 60, signOffFirst[Int(BareURLScanner.asciiLower(buf[i]))] else { return nil }
+        for phrase in signOffPhrases where hasPrefix(buf, i, e, phrase) {
+            var k = i + phrase.count
+            // The phrase ends at a word boundary.
+            if k < e, isWordByte(buf[k]) { continue }
+            var punctuated = false
+            while k < e, buf[k] == 0x2C || buf[k] == 0x21 || buf[k] == 0x2E || buf[k] == 0x2D || buf[k] == 0x20 {
+                if buf[k] != 0x20 { punctuated = true }
+                k += 1
+            }
+            if k == e { return .alone }
+            // "Thanks, Omar" / "Best -Omar": a short name after the phrase (a comma or dash before it,
+            // or a capitalised word).
+            guard punctuated || buf[k] >= 0x41 && buf[k] <= 0x5A || buf[k] >= 0xC0 else { continue }
+            guard e - k <= 30, words(buf, k, e) <= 2, !containsByte(buf, k, e, 0x3A), !containsByte(buf, k, e, 0x3F)
+            else { continue }
+            return .withName
+        }
+        return nil
+    }
+
+    private static let mobileSignatures: [[UInt8]] = [
+        "sent from my ", "sent from outlook", "get outlook for ", "sent from mail for windows", "sent from yahoo mail",
+        "sent from samsung", "sent from the all new aol", "sent via the samsung", "sent with blackberry",
+        "sent from gmail mobile", "von meinem iphone gesendet", "von meinem ipad gesendet", "envoyé de mon ",
+        "enviado desde mi ", "enviado do meu ", "inviato da iphone", "verzonden vanaf mijn ", "skickat från min ",
+    ].map { Array($0.utf8) }
+
+    /// "Sent from my iPhone", "Get Outlook for iOS" and their translations, alone on a line.
+    static func isMobileSignature(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, html: Bool = false)
+        -> Bool
+    {
+        let i = skipSpace(buf, start, end, html: html)
+        let e = trimEnd(buf, i, end, html: html)
+        guard e - i >= 10, e - i <= 80, i < e,
+            buf[i] | 0x20 == 0x73 || buf[i] | 0x20 == 0x67 || buf[i] | 0x20 == 0x76
+                || buf[i] | 0x20 == 0x65 || buf[i] | 0x20 == 0x69
+        else { return false }
+        return mobileSignatures.contains { hasPrefix(buf, i, e, $0) }
+    }
+
+    /// A line that can be a name under a sign-off: 1–5 words, at most 48 bytes, no URL, no `:` or
+    /// `?` at the end, the first word capitalised (after an optional `-` or `~`) and at most one
+    /// lowercase word ("Omar Farouk", "-O", "Anna van Dijk"; not "Here's the deck").
+    static func isNameLine(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, html: Bool = false) -> Bool {
+        var i = skipSpace(buf, start, end, html: html)
+        let e = trimEnd(buf, i, end, html: html)
+        while i < e, buf[i] == 0x2D || buf[i] == 0x7E || buf[i] == 0x20 { i += 1 }
+        guard e > i, e - i <= 48 else { return false }
+        let last = buf[e - 1]
+        guard last != 0x3A, last != 0x3F, !containsByte(buf, i, e, 0x2F), words(buf, i, e) <= 5 else { return false }
+        var lowercaseWords = 0
+        var first = true
+        var k = i
+        while k < e {
+            while k < e, buf[k] == 0x20 || buf[k] == 0x09 { k += 1 }
+            guard k < e else { break }
+            let c = buf[k]
+            let upper = c >= 0x41 && c <= 0x5A || c >= 0xC0
+            let lower = c >= 0x61 && c <= 0x7A
+            if first, !upper { return false }
+            if lower { lowercaseWords += 1 }
+            first = false
+            while k < e, buf[k] != 0x20, buf[k] != 0x09 { k += 1 }
+        }
+        return lowercaseWords <= 1
+    }
+
+    /// A line of running prose: at least eight words made of letters, URLs not counted.
+    static func isProse(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var count = 0
+        var i = start
+        while i < end {
+            while i < end, buf[i] == 0x20 || buf[i] == 0x09 { i += 1 }
+            let s = i
+            var letters = true
+            while i < end, buf[i] != 0x20, buf[i] != 0x09 {
+                let c = buf[i] | 0x20
+                if !(c >= 0x61 && c <= 0x7A) && buf[i] < 0x80 && !isTrailingPunctuation(buf[i], last: i + 1 == end) {
+                    letters = false
+                }
+                i += 1
+            }
+            if i > s, letters {
+                count += 1
+                if count >= 8 { return true }
+            }
+        }
+        return false
+    }
+
+    /// "P.S.", "PS:", "PPS" at the start of a line: the sender writes on after the signature.
+    static func isPostscript(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, html: Bool = false) -> Bool {
+        let i = skipSpace(buf, start, end, html: html)
+        return hasPrefix(buf, i, end, Array("p.s".utf8)) || hasPrefix(buf, i, end, Array("ps:".utf8))
+            || hasPrefix(buf, i, end, Array("ps ".utf8)) || hasPrefix(buf, i, end, Array("pps".utf8))
+    }
+
+    private static func isTrailingPunctuation(_ c: UInt8, last: Bool) -> Bool {
+        c == 0x2C || c == 0x2E || c == 0x21 || c == 0x3F || c == 0x3B || c == 0x27 || c == 0x2D
+    }
+
+    private static func isWordByte(_ c: UInt8) -> Bool {
+        c >= 0x30 && c <= 0x39 || c | 0x20 >= 0x61 && c | 0x20 <= 0x7A || c >= 0x80
+    }
+
+    private static func containsByte(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ byte: UInt8)
+        -> Bool
+    {
+        var i = start
+        while i < end {
+            if buf[i] == byte { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Words (runs of non-space bytes) in `buf[start..<end]`.
+    private static func words(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var count = 0
+        var inWord = false
+        var i = start
+        while i < end {
+            let space = buf[i] == 0x20 || buf[i] == 0x09
+            if !space, !inWord { count += 1 }
+            inWord = !space
+            i += 1
+        }
+        return count
+    }
+}

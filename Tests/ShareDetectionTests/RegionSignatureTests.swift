@@ -1,0 +1,162 @@
+import MailParsing
+import Testing
+
+@testable import ShareDetection
+
+/// Signatures without the `-- ` delimiter, forwards below a signature, and Gmail inline replies.
+@Suite struct RegionSignatureTests {
+    private func plain(_ text: String, subject: String? = "Deck") -> [String: LinkRegion] {
+        LinkFixture.regions(LinkFixture.links(plain: text, subject: subject))
+    }
+
+    private func html(_ text: String, subject: String? = "Deck") -> [String: LinkRegion] {
+        LinkFixture.regions(LinkFixture.links(html: text, subject: subject))
+    }
+
+    private func signOff(_ line: String) -> LineMarkers.SignOff? {
+        let bytes = Array(line.utf8)
+        return bytes.withUnsafeBufferPointer { LineMarkers.signOffKind($0, 0, $0.count) }
+    }
+
+    private func isName(_ line: String) -> Bool {
+        let bytes = Array(line.utf8)
+        return bytes.withUnsafeBufferPointer { LineMarkers.isNameLine($0, 0, $0.count) }
+    }
+
+    @Test func signOffLines() {
+        for line in ["Best,", "Best regards,", "Kind regards", "  Thanks!", "Cheers", "Mit freundlichen Grüßen", "BR,"]
+        {
+            #expect(signOff(line) == .alone, "\(line)")
+        }
+        for line in ["Thanks, Omar", "Best -Omar", "Cheers Anna"] {
+            #expect(signOff(line) == .withName, "\(line)")
+        }
+        for line in [
+            "Thanks for the call today", "Best practices are attached", "Regardless of the price", "Thanks: see below",
+            "Bestellung", "Thanks, here is the deck we discussed", "Hi Julia,",
+        ] {
+            #expect(signOff(line) == nil, "\(line)")
+        }
+    }
+
+    @Test func nameLines() {
+        for line in ["Omar Farouk", "Omar", "-O", "Anna van Dijk", "OF", "José Álvarez"] {
+            #expect(isName(line), "\(line)")
+        }
+        for line in [
+            "Here's the deck", "the proposal:", "https://a.com/x", "Can you check?", "see below for details now",
+        ] {
+            #expect(!isName(line), "\(line)")
+        }
+    }
+
+    @Test func undelimitedPlainSignatureHidesItsLinks() {
+        let text = """
+            Hi Julia,
+
+            Here is the proposal: https://a.com/proposal
+
+            Best regards,
+            Omar Farouk
+            Account Executive | Northwind
+            Our latest case study: https://a.com/case-study
+            """
+        #expect(plain(text) == ["https://a.com/proposal": .newText, "https://a.com/case-study": .signature])
+    }
+
+    @Test func aGreetingIsNotASignOff() {
+        // "Thanks!" first, or followed by a sentence rather than a name: new text goes on.
+        #expect(plain("Thanks!\nOmar sent this: https://a.com/one\n") == ["https://a.com/one": .newText])
+        let text = "Hi Julia,\n\nThanks!\nHere's the deck https://a.com/two\n"
+        #expect(plain(text) == ["https://a.com/two": .newText])
+        let prose =
+            "Hi,\n\nThanks Julia,\nI wanted to share the deck from our call today with you: https://a.com/three\n"
+        #expect(plain(prose) == ["https://a.com/three": .newText])
+    }
+
+    @Test func postscriptResumesNewText() {
+        let text = "Hi,\n\nAttached.\n\nThanks,\nOmar\n\nP.S. the pricing sheet: https://a.com/pricing\n"
+        #expect(plain(text) == ["https://a.com/pricing": .newText])
+    }
+
+    @Test func mobileSignatureLine() {
+        let text = "Deck: https://a.com/deck\n\nSent from my iPhone\nhttps://a.com/app-store\n"
+        #expect(plain(text) == ["https://a.com/deck": .newText, "https://a.com/app-store": .signature])
+    }
+
+    @Test func forwardBelowAnUndelimitedSignatureIsForwarded() {
+        let text = """
+            Julia, see below.
+
+            Best,
+            Omar
+
+            ---------- Forwarded message ---------
+            From: Legal <legal@northwind.example>
+            Subject: MSA
+
+            The MSA: https://a.com/msa
+            """
+        #expect(plain(text, subject: "Fwd: MSA") == ["https://a.com/msa": .forwarded])
+    }
+
+    @Test func htmlUndelimitedSignatureAndPostscript() {
+        let body = """
+            <div>Hi Julia,</div><div>Here is the <a href="https://a.com/proposal">proposal</a>.</div>\
+            <div>Best,</div><div>Omar Farouk</div><div>Our <a href="https://a.com/brochure">brochure</a></div>\
+            <div>P.S. <a href="https://a.com/pricing">pricing</a></div>
+            """
+        #expect(
+            html(body) == [
+                "https://a.com/proposal": .newText, "https://a.com/brochure": .signature,
+                "https://a.com/pricing": .newText,
+            ])
+    }
+
+    @Test func htmlSignOffFollowedByALinkIsNotASignature() {
+        let body = "<div>Hi,</div><div>Thanks!</div><div><a href=\"https://a.com/deck\">Deck</a></div>"
+        #expect(html(body) == ["https://a.com/deck": .newText])
+    }
+
+    @Test func htmlGmailForwardBelowTheSignatureIsForwarded() {
+        for signature in [
+            "<div>Best,</div><div>Omar</div>",
+            "<div>--<br></div><div>Omar Farouk</div>",
+            "<div dir=\"ltr\" class=\"gmail_signature\" data-smartmail=\"gmail_signature\">Omar</div>",
+        ] {
+            let body = """
+                <div dir="ltr">See below.</div>\(signature)<br><div class="gmail_quote"><div dir="ltr" \
+                class="gmail_attr">---------- Forwarded message ---------<br>From: Legal</div><br>\
+                <div>The <a href="https://a.com/msa">MSA</a></div></div>
+                """
+            #expect(html(body, subject: "Fwd: MSA") == ["https://a.com/msa": .forwarded], "\(signature)")
+        }
+    }
+
+    @Test func htmlGmailInlineReplyIsNewTextBetweenTheBlockquotes() {
+        let body = """
+            <div dir="ltr">Answers inline.</div><div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, \
+            Jan 4, 2027 Julia wrote:<br></div><blockquote class="gmail_quote"><div>Old: \
+            <a href="https://a.com/old">here</a></div></blockquote><div>Yes: <a href="https://a.com/answer1">overview\
+            </a></div><blockquote class="gmail_quote"><div>Pricing? <a href="https://a.com/old2">x</a></div>\
+            </blockquote><div>See <a href="https://a.com/answer2">pricing</a></div></div>
+            """
+        #expect(
+            html(body, subject: "Re: Questions") == [
+                "https://a.com/old": .quoted, "https://a.com/answer1": .newText, "https://a.com/old2": .quoted,
+                "https://a.com/answer2": .newText,
+            ])
+    }
+
+    @Test func htmlGmailQuoteWithoutInlineAnswersStaysQuoted() {
+        let body = """
+            <div>Top.</div><div class="gmail_quote"><div class="gmail_attr">On Mon Julia wrote:</div>\
+            <blockquote class="gmail_quote"><div class="gmail_quote"><div>Older: <a href="https://a.com/older">x</a>\
+            </div><blockquote class="gmail_quote">oldest</blockquote><a href="https://a.com/still-quoted">y</a></div>\
+            </blockquote></div>
+            """
+        // Inside the outer blockquote, an older message's own inline answers are still quoted history.
+        #expect(
+            html(body, subject: "Re: x") == ["https://a.com/older": .quoted, "https://a.com/still-quoted": .quoted])
+    }
+}
