@@ -102,12 +102,22 @@ struct HTMLScanner {
         var type: Range<Int>?
         var style: Range<Int>?
         var smartmail: Range<Int>?
+        /// `name` of an `a` (Outlook's `_MailAutoSig` bookmark).
+        var name: Range<Int>?
     }
 
-    init(_ buf: UnsafeBufferPointer<UInt8>, forwardSubject: Bool, maxCandidates: Int) {
+    private let context: ThreadContext
+    /// A reply header, forward marker or Gmail quote container was seen: quote elements below are someone else's
+    /// text even in a fresh message.
+    private var sawReplyMarker = false
+    /// Start of the sender's marked inline comment (Outlook's `[Name]`), until the end of its paragraph.
+    private var commentStart: Int?
+
+    init(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext, maxCandidates: Int) {
         self.buf = buf
         self.end = buf.count
-        self.tail = RegionState(forwardSubject: forwardSubject)
+        self.context = context
+        self.tail = RegionState(forwardSubject: context.forwardSubject)
         self.maxCandidates = maxCandidates
     }
 
@@ -263,7 +273,11 @@ struct HTMLScanner {
                 length == s.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: nameStart, s)
             }
             if tag == .a {
-                if attributes.href == nil, named("href") { attributes.href = value }
+                if attributes.href == nil, named("href") {
+                    attributes.href = value
+                } else if named("name") {
+                    attributes.name = value
+                }
             } else if wantsRegion {
                 if named("class") {
                     attributes.classes = value
@@ -311,6 +325,12 @@ struct HTMLScanner {
         switch tag {
         case .a:
             closeAnchor()
+            if let name = attributes.name, name.count == 12,
+                BareURLScanner.matchesLowercase(buf, at: name.lowerBound, "_mailautosig")
+            {
+                // Outlook desktop's signature bookmark: the signature starts here.
+                tail.signOff(.signatureElement("<a name=_MailAutoSig>", start))
+            }
             var opened = OpenAnchor(url: nil, offset: start, region: .newText, reason: .newText)
             (opened.region, opened.reason) = currentRegion()
             if let href = attributes.href {
@@ -320,10 +340,12 @@ struct HTMLScanner {
             }
             anchor = opened
         case .br, .lineBreaking, .img:
+            if tag == .lineBreaking { commentStart = nil }
             if anchor != nil { anchor!.text.append(0x20) }
         case .hr:
             pendingHeader = PendingHeader(start: start, deadline: start + Self.headerWindow, element: "<hr>")
         case .div, .blockquote, .pre:
+            commentStart = nil
             if anchor != nil { anchor!.text.append(0x20) }
             guard !selfClosing, let index = tag.depthIndex else { return }
             depths[index] += 1
@@ -338,7 +360,10 @@ struct HTMLScanner {
             closeAnchor()
             return
         }
-        if tag == .lineBreaking || tag == .div, anchor != nil { anchor!.text.append(0x20) }
+        if tag == .lineBreaking || tag == .div {
+            commentStart = nil
+            if anchor != nil { anchor!.text.append(0x20) }
+        }
         guard let index = tag.depthIndex, depths[index] > 0 else { return }
         let depth = depths[index]
         if let j = frames.lastIndex(where: { $0.tag == index && $0.depth == depth }) {
@@ -373,10 +398,22 @@ struct HTMLScanner {
                 if frameLimitOffset == nil { frameLimitOffset = start }
                 return
             }
-            let frame = Frame(
+            var frame = Frame(
                 tag: index, depth: depths[index], region: region, reason: .insideElement(element, start),
                 element: element, start: start, probeUntil: probes ? start + Self.forwardProbeWindow : -1,
                 holdsInlineReplies: inlineReplies)
+            if region == .quoted {
+                // A quoted block ends a signature above it.
+                tail.endSignature()
+                if inlineReplies {
+                    sawReplyMarker = true
+                } else if tag == .blockquote, context.isFresh, !sawReplyMarker,
+                    !frames.contains(where: { $0.region == .quoted || $0.holdsInlineReplies })
+                {
+                    frame.region = .newText
+                    frame.reason = .selfQuoteElement(element, start)
+                }
+            }
             frames.append(frame)
         }
         if let id = attributes.id {
@@ -389,6 +426,7 @@ struct HTMLScanner {
             if named("divrplyfwdmsg") || named("appendonsend") {
                 let element = named("appendonsend") ? "<div id=appendonsend>" : "<div id=divRplyFwdMsg>"
                 if start > forwardHeaderUntil {
+                    sawReplyMarker = true
                     tail.replyHeader(.afterElement(element, start, forward: tail.forwardSubject))
                 }
                 pendingHeader = nil
@@ -396,6 +434,11 @@ struct HTMLScanner {
             }
             if named("signature") {
                 push(.signature, "<\(tagText) id=Signature>", probes: false)
+                return
+            }
+            if named("ms-outlook-mobile-signature") || named("applemailsignature") {
+                let element = named("applemailsignature") ? "AppleMailSignature" : "ms-outlook-mobile-signature"
+                push(.signature, "<\(tagText) id=\(element)>", probes: false)
                 return
             }
         }
@@ -456,6 +499,11 @@ struct HTMLScanner {
         guard first < stop else { return }
         markers(first, min(stop, first + Self.markerWindow), textEnd: stop)
         signOffMarkers(first, stop)
+        if commentStart == nil, !context.commentMarks.isEmpty, currentRegion().0 == .quoted,
+            LineMarkers.startsWithCommentMark(buf, first, stop, context.commentMarks, html: true)
+        {
+            commentStart = first
+        }
         guard anchor == nil else { return }
         var found: [(Int, Int)] = []
         BareURLScanner.scan(buf, from: start, to: stop, html: true) { s, e in
@@ -529,7 +577,7 @@ struct HTMLScanner {
         let (region, _) = currentRegion()
         if let pending = pendingSignOff {
             pendingSignOff = nil
-            if pending.candidates == candidates.count, anchor == nil, region == .newText {
+            if pending.candidates == candidates.count, anchor?.url == nil, region == .newText {
                 let follows =
                     pending.kind == .alone
                     ? LineMarkers.isNameLine(buf, start, stop, html: true) : !LineMarkers.isProse(buf, start, stop)
@@ -542,7 +590,7 @@ struct HTMLScanner {
         if region == .newText {
             if LineMarkers.isMobileSignature(buf, start, stop, html: true) {
                 tail.signOff(.mobileSignature(start))
-            } else if sawNewText, anchor == nil, let kind = LineMarkers.signOffKind(buf, start, stop, html: true) {
+            } else if sawNewText, anchor?.url == nil, let kind = LineMarkers.signOffKind(buf, start, stop, html: true) {
                 pendingSignOff = (start, kind, candidates.count)
             } else {
                 sawNewText = true
@@ -555,6 +603,7 @@ struct HTMLScanner {
     /// A forwarded-message marker: the quote element that starts with it holds a forward (or, outside one, the
     /// rest of the part does). A signature above it ends there.
     private mutating func forwardMarker(at start: Int) {
+        sawReplyMarker = true
         if let last = frames.indices.last, frames[last].probeUntil >= start {
             frames[last].region = .forwarded
             frames[last].reason = .forwardedElement(frames[last].element, frames[last].start)
@@ -582,6 +631,7 @@ struct HTMLScanner {
         case .afterElement(_, let at, _), .originalMessage(let at, _): start = at
         default: start = end
         }
+        sawReplyMarker = true
         tail.replyHeader(reason)
         var k = candidates.count - 1
         while k >= 0, candidates[k].offset >= start {
@@ -612,6 +662,7 @@ struct HTMLScanner {
     /// The region here: the strongest of the sequential state and the open elements
     /// (quoted > signature/boilerplate > forwarded > new; the innermost wins a tie).
     private func currentRegion() -> (LinkRegion, RegionReason) {
+        if let commentStart { return (.newText, .markedComment(commentStart)) }
         var best = (tail.region, tail.reason)
         var bestPriority = Self.priority(tail.region)
         for frame in frames {

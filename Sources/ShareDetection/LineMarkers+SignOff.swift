@@ -134,6 +134,21 @@ extension LineMarkers {
             || hasPrefix(buf, i, end, Array("ps ".utf8)) || hasPrefix(buf, i, end, Array("pps".utf8))
     }
 
+    /// Whether the text starts with `[mark]` for one of `marks` (lowercased), as Outlook's "Mark my comments
+    /// with" writes before each inline comment: `[Omar Farouk]`, `[OF]`.
+    static func startsWithCommentMark(
+        _ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ marks: [[UInt8]], html: Bool = false
+    ) -> Bool {
+        let i = skipSpace(buf, start, end, html: html)
+        guard i < end, buf[i] == 0x5B else { return false }
+        var close = i + 1
+        while close < min(end, i + 64), buf[close] != 0x5D { close += 1 }
+        guard close < end, buf[close] == 0x5D else { return false }
+        let s = skipSpace(buf, i + 1, close, html: html)
+        let e = trimEnd(buf, s, close, html: html)
+        return marks.contains { e - s == $0.count && hasPrefix(buf, s, e, $0) }
+    }
+
     private static func isTrailingPunctuation(_ c: UInt8, last: Bool) -> Bool {
         c == 0x2C || c == 0x2E || c == 0x21 || c == 0x3F || c == 0x3B || c == 0x27 || c == 0x2D
     }

@@ -40,13 +40,18 @@ public struct LinkExtractor: Sendable {
     ///
     /// Each defect's `item` names the part (`part 1.2 (html)`) and its `offset` is the byte in the decoded part.
     public func links(in part: BodyPart, subject: String?, defects: inout [ParseDefect]) -> [ExtractedLink] {
-        let forwardSubject = RegionState.isForwardSubject(subject)
+        links(in: part, context: ThreadContext(subject: subject), defects: &defects)
+    }
+
+    /// ``links(in:subject:defects:)`` with the whole message's thread context: a fresh message's own `>` blocks
+    /// and the sender's marked inline comments in quoted text are new text.
+    public func links(in part: BodyPart, context: ThreadContext, defects: inout [ParseDefect]) -> [ExtractedLink] {
         var frameLimitOffset: Int?
         let candidates = part.utf8.withUnsafeBufferPointer { buf -> [LinkCandidate] in
             switch part.kind {
-            case .plain: return plainCandidates(buf, forwardSubject: forwardSubject)
+            case .plain: return plainCandidates(buf, context: context)
             case .html:
-                var scanner = HTMLScanner(buf, forwardSubject: forwardSubject, maxCandidates: maxCandidatesPerPart)
+                var scanner = HTMLScanner(buf, context: context, maxCandidates: maxCandidatesPerPart)
                 scanner.run()
                 frameLimitOffset = scanner.frameLimitOffset
                 return scanner.candidates
@@ -117,8 +122,8 @@ public struct LinkExtractor: Sendable {
         var region: LinkRegion
     }
 
-    private func plainCandidates(_ buf: UnsafeBufferPointer<UInt8>, forwardSubject: Bool) -> [LinkCandidate] {
-        var classifier = PlainTextRegionClassifier(buf, forwardSubject: forwardSubject)
+    private func plainCandidates(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext) -> [LinkCandidate] {
+        var classifier = PlainTextRegionClassifier(buf, context: context)
         var candidates: [LinkCandidate] = []
         BareURLScanner.scan(buf, from: 0, to: buf.count, html: false) { start, end in
             let (region, reason) = classifier.region(at: start)
@@ -147,8 +152,8 @@ public struct LinkExtractor: Sendable {
     /// ``links(in:)-(MailMessage)``, adding a defect for each bound a part reached (see
     /// ``links(in:subject:defects:)``).
     public func links(in message: MailMessage, defects: inout [ParseDefect]) -> [ExtractedLink] {
-        let subject = message.subject
-        var perPart: [[ExtractedLink]] = message.bodyParts.map { links(in: $0, subject: subject, defects: &defects) }
+        let context = ThreadContext(message: message)
+        var perPart: [[ExtractedLink]] = message.bodyParts.map { links(in: $0, context: context, defects: &defects) }
         var kept: [(part: Int, link: ExtractedLink)] = []
         for attached in [false, true] {
             let indices = message.bodyParts.indices.filter { message.bodyParts[$0].isInAttachedMessage == attached }

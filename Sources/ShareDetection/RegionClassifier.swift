@@ -32,10 +32,18 @@ struct PlainTextRegionClassifier {
     private static let headerBlockLines = 8
     private static let attributionLines = 3
 
-    init(_ buf: UnsafeBufferPointer<UInt8>, forwardSubject: Bool) {
+    private let context: ThreadContext
+    /// An attribution, reply header or forward marker was read: `>` lines below are someone else's text even in
+    /// a fresh message.
+    private var sawReplyMarker = false
+    /// Start of the sender's marked inline comment being read (until a blank line), or `nil`.
+    private var commentStart: Int?
+
+    init(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext) {
         self.buf = buf
         self.end = buf.count
-        self.state = RegionState(forwardSubject: forwardSubject)
+        self.context = context
+        self.state = RegionState(forwardSubject: context.forwardSubject)
     }
 
     /// The region of the line holding `offset`; offsets must come in non-decreasing order.
@@ -79,24 +87,44 @@ struct PlainTextRegionClassifier {
             (lineRegion, lineReason) = (.quoted, .attribution(attributionStart))
             return
         }
-        if state.region == .quoted || isBlank(start, stop) {
+        let blank = isBlank(start, stop)
+        if blank { commentStart = nil }
+        if state.region == .quoted, !blank, !context.commentMarks.isEmpty,
+            commentStart != nil || LineMarkers.startsWithCommentMark(buf, start, stop, context.commentMarks)
+        {
+            if commentStart == nil { commentStart = start }
+            (lineRegion, lineReason) = (.newText, .markedComment(commentStart ?? start))
+            return
+        }
+        if state.region == .quoted || blank {
             (lineRegion, lineReason) = (state.region, state.reason)
             return
         }
         if LineMarkers.isQuoted(buf, start, stop) {
-            (lineRegion, lineReason) = (.quoted, .quotePrefix)
+            // A quoted block ends a signature above it: the text below it is the sender's again.
+            state.endSignature()
+            if context.isFresh, !sawReplyMarker {
+                (lineRegion, lineReason) = (.newText, .selfQuote)
+            } else {
+                (lineRegion, lineReason) = (.quoted, .quotePrefix)
+            }
             return
         }
         let inForwardHeader = forwardHeaderLines > 0
         if inForwardHeader { forwardHeaderLines -= 1 }
         if LineMarkers.isForwardMarker(buf, start, stop) {
+            sawReplyMarker = true
             state.forwardMarker(at: start)
             forwardHeaderLines = 4
         } else if LineMarkers.isOriginalMessage(buf, start, stop) {
-            if !inForwardHeader { state.replyHeader(.originalMessage(start, forward: state.forwardSubject)) }
+            if !inForwardHeader {
+                sawReplyMarker = true
+                state.replyHeader(.originalMessage(start, forward: state.forwardSubject))
+            }
         } else if LineMarkers.isUnderscoreLine(buf, start, stop) {
             if let (s, e) = nextNonBlankLine(from: stop + 1, maxLines: 3) {
                 if LineMarkers.headerKind(buf, s, e) == .from, !inForwardHeader, isHeaderBlock(from: s) {
+                    sawReplyMarker = true
                     state.replyHeader(.replyHeader(start, forward: state.forwardSubject))
                 } else if LineMarkers.isMailingListLine(buf, s, e) {
                     state.boilerplate(at: start)
@@ -104,11 +132,13 @@ struct PlainTextRegionClassifier {
             }
         } else if let kind = LineMarkers.headerKind(buf, start, stop) {
             if kind == .from, !inForwardHeader, isHeaderBlock(from: start) {
+                sawReplyMarker = true
                 state.replyHeader(.replyHeader(start, forward: state.forwardSubject))
             }
         } else if let attributionLast = attributionEnd(from: start, stop) {
             attributionStart = start
             attributionEnd = attributionLast
+            sawReplyMarker = true
             let after = attributionLast + 1
             if let (s, e) = nextNonBlankLine(from: after), LineMarkers.isQuoted(buf, s, e) {
                 state.inlineReply(attributionAt: start)

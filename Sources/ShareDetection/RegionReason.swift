@@ -7,6 +7,13 @@ enum RegionReason: Sendable, Equatable {
     /// Inside a quote container (Gmail's `div.gmail_quote`) opened at this byte, after one of its
     /// `blockquote`s: the sender's inline reply.
     case inlineReplyElement(String, Int)
+    /// The sender's inline comment in the quoted message, marked with their name or initials in brackets
+    /// (Outlook's "Mark my comments with"), at this byte.
+    case markedComment(Int)
+    /// A `>` line in a fresh message that no attribution introduces: the sender's own quote.
+    case selfQuote
+    /// A quote element of a fresh message (described by the text) at this byte: the sender's own quote.
+    case selfQuoteElement(String, Int)
     /// A line that starts with `>`.
     case quotePrefix
     /// Below an "On … wrote:" attribution at this byte.
@@ -26,6 +33,8 @@ enum RegionReason: Sendable, Equatable {
     case signOff(Int)
     /// At a mobile client's signature line ("Sent from my iPhone") at this byte.
     case mobileSignature(Int)
+    /// After a signature marker element (Outlook's `<a name=_MailAutoSig>`) at this byte.
+    case signatureElement(String, Int)
     /// Inside an HTML element described by the text (e.g. `<div class=gmail_quote>`) opened at this byte.
     case insideElement(String, Int)
     /// Inside a quote element that starts with a forwarded-message marker.
@@ -40,6 +49,12 @@ enum RegionReason: Sendable, Equatable {
         case .inlineReply(let at): return "new text between quotes (inline reply below attribution at byte \(at))"
         case .inlineReplyElement(let element, let at):
             return "new text between quotes (inline reply inside \(element) at byte \(at), outside its blockquotes)"
+        case .markedComment(let at): return "the sender's inline comment marked with their name (byte \(at))"
+        case .selfQuote:
+            return "a '>' line in a fresh message (no Re:, In-Reply-To or attribution): the sender's own quote"
+        case .selfQuoteElement(let element, let at):
+            return
+                "inside \(element) (byte \(at)) of a fresh message (no Re:, In-Reply-To or attribution): the sender's own quote"
         case .quotePrefix: return "line starts with '>'"
         case .attribution(let at): return "below \"On … wrote:\" (byte \(at))"
         case .replyHeader(let at, let forward):
@@ -51,6 +66,7 @@ enum RegionReason: Sendable, Equatable {
         case .boilerplate(let at): return "below list/legal footer (byte \(at))"
         case .signOff(let at): return "below the sign-off and name at byte \(at) (a signature without '-- ')"
         case .mobileSignature(let at): return "after the mobile signature line at byte \(at)"
+        case .signatureElement(let element, let at): return "after \(element) (byte \(at))"
         case .insideElement(let element, let at): return "inside \(element) (byte \(at))"
         case .forwardedElement(let element, let at):
             return "inside \(element) (byte \(at)) starting with a forwarded-message marker"
@@ -121,7 +137,7 @@ struct RegionState: Sendable {
     /// Whether the region is a signature found by its sign-off (not by a `-- ` delimiter).
     var isSignOffSignature: Bool {
         switch reason {
-        case .signOff, .mobileSignature: return region == .signature
+        case .signOff, .mobileSignature, .signatureElement: return region == .signature
         default: return false
         }
     }

@@ -10,16 +10,19 @@ public enum SenderContentBoundary {
     /// The byte offset just past the last line (plain text) or before the first reply-history container (HTML) of
     /// sender content; `part.utf8.count` when nothing trails.
     public static func end(of part: BodyPart, subject: String?) -> Int {
+        end(of: part, context: ThreadContext(subject: subject))
+    }
+
+    /// ``end(of:subject:)`` with the whole message's thread context (fresh message, the sender's comment marks).
+    public static func end(of part: BodyPart, context: ThreadContext) -> Int {
         part.utf8.withUnsafeBufferPointer { buf in
-            part.kind == .html
-                ? htmlEnd(buf, forward: RegionState.isForwardSubject(subject))
-                : plainEnd(buf, forward: RegionState.isForwardSubject(subject))
+            part.kind == .html ? htmlEnd(buf, forward: context.forwardSubject) : plainEnd(buf, context: context)
         }
     }
 
-    private static func plainEnd(_ buf: UnsafeBufferPointer<UInt8>, forward: Bool) -> Int {
+    private static func plainEnd(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext) -> Int {
         guard let base = buf.baseAddress, !buf.isEmpty else { return 0 }
-        var classifier = PlainTextRegionClassifier(buf, forwardSubject: forward)
+        var classifier = PlainTextRegionClassifier(buf, context: context)
         var lastSenderEnd = 0
         var start = 0
         while start < buf.count {

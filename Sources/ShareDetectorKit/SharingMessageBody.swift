@@ -8,12 +8,12 @@ public enum SharingMessageBody {
     public static func make(_ message: MailMessage, maxBytes: Int) -> String? {
         let parts = message.bodyParts.filter { !$0.isInAttachedMessage }
         if let html = parts.first(where: { $0.kind == .html }) {
-            let end = SenderContentBoundary.end(of: html, subject: message.subject)
+            let end = SenderContentBoundary.end(of: html, context: ThreadContext(message: message))
             let text = String(decoding: capped(html.utf8[..<end], maxBytes: maxBytes), as: UTF8.self)
             return text.isEmpty ? nil : text
         }
         guard let plain = parts.first(where: { $0.kind == .plain }) else { return nil }
-        let end = SenderContentBoundary.end(of: plain, subject: message.subject)
+        let end = SenderContentBoundary.end(of: plain, context: ThreadContext(message: message))
         let escaped = escapeHTML(String(decoding: plain.utf8[..<end], as: UTF8.self))
         let html = escaped.isEmpty ? "" : "<div>" + escaped.replacingOccurrences(of: "\n", with: "<br>\n") + "</div>"
         let result = String(decoding: capped(Array(html.utf8)[...], maxBytes: maxBytes), as: UTF8.self)

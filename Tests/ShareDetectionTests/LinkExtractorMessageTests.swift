@@ -20,9 +20,9 @@ import Testing
 
     @Test func aMarkerInEitherAlternativeBeatsNewText() throws {
         // The HTML quotes the link (blockquote type=cite), the plain text shows it unmarked: one link, quoted,
-        // HTML anchor text kept.
+        // HTML anchor text kept. (A reply: in a fresh message a quote element is the sender's own.)
         let quotedInHTML = LinkFixture.message(
-            subject: "deck",
+            subject: "Re: deck",
             LinkFixture.plain("Deck: https://a.com/deck\n", path: "1.1"),
             LinkFixture.html(
                 #"<blockquote type="cite"><a href="https://a.com/deck">Deck</a></blockquote>"#, path: "1.2"))

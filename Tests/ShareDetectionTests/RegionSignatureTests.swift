@@ -159,4 +159,107 @@ import Testing
         #expect(
             html(body, subject: "Re: x") == ["https://a.com/older": .quoted, "https://a.com/still-quoted": .quoted])
     }
+
+    // MARK: - Thread context: fresh messages and marked comments
+
+    private func regions(_ part: BodyPart, _ context: ThreadContext) -> [String: LinkRegion] {
+        var defects: [ParseDefect] = []
+        return LinkFixture.regions(LinkExtractor().links(in: part, context: context, defects: &defects))
+    }
+
+    @Test func threadContextOfAMessage() {
+        var message = MailMessage()
+        message.subject = "Security overview"
+        message.from = [MailAddress(name: "Farouk, Omar", address: "omar@northwind.example")]
+        let fresh = ThreadContext(message: message)
+        #expect(fresh.isFresh && !fresh.forwardSubject)
+        #expect(Set(fresh.commentMarks.map { String(decoding: $0, as: UTF8.self) }) == ["omar farouk", "omar", "of"])
+        message.subject = "AW: Security overview"
+        #expect(!ThreadContext(message: message).isFresh)
+        message.subject = "Security overview"
+        message.inReplyTo = ["<a@b>"]
+        #expect(!ThreadContext(message: message).isFresh)
+        message.inReplyTo = []
+        message.subject = "Fwd: Security overview"
+        #expect(!ThreadContext(message: message).isFresh && ThreadContext(message: message).forwardSubject)
+        #expect(ThreadContext.commentMarks(of: "O") == [])
+    }
+
+    @Test func aFreshMessagesOwnQuoteIsNewText() {
+        let text = "Your requirement:\n\n> SOC 2 report, see https://a.com/req\n\nOur answer: https://a.com/answer\n"
+        let fresh = ThreadContext(isFresh: true)
+        #expect(
+            regions(LinkFixture.plain(text), fresh) == [
+                "https://a.com/req": .newText, "https://a.com/answer": .newText,
+            ])
+        #expect(
+            regions(LinkFixture.plain(text), ThreadContext()) == [
+                "https://a.com/req": .quoted, "https://a.com/answer": .newText,
+            ])
+        // An attribution makes the '>' lines someone else's even without Re: or In-Reply-To.
+        let pasted = "See below.\n\nOn Mon, Jan 4, 2027 Julia wrote:\n> old https://a.com/old\n"
+        #expect(regions(LinkFixture.plain(pasted), fresh) == ["https://a.com/old": .quoted])
+        let html = #"<div>Req:</div><blockquote type="cite">see <a href="https://a.com/req">x</a></blockquote>"#
+        #expect(regions(LinkFixture.html(html), fresh) == ["https://a.com/req": .newText])
+        #expect(regions(LinkFixture.html(html), ThreadContext()) == ["https://a.com/req": .quoted])
+    }
+
+    @Test func markedInlineCommentsInAnOutlookReplyAreNewText() {
+        let marks = ThreadContext.commentMarks(of: "Omar Farouk")
+        let context = ThreadContext(commentMarks: marks)
+        let plain = """
+            See my comments below.
+
+            -----Original Message-----
+            From: Julia Roberts <julia@contoso.example>
+            Sent: Monday, January 4, 2027 9:00 AM
+            To: Omar Farouk <omar@northwind.example>
+            Subject: Questions
+
+            1. Do you have a security overview? Ours: https://a.com/theirs
+            [Omar Farouk] Yes, here it is:
+            https://a.com/answer
+
+            2. [Unrelated] bracket https://a.com/other
+            """
+        #expect(
+            regions(LinkFixture.plain(plain), context) == [
+                "https://a.com/theirs": .quoted, "https://a.com/answer": .newText, "https://a.com/other": .quoted,
+            ])
+        #expect(regions(LinkFixture.plain(plain), ThreadContext())["https://a.com/answer"] == .quoted)
+        let html = """
+            <p>See below.</p><div id="divRplyFwdMsg"><b>From:</b> Julia</div><p class=MsoNormal>Old \
+            <a href="https://a.com/theirs">x</a></p><p class=MsoNormal><b><i><span style='color:#C00000'>[OF]</span></i>\
+            </b><span style='color:#C00000'> Yes: <a href="https://a.com/answer">overview</a></span></p>\
+            <p class=MsoNormal>Next <a href="https://a.com/later">y</a></p>
+            """
+        #expect(
+            regions(LinkFixture.html(html), context) == [
+                "https://a.com/theirs": .quoted, "https://a.com/answer": .newText, "https://a.com/later": .quoted,
+            ])
+    }
+
+    @Test func aQuotedBlockEndsTheSignatureAboveIt() {
+        let text = "Answers between the quotes.\n\nSent from my iPhone\n\n> Q1?\nA1: https://a.com/a1\n"
+        #expect(plain(text, subject: "Re: Q") == ["https://a.com/a1": .newText])
+        let html = """
+            <div>Answers.</div><div>Sent from my iPhone</div><blockquote type="cite">Q1?</blockquote>\
+            <div>A1: <a href="https://a.com/a1">a1</a></div>
+            """
+        #expect(self.html(html, subject: "Re: Q") == ["https://a.com/a1": .newText])
+    }
+
+    @Test func outlookSignatureMarkers() {
+        let autoSig = """
+            <p class=MsoNormal>Deck: <a href="https://a.com/deck">deck</a></p><p class=MsoNormal>\
+            <a name="_MailAutoSig"><span>Kind regards</span></a></p><p class=MsoNormal><span style='mso-bookmark:\
+            _MailAutoSig'>Brochure: <a href="https://a.com/brochure">b</a></span></p>
+            """
+        #expect(html(autoSig) == ["https://a.com/deck": .newText, "https://a.com/brochure": .signature])
+        let mobile = """
+            <div>Deck: <a href="https://a.com/deck">deck</a></div><div id="ms-outlook-mobile-signature">Omar \
+            <a href="https://a.com/brochure">b</a></div>
+            """
+        #expect(html(mobile) == ["https://a.com/deck": .newText, "https://a.com/brochure": .signature])
+    }
 }

@@ -80,8 +80,9 @@ struct CorpusDetectionTests {
                 + "precision \(String(format: "%.3f", precision)), recall \(String(format: "%.3f", recall))")
         #expect(messages > 500)
         #expect(Set(shareLabels).count > 30)
-        #expect(precision >= 0.95, "false positives: \(falsePositives.prefix(10))")
-        #expect(recall >= 0.95, "missed: \(missed.prefix(10))")
+        // The targets of docs/detection.md.
+        #expect(precision >= 0.98, "false positives: \(falsePositives.prefix(10))")
+        #expect(recall >= 0.97, "missed: \(missed.prefix(10))")
     }
 
     @Test func enronSentMailYieldsNoEvents() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MailFetching
 import ShareDetection
 import Testing
 import Yams
@@ -57,6 +58,42 @@ struct RuleFixtureTests {
             #expect(count.positives >= 3, "\(provider): \(count.positives) fixtures with events, need 3")
             #expect(count.negatives >= 2, "\(provider): \(count.negatives) fixtures with `events: []`, need 2")
         }
+    }
+
+    /// Recall and precision per fixture folder, counted per expected share (content id), printed as the table in
+    /// docs/detection.md; every folder must recall at least 95% of its shares.
+    @Test func everyFolderRecallsItsShares() throws {
+        var scores: [String: (expected: Int, found: Int, extra: Int)] = [:]
+        for fixture in Self.fixtures {
+            let folderName = String(fixture.prefix { $0 != "/" })
+            let expectation = try Self.expectation(of: fixture)
+            var config = TeamConfig()
+            if let domains = expectation.internalDomains { config.internalDomains = domains.map { $0.lowercased() } }
+            let path = (Self.folder as NSString).appendingPathComponent(fixture)
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let raw = RawMessage(
+                bytes: [UInt8](data), position: MessagePosition(file: path, index: 0, byteOffset: 0), envelopeDate: nil,
+                resumeOffset: UInt64(data.count))
+            let got = Set(
+                try DetectionPipeline(config: config, rules: RuleSet.builtIn()).process(raw).events.map(\.contentId))
+            let want = Set(expectation.events.compactMap(\.contentId))
+            var score = scores[folderName] ?? (0, 0, 0)
+            score.expected += want.count
+            score.found += want.intersection(got).count
+            score.extra += got.subtracting(want).count
+            scores[folderName] = score
+        }
+        var table =
+            "| fixtures | shares | found | recall | extra events | precision |\n|---|---:|---:|---:|---:|---:|\n"
+        for (name, score) in scores.sorted(by: { $0.key < $1.key }) {
+            let recall = score.expected == 0 ? 1 : Double(score.found) / Double(score.expected)
+            let precision = score.found + score.extra == 0 ? 1 : Double(score.found) / Double(score.found + score.extra)
+            table +=
+                "| \(name) | \(score.expected) | \(score.found) | \(String(format: "%.3f", recall)) | \(score.extra) | "
+            table += "\(String(format: "%.3f", precision)) |\n"
+            #expect(recall >= 0.95, "\(name): recall \(recall)")
+        }
+        print(table)
     }
 
     @Test func everyGoogleKindHasItsOwnPositives() throws {

@@ -1,0 +1,74 @@
+import MailParsing
+
+/// What a message's headers say about the thread its text belongs to, for the region classifiers.
+public struct ThreadContext: Sendable, Equatable {
+    /// The subject's first prefix is a forward prefix (`Fwd:`, `FW:`, `WG:` …): text below an Outlook header is
+    /// forwarded rather than quoted.
+    public var forwardSubject: Bool
+    /// A fresh message: no reply or forward prefix on the subject and no `In-Reply-To` or `References`. Its `>`
+    /// blocks and quote elements that no attribution or reply header introduces are the sender's own formatting
+    /// (a quoted requirement, a highlighted passage), so links in them are the sender's.
+    public var isFresh: Bool
+    /// Lowercased marks Outlook's "Mark my comments with" puts in brackets before the sender's inline comments in
+    /// the quoted message: the sender's display name, first name and initials ("omar farouk", "omar", "of").
+    public var commentMarks: [[UInt8]]
+
+    /// A context with the given facts.
+    public init(forwardSubject: Bool = false, isFresh: Bool = false, commentMarks: [[UInt8]] = []) {
+        self.forwardSubject = forwardSubject
+        self.isFresh = isFresh
+        self.commentMarks = commentMarks
+    }
+
+    /// The context a subject alone gives: forward or not; never fresh, no comment marks.
+    public init(subject: String?) {
+        self.init(forwardSubject: RegionState.isForwardSubject(subject))
+    }
+
+    /// The context of a whole message: its subject, its reply headers and its sender's name.
+    public init(message: MailMessage) {
+        let forward = RegionState.isForwardSubject(message.subject)
+        let fresh =
+            !forward && !Self.isReplySubject(message.subject) && message.inReplyTo.isEmpty
+            && message.references.isEmpty
+        self.init(
+            forwardSubject: forward, isFresh: fresh, commentMarks: Self.commentMarks(of: message.from.first?.name))
+    }
+
+    /// "Omar Farouk" → `omar farouk`, `omar`, `of`; names shorter than two letters give no mark.
+    static func commentMarks(of name: String?) -> [[UInt8]] {
+        guard let name else { return [] }
+        var cleaned = name.lowercased()
+        // "Farouk, Omar" (Outlook's directory form) reads as "Omar Farouk".
+        if let comma = cleaned.firstIndex(of: ",") {
+            let last = cleaned[..<comma]
+            let first = cleaned[cleaned.index(after: comma)...]
+            cleaned = "\(first) \(last)"
+        }
+        let words = cleaned.split { !$0.isLetter && $0 != "-" && $0 != "'" }.map(String.init)
+        guard let first = words.first, first.count >= 2 else { return [] }
+        var marks = [Array(words.joined(separator: " ").utf8), Array(first.utf8)]
+        if words.count >= 2 { marks.append(Array(String(words.compactMap(\.first)).utf8)) }
+        return Array(Set(marks)).sorted { $0.count > $1.count }
+    }
+
+    /// Whether a subject's first prefix is a reply prefix (`Re:`, `AW:`, `SV:`, `Antw:` …), after an optional
+    /// `[list]` tag.
+    public static func isReplySubject(_ subject: String?) -> Bool {
+        guard let subject else { return false }
+        var s = Substring(subject).drop { $0 == " " || $0 == "\t" }
+        if s.first == "[", let close = s.firstIndex(of: "]") {
+            s = s[s.index(after: close)...].drop { $0 == " " || $0 == "\t" }
+        }
+        guard let colon = s.firstIndex(where: { $0 == ":" || $0 == "：" }) else { return false }
+        var prefix = s[..<colon].lowercased()
+        while prefix.last == " " { prefix.removeLast() }
+        if let bracket = prefix.firstIndex(where: { $0 == "[" || $0 == "(" }) { prefix = String(prefix[..<bracket]) }
+        return replyPrefixes.contains(prefix)
+    }
+
+    private static let replyPrefixes: Set<String> = [
+        "re", "aw", "sv", "antw", "antwort", "réf", "ref", "rif", "r", "odp", "vs", "ynt", "atb", "res",
+        "回复", "回覆", "答复",
+    ]
+}
