@@ -7,52 +7,29 @@ import ShareLedger
 extension ScanRunner {
     // MARK: Dry run
 
-    /// Prints the events a scan would record, marking those the ledger already has; writes nothing.
+    /// Prints the events a scan would record, marking those the ledger already has; writes nothing. The same loop
+    /// as a real scan, over every source kind (IMAP included), from the ledger's cursors — or, with `--backfill`,
+    /// over everything, ignoring them (a shadow run). The event ids are those a real scan records.
     func dryRun() -> Summary {
         var summary = Summary()
-        let ledger: ShareLedger? =
-            FileManager.default.fileExists(atPath: config.statePath) ? try? ShareLedger(path: config.statePath) : nil
-        for mailbox in config.mailboxes {
-            var counts = MailboxSummary(mailbox: mailbox.name)
-            let sources: [any MessageSource]
-            switch mailbox.source {
-            case .mbox(let path), .emlFolder(let path):
-                do { sources = try MailInputs.open([path]) } catch {
-                    counts.error = error.description
-                    summary.mailboxes.append(counts)
-                    diagnostics.line(
-                        "share-detector: \(mailbox.name): \(error.description)", level: .error,
-                        metadata: ["mailbox": "\(mailbox.name)"])
-                    continue
-                }
-            case .imap:
-                counts.error = "dry-run reads IMAP mailboxes only in a real scan"
-                summary.mailboxes.append(counts)
-                continue
+        var ledger: ShareLedger?
+        if FileManager.default.fileExists(atPath: config.statePath) {
+            do { ledger = try ShareLedger(readingOnly: config.statePath) } catch {
+                diagnostics.line(
+                    "share-detector: \(config.statePath): cannot read the ledger (\(error)): every event is shown as new",
+                    level: .warning)
             }
-            for var source in sources {
-                while let item = source.next() {
-                    var batch = Batch()
-                    handle(item, mailbox: mailbox.name, batch: &batch, counts: &counts)
-                    guard case .message(let raw) = item else { continue }
-                    for event in batch.events {
-                        let known = (try? ledger?.contains(eventId: event.eventId)) == true
-                        if !known { counts.newEvents += 1 }
-                        if options.json {
-                            output.line(
-                                bytes: event.body.dropLast(1) + Array(",\"source\":".utf8)
-                                    + ((try? Self.encoder.encode(raw.position)) ?? Data()) + Array("}".utf8))
-                        } else if let decoded = Self.decode(event) {
-                            output.line(
-                                EventTextView.render(decoded, source: raw.position)
-                                    + (known ? "            (already in the ledger)\n" : ""))
-                        }
-                    }
-                }
+        }
+        for mailbox in config.mailboxes {
+            if RunInterruption.isRequested { break }
+            var counts = MailboxSummary(mailbox: mailbox.name)
+            var sink = DryRunScanSink(ledger: ledger, json: options.json, output: output)
+            do { try scan(mailbox, into: &sink, counts: &counts) } catch {
+                noteFailure(error, of: mailbox, counts: &counts, summary: &summary)
             }
             summary.mailboxes.append(counts)
         }
-        summary.exitCode = Self.exitCode(summary)
+        summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
         printSummary(summary)
         return summary
     }

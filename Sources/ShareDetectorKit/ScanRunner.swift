@@ -96,17 +96,11 @@ public final class ScanRunner {
         for mailbox in config.mailboxes {
             if RunInterruption.isRequested { break }
             var counts = MailboxSummary(mailbox: mailbox.name)
-            do {
-                try scan(mailbox, ledger: session.ledger, counts: &counts) { eventId in
-                    mailboxOfEvent[eventId] = summary.mailboxes.count
-                }
-            } catch {
-                counts.error = error.message
-                summary.exitCode = max(summary.exitCode, error.exitCode)
-                diagnostics.line(
-                    "share-detector: \(mailbox.name): \(error.message)", level: .error,
-                    metadata: ["mailbox": "\(mailbox.name)"])
+            var sink = LedgerScanSink(ledger: session.ledger)
+            do { try scan(mailbox, into: &sink, counts: &counts) } catch {
+                noteFailure(error, of: mailbox, counts: &counts, summary: &summary)
             }
+            for eventId in sink.inserted { mailboxOfEvent[eventId] = summary.mailboxes.count }
             if RunInterruption.isRequested {
                 counts.interrupted = true
                 summary.interruptedIn = mailbox.name
@@ -138,6 +132,17 @@ public final class ScanRunner {
         return summary
     }
 
+    /// Records why a mailbox could not be (fully) read: in its counts, the exit status, and on standard error.
+    func noteFailure(
+        _ error: RunFailure, of mailbox: MailboxConfig, counts: inout MailboxSummary, summary: inout Summary
+    ) {
+        counts.error = error.message
+        summary.exitCode = max(summary.exitCode, error.exitCode)
+        diagnostics.line(
+            "share-detector: \(mailbox.name): \(error.message)", level: .error, metadata: ["mailbox": "\(mailbox.name)"]
+        )
+    }
+
     static func exitCode(_ summary: Summary) -> Int32 {
         var code: Int32 = 0
         if summary.mailboxes.contains(where: { $0.skipped > 0 || $0.error != nil }) { code = 1 }
@@ -145,151 +150,11 @@ public final class ScanRunner {
         return code
     }
 
-    // MARK: Scanning
-
-    /// Reads one mailbox from its checkpoint and commits its events in batches.
-    func scan(
-        _ mailbox: MailboxConfig, ledger: ShareLedger, counts: inout MailboxSummary, noteEvent: (String) -> Void
-    ) throws(RunFailure) {
-        switch mailbox.source {
-        case .mbox(let path):
-            try scanMbox(path: path, mailbox: mailbox.name, ledger: ledger, counts: &counts, noteEvent: noteEvent)
-        case .emlFolder(let folder):
-            let sources: [any MessageSource]
-            do { sources = try MailInputs.open([folder]) } catch {
-                throw RunFailure(exitCode: 1, message: error.description)
-            }
-            var batch = Batch()
-            for var source in sources {
-                while !RunInterruption.isRequested, let item = source.next() {
-                    handle(item, mailbox: mailbox.name, batch: &batch, counts: &counts)
-                    if batch.messages >= batchSize {
-                        try flush(&batch, checkpoint: nil, key: "", ledger, &counts, noteEvent)
-                    }
-                }
-            }
-            try flush(&batch, checkpoint: nil, key: "", ledger, &counts, noteEvent)
-        case .imap:
-            try scanIMAP(mailbox, ledger: ledger, counts: &counts, noteEvent: noteEvent)
-        }
-    }
-
-    /// The identity of a file: device, inode, size.
-    static func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64, size: Int64)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return (UInt64(info.st_dev), UInt64(info.st_ino), Int64(info.st_size))
-    }
-
-    func scanMbox(
-        path: String, mailbox: String, ledger: ShareLedger, counts: inout MailboxSummary, noteEvent: (String) -> Void
-    ) throws(RunFailure) {
-        guard let identity = Self.fileIdentity(path) else {
-            throw RunFailure(exitCode: 1, message: "\(path): cannot read the mbox file")
-        }
-        let key = "mbox:" + path
-        var startOffset: UInt64 = 0
-        var firstIndex = 0
-        if !options.backfill, case .mbox(let checkpoint)? = try? ledger.checkpoint(for: key) {
-            if checkpoint.device == identity.device && checkpoint.inode == identity.inode
-                && identity.size >= checkpoint.size && identity.size >= checkpoint.offset
-            {
-                startOffset = UInt64(checkpoint.offset)
-                firstIndex = checkpoint.nextIndex
-            } else if !options.quiet {
-                diagnostics.line("\(mailbox): \(path) was replaced or shrank: reading it again from the start")
-            }
-        }
-        var source: MboxSource
-        do { source = try MboxSource(path: path, startOffset: startOffset, firstIndex: firstIndex) } catch {
-            throw RunFailure(exitCode: 1, message: error.description)
-        }
-        var batch = Batch()
-        var checkpoint = MboxCheckpoint(
-            device: identity.device, inode: identity.inode, size: identity.size, offset: Int64(startOffset),
-            nextIndex: firstIndex)
-        let progress = Progress(
-            enabled: !options.quiet && isatty(STDERR_FILENO) == 1, mailbox: mailbox, sink: diagnostics)
-        while !RunInterruption.isRequested, let item = source.next() {
-            handle(item, mailbox: mailbox, batch: &batch, counts: &counts)
-            // The checkpoint points at the start of the latest message read: the last message of a file may still
-            // be being appended to, so it is read again next time (its events are then known: no duplicates).
-            switch item {
-            case .message(let raw):
-                checkpoint.offset = Int64(raw.position.byteOffset)
-                checkpoint.nextIndex = raw.position.index
-            case .unreadable(let position, _):
-                checkpoint.offset = Int64(position.byteOffset)
-                checkpoint.nextIndex = position.index
-            }
-            progress.tick(counts.fetched)
-            if batch.messages >= batchSize {
-                try flush(&batch, checkpoint: .mbox(checkpoint), key: key, ledger, &counts, noteEvent)
-            }
-        }
-        try flush(&batch, checkpoint: .mbox(checkpoint), key: key, ledger, &counts, noteEvent)
-        progress.done()
-    }
-
-    /// Events of messages read since the last commit.
-    struct Batch {
-        var events: [LedgerEvent] = []
-        var messages = 0
-    }
-
-    /// Parses, detects and validates one message into the batch; a bad message is skipped with its reason.
-    func handle(_ item: SourceItem, mailbox: String, batch: inout Batch, counts: inout MailboxSummary) {
-        counts.fetched += 1
-        batch.messages += 1
-        let raw: RawMessage
-        switch item {
-        case .unreadable(let position, let reason):
-            skip(position, reason, &counts)
-            return
-        case .message(let message):
-            raw = message
-        }
-        let outcome: DetectionPipeline.Outcome
-        do { outcome = try pipeline.process(raw, mailbox: mailbox) } catch {
-            skip(raw.position, error.description, &counts)
-            return
-        }
-        counts.parsed += 1
-        counts.shares += outcome.detection.shares.count
-        if let reason = outcome.invalidReason {
-            skip(raw.position, reason, &counts)
-            return
-        }
-        var events: [LedgerEvent] = []
-        for (event, record) in zip(outcome.gongEvents, outcome.records) {
-            guard let body = try? Self.encoder.encode(event) else {
-                skip(raw.position, "the event for \(record.content.contentId) cannot be encoded", &counts)
-                return
-            }
-            events.append(
-                LedgerEvent(
-                    eventId: event.eventId, contentId: record.content.contentId,
-                    messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
-                    position: Self.ledgerPosition(raw.position, mailbox: mailbox), body: body,
-                    detection: try? Self.encoder.encode(record), api: event.api.rawValue))
-        }
-        batch.events += events
-    }
-
     package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
-
-    static func ledgerPosition(_ position: MessagePosition, mailbox: String) -> SourcePosition {
-        if position.file.hasPrefix("imap://") {
-            return .imap(folder: position.file, uidValidity: 0, uid: UInt32(clamping: position.index))
-        }
-        return position.byteOffset == 0 && position.index == 0
-            ? .file(path: position.file)
-            : .mbox(file: position.file, index: position.index, offset: Int64(position.byteOffset))
-    }
 
     func skip(_ position: MessagePosition, _ reason: String, _ counts: inout MailboxSummary) {
         counts.skipped += 1
@@ -307,19 +172,4 @@ public final class ScanRunner {
     var skipLog: [String] = []
     /// How many skip lines the JSON summary lists (the rest are counted in `skipped`).
     static let maxSkipLog = 100
-
-    /// Commits the batch's events and the checkpoint in one transaction.
-    func flush(
-        _ batch: inout Batch, checkpoint: Checkpoint?, key: String, _ ledger: ShareLedger,
-        _ counts: inout MailboxSummary, _ noteEvent: (String) -> Void
-    ) throws(RunFailure) {
-        do {
-            let result = try ledger.commit(events: batch.events, checkpoint: checkpoint, for: key)
-            counts.newEvents += result.inserted.count
-            result.inserted.forEach(noteEvent)
-        } catch {
-            throw RunFailure(exitCode: 1, message: "cannot record events in the ledger: \(error)")
-        }
-        batch = Batch()
-    }
 }

@@ -47,6 +47,22 @@ public final class ShareLedger: Sendable {
         }
     }
 
+    /// Opens an existing ledger for reading only (`scan --dry-run`): no file is created and the schema is not changed.
+    ///
+    /// - Throws: `LedgerError` with `unreadable` or `corruptDatabase`, naming the path.
+    public init(readingOnly path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.label = "ShareLedger (read-only)"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw Self.openError(error, path: path)
+        }
+    }
+
     /// The versioned schema. Never edit a registered migration; add a new one.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

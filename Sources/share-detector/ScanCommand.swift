@@ -55,7 +55,12 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .long, help: "The team config file.")
     var config: String
 
-    @Flag(name: .long, help: "Print the events a scan would record and change nothing (no ledger writes, no sends).")
+    @Flag(
+        name: .long,
+        help: """
+            Print the events a scan would record now (from the checkpoints; IMAP, mbox and .eml alike) and change \
+            nothing: no ledger writes, no sends, no flags. With --backfill: a shadow run over everything.
+            """)
     var dryRun = false
 
     @Flag(
@@ -69,7 +74,11 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors (for cron).")
     var quiet = false
 
-    @Flag(name: .long, help: "Ignore checkpoints and the first-run window: read whole mailboxes again.")
+    @Flag(
+        name: .long,
+        help:
+            "Ignore checkpoints and the first-run window: read whole mailboxes again (events already recorded are not sent twice)."
+    )
     var backfill = false
 
     @Option(name: .long, help: "Seconds to wait for another run on the same ledger to finish.")

@@ -86,4 +86,81 @@ struct ScanIMAPTests {
         #expect(refused.stderr.contains("127.0.0.1"))
         #expect(!refused.stderr.contains("wrong-password-7c1d"))
     }
+
+    /// `--dry-run` and `--dry-run --backfill` read IMAP through the same loop as a real scan: the same event ids,
+    /// nothing recorded, the mailbox's flags untouched; a dry run starts at the ledger's cursor, a shadow run ignores it.
+    @Test func dryRunAndShadowRunReadIMAPWithTheEventIdsOfARealScan() throws {
+        let dovecot = try DovecotHarness()
+        defer { dovecot.stop() }
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0"])
+        defer { sandbox.stop() }
+        let now = Date()
+        let user = dovecot.users[0]
+        try dovecot.addMessages(
+            user: user.name, folder: "Sent",
+            (0..<5).map { Self.share($0, date: now.addingTimeInterval(Double(-600 * $0))) })
+        let seenBefore = try dovecot.seenFlags(user: user.name, folder: "Sent")
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = """
+            team: imap-dry
+            internalDomains: [northwind.example]
+            state: state/ledger.sqlite
+            gong:
+              baseURL: \(sandbox.baseURL)
+              accessKey: env:TEST_GONG_KEY
+              accessKeySecret: env:TEST_GONG_SECRET
+              callsPerSecond: 50
+            mailboxes:
+              - name: alice
+                imap:
+                  url: \(dovecot.imapsURL)
+                  username: \(user.name)
+                  password: env:TEST_IMAP_PASSWORD
+                  caFile: \(dovecot.certificatePath)
+            """
+        let configPath = folder.appendingPathComponent("team.yml").path
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        var environment = ScanCommandTests.environment
+        environment["TEST_IMAP_PASSWORD"] = user.password
+        func eventIDs(_ stdout: String) throws -> [String] {
+            try stdout.split(separator: "\n").map { line in
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                return try #require(object?["eventId"] as? String)
+            }
+        }
+
+        // Before any scan: the dry run shows all five, records nothing (no ledger file), sends nothing.
+        let dry = try CLI.run(["scan", "--dry-run", "--json", "--config", configPath], environment: environment)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let dryIDs = try eventIDs(dry.stdout)
+        #expect(dryIDs.count == 5)
+        #expect(dry.stderr.contains("alice: 5 fetched, 5 parsed, 0 skipped, 5 shares, 5 new events (dry run"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("state/ledger.sqlite").path))
+        #expect(try sandbox.storedEventIDs().isEmpty)
+
+        // The real scan records and delivers exactly those events.
+        let real = try CLI.run(["scan", "--config", configPath], environment: environment)
+        #expect(real.status == 0, "\(real.stderr)")
+        #expect(Set(try sandbox.storedEventIDs()) == Set(dryIDs))
+        let ledgerPath = folder.appendingPathComponent("state/ledger.sqlite").path
+        let ledgerBefore = try Data(contentsOf: URL(fileURLWithPath: ledgerPath))
+
+        // After it, a dry run starts at the cursor (nothing new); a shadow run reads everything again, every event
+        // already known; neither changes the ledger.
+        let next = try CLI.run(["scan", "--dry-run", "--json", "--config", configPath], environment: environment)
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stdout.isEmpty)
+        #expect(next.stderr.contains("alice: 0 fetched"))
+        let shadow = try CLI.run(
+            ["scan", "--dry-run", "--backfill", "--json", "--config", configPath], environment: environment)
+        #expect(shadow.status == 0, "\(shadow.stderr)")
+        #expect(try eventIDs(shadow.stdout).sorted() == dryIDs.sorted())
+        #expect(shadow.stderr.contains("5 shares, 0 new events (dry run"))
+        let text = try CLI.run(["scan", "--dry-run", "--backfill", "--config", configPath], environment: environment)
+        #expect(text.stdout.contains("(already in the ledger)"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ledgerPath)) == ledgerBefore)
+        #expect(try sandbox.storedEventIDs().count == 5)
+        #expect(try dovecot.seenFlags(user: user.name, folder: "Sent") == seenBefore, "\\Seen untouched")
+    }
 }

@@ -1,0 +1,128 @@
+import Foundation
+import MailFetching
+import ShareLedger
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension ScanRunner {
+    // MARK: The scan loop
+
+    /// The streams of a mailbox: its mbox file, its `.eml` folder, or one per IMAP folder.
+    func streams(of mailbox: MailboxConfig) throws(RunFailure) -> [any ScanStream] {
+        switch mailbox.source {
+        case .mbox(let path): return [MboxScanStream(path: path)]
+        case .emlFolder(let path): return [EMLScanStream(path: path)]
+        case .imap(let settings):
+            let account = try imapAccount(settings, mailbox: mailbox.name)
+            let folders: [String?] = settings.folders.isEmpty ? [nil] : settings.folders.map { Optional($0) }
+            let since = imapWindowStart(settings)
+            let diagnostics = diagnostics
+            let name = mailbox.name
+            return folders.map { folder in
+                IMAPScanStream(
+                    account: account, mailbox: name, folder: folder, since: since,
+                    onWarning: { message in
+                        diagnostics.line(
+                            "share-detector: \(message)", level: .warning, metadata: ["mailbox": "\(name)"])
+                    })
+            }
+        }
+    }
+
+    /// Reads one mailbox, every stream from its cursor (from the start with `--backfill`), into the sink: the one
+    /// loop of `scan` and `scan --dry-run`, for every source kind.
+    ///
+    /// A cursor is handed to the sink only with the events of the messages before it (a real scan commits both in one
+    /// transaction). A stream that fails keeps what it read; an account failure (login refused, server unreachable)
+    /// stops the mailbox with exit status 3, any other failure is reported and the next stream is read (exit 1).
+    func scan(_ mailbox: MailboxConfig, into sink: inout some ScanSink, counts: inout MailboxSummary) throws(RunFailure)
+    {
+        var failures: [String] = []
+        for var stream in try streams(of: mailbox) {
+            if RunInterruption.isRequested { break }
+            let known = options.backfill ? nil : stream.checkpointKey.flatMap { sink.checkpoint(for: $0) }
+            var batch = ScanBatch()
+            let progress = Progress(
+                enabled: !options.quiet && isatty(STDERR_FILENO) == 1, mailbox: mailbox.name, sink: diagnostics)
+            do {
+                for note in try stream.open(at: known) where !options.quiet {
+                    diagnostics.line("\(mailbox.name): \(note)")
+                }
+                while !RunInterruption.isRequested, let item = try stream.next() {
+                    handle(item, mailbox: mailbox.name, stream: stream, batch: &batch, counts: &counts)
+                    progress.tick(counts.fetched)
+                    if batch.messages >= batchSize {
+                        try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
+                    }
+                }
+                if !RunInterruption.isRequested { stream.finish() }
+                try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
+            } catch let error as ScanStreamError {
+                // Keep what was read before the failure.
+                stream.close()
+                progress.done()
+                try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
+                if error.stopsMailbox { throw RunFailure(exitCode: 3, message: error.message) }
+                failures.append(error.message)
+                diagnostics.line(
+                    "share-detector: \(mailbox.name): \(error.message)", level: .error,
+                    metadata: ["mailbox": "\(mailbox.name)", "stream": "\(stream.name)"])
+                continue
+            } catch let error as RunFailure {
+                stream.close()
+                throw error
+            } catch {
+                stream.close()
+                throw RunFailure(exitCode: 1, message: "\(stream.name): \(error)")
+            }
+            stream.close()
+            progress.done()
+        }
+        if !failures.isEmpty { throw RunFailure(exitCode: 1, message: failures.joined(separator: "; ")) }
+    }
+
+    /// Parses, detects and validates one message into the batch; a bad message is skipped with its reason.
+    func handle(
+        _ item: SourceItem, mailbox: String, stream: some ScanStream, batch: inout ScanBatch,
+        counts: inout MailboxSummary
+    ) {
+        counts.fetched += 1
+        batch.messages += 1
+        let raw: RawMessage
+        switch item {
+        case .unreadable(let position, let reason):
+            skip(position, reason, &counts)
+            return
+        case .message(let message):
+            raw = message
+        }
+        let outcome: DetectionPipeline.Outcome
+        do { outcome = try pipeline.process(raw, mailbox: mailbox) } catch {
+            skip(raw.position, error.description, &counts)
+            return
+        }
+        counts.parsed += 1
+        counts.shares += outcome.detection.shares.count
+        if let reason = outcome.invalidReason {
+            skip(raw.position, reason, &counts)
+            return
+        }
+        var events: [LedgerEvent] = []
+        for (event, record) in zip(outcome.gongEvents, outcome.records) {
+            guard let body = try? Self.encoder.encode(event) else {
+                skip(raw.position, "the event for \(record.content.contentId) cannot be encoded", &counts)
+                return
+            }
+            events.append(
+                LedgerEvent(
+                    eventId: event.eventId, contentId: record.content.contentId,
+                    messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
+                    position: stream.ledgerPosition(of: raw.position), body: body,
+                    detection: try? Self.encoder.encode(record), api: event.api.rawValue))
+        }
+        batch.events += events
+        batch.sources += Array(repeating: raw.position, count: events.count)
+    }
+}
