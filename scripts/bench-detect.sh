@@ -3,11 +3,18 @@
 # for both, then runs its `detect` mode (MboxReader + MailParser + ShareDetector + event mapping) on the real-mail perf
 # mbox and the generated sales mbox, alternating baseline and ours, best of five each. Prints a markdown table.
 #
-#   scripts/bench-detect.sh [BASELINE_REV [OURS_REV]]
+#   scripts/bench-detect.sh [--instructions] [BASELINE_REV [OURS_REV]]
 #
 # BASELINE_REV defaults to the commit before the detection work of issue 12 (7671b3b); OURS_REV to the working tree.
+# --instructions counts executed instructions instead (valgrind's callgrind, on the perf mbox and the first 20 MB of the
+# sales mbox): deterministic, so it compares builds on a busy machine where wall-clock times swing by 30%.
 set -euo pipefail
 
+instructions=0
+if [ "${1:-}" = --instructions ]; then
+    instructions=1
+    shift
+fi
 baseline=${1:-7671b3b}
 ours_rev=${2:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +59,34 @@ if [ ! -f "$big" ]; then
     python3 benchmarks/generate_mbox.py >&2
 fi
 files=("../shared/corpus/perf/enron-sent-perf-small.mbox" "$big")
+
+if [ "$instructions" = 1 ]; then
+    command -v valgrind >/dev/null || { echo "bench-detect.sh: --instructions needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    python3 - "$big" "$work/sales-20MB.mbox" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read(25_000_000)
+end = data.rfind(b"\nFrom ", 0, 20_000_000)
+open(sys.argv[2], "wb").write(data[: end + 1])
+PY
+    # valgrind cannot read the Swift debug info: count on stripped copies.
+    strip -o "$work/baseline" "$base_scratch/release/share-detector-bench"
+    strip -o "$work/ours" "$ours_scratch/release/share-detector-bench"
+    echo "| file | baseline $baseline (instructions) | ${ours_rev:-this tree} (instructions) | change |"
+    echo "|---|---:|---:|---:|"
+    for file in "${files[0]}" "$work/sales-20MB.mbox"; do
+        [ -f "$file" ] || continue
+        counts=()
+        for who in baseline ours; do
+            counts+=("$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/$who" detect "$file" 2>&1 \
+                | awk '/Collected/ {print $4}')")
+        done
+        python3 -c "import sys; b, o = int(sys.argv[2]), int(sys.argv[3]); print(f'| {sys.argv[1]} | {b:,} | {o:,} | {100 * (o - b) / b:+.2f}% |')" \
+            "$(basename "$file")" "${counts[0]}" "${counts[1]}"
+    done
+    exit 0
+fi
 
 results=$(mktemp)
 trap 'rm -f "$results" "$results.err"' EXIT

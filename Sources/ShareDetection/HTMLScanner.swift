@@ -112,6 +112,8 @@ struct HTMLScanner {
     private var sawReplyMarker = false
     /// Start of the sender's marked inline comment (Outlook's `[Name]`), until the end of its paragraph.
     private var commentStart: Int?
+    /// The sender's comment marks, computed the first time a quoted text node starts with `[`.
+    private var marks: [[UInt8]]?
 
     init(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext, maxCandidates: Int) {
         self.buf = buf
@@ -499,10 +501,9 @@ struct HTMLScanner {
         guard first < stop else { return }
         markers(first, min(stop, first + Self.markerWindow), textEnd: stop)
         signOffMarkers(first, stop)
-        if commentStart == nil, !context.commentMarks.isEmpty, currentRegion().0 == .quoted,
-            LineMarkers.startsWithCommentMark(buf, first, stop, context.commentMarks, html: true)
-        {
-            commentStart = first
+        if commentStart == nil, buf[first] == 0x5B, context.senderName != nil, currentRegion().0 == .quoted {
+            if marks == nil { marks = context.commentMarks }
+            if LineMarkers.startsWithCommentMark(buf, first, stop, marks ?? [], html: true) { commentStart = first }
         }
         guard anchor == nil else { return }
         var found: [(Int, Int)] = []
@@ -574,10 +575,9 @@ struct HTMLScanner {
     /// iPhone". A link between the two nodes cancels it; "P.S." below it resumes new text. Only the
     /// sequential state changes: the sender's new text outside quote and signature elements.
     private mutating func signOffMarkers(_ start: Int, _ stop: Int) {
-        let (region, _) = currentRegion()
         if let pending = pendingSignOff {
             pendingSignOff = nil
-            if pending.candidates == candidates.count, anchor?.url == nil, region == .newText {
+            if pending.candidates == candidates.count, anchor?.url == nil, currentRegion().0 == .newText {
                 let follows =
                     pending.kind == .alone
                     ? LineMarkers.isNameLine(buf, start, stop, html: true) : !LineMarkers.isProse(buf, start, stop)
@@ -587,16 +587,22 @@ struct HTMLScanner {
                 }
             }
         }
-        if region == .newText {
-            if LineMarkers.isMobileSignature(buf, start, stop, html: true) {
-                tail.signOff(.mobileSignature(start))
-            } else if sawNewText, anchor?.url == nil, let kind = LineMarkers.signOffKind(buf, start, stop, html: true) {
-                pendingSignOff = (start, kind, candidates.count)
-            } else {
-                sawNewText = true
-            }
-        } else if tail.isSignOffSignature, LineMarkers.isPostscript(buf, start, stop, html: true) {
-            tail.resumeNewText()
+        if !sawNewText {
+            if currentRegion().0 == .newText { sawNewText = true }
+            return
+        }
+        if tail.isSignOffSignature {
+            if LineMarkers.isPostscript(buf, start, stop, html: true) { tail.resumeNewText() }
+            return
+        }
+        // Only a short text node can be a sign-off or a mobile signature line.
+        guard stop - start <= 160 else { return }
+        if LineMarkers.isMobileSignature(buf, start, stop, html: true) {
+            if currentRegion().0 == .newText { tail.signOff(.mobileSignature(start)) }
+        } else if anchor?.url == nil, let kind = LineMarkers.signOffKind(buf, start, stop, html: true),
+            currentRegion().0 == .newText
+        {
+            pendingSignOff = (start, kind, candidates.count)
         }
     }
 

@@ -23,9 +23,10 @@ extension LineMarkers {
         "med venlig hilsen", "med vennlig hilsen", "ystävällisin terveisin",
     ].map { Array($0.utf8) }
 
-    private static let signOffFirst: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for phrase in signOffPhrases { table[Int(phrase[0])] = true }
+    /// The phrases by their first (lowercased) byte, so that a line is compared with a handful at most.
+    private static let signOffByFirstByte: [[[UInt8]]] = {
+        var table = [[[UInt8]]](repeating: [], count: 256)
+        for phrase in signOffPhrases { table[Int(phrase[0])].append(phrase) }
         return table
     }()
 
@@ -35,9 +36,12 @@ extension LineMarkers {
         -> SignOff?
     {
         let i = skipSpace(buf, start, end, html: html)
+        guard i < end else { return nil }
+        let candidates = signOffByFirstByte[Int(BareURLScanner.asciiLower(buf[i]))]
+        guard !candidates.isEmpty else { return nil }
         let e = trimEnd(buf, i, end, html: html)
-        guard e > i, e - i <= 60, signOffFirst[Int(BareURLScanner.asciiLower(buf[i]))] else { return nil }
-        for phrase in signOffPhrases where hasPrefix(buf, i, e, phrase) {
+        guard e > i, e - i <= 60 else { return nil }
+        for phrase in candidates where hasPrefix(buf, i, e, phrase) {
             var k = i + phrase.count
             // The phrase ends at a word boundary.
             if k < e, isWordByte(buf[k]) { continue }
@@ -64,17 +68,21 @@ extension LineMarkers {
         "enviado desde mi ", "enviado do meu ", "inviato da iphone", "verzonden vanaf mijn ", "skickat från min ",
     ].map { Array($0.utf8) }
 
+    private static let mobileFirst: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for line in mobileSignatures { table[Int(line[0])] = true }
+        return table
+    }()
+
     /// "Sent from my iPhone", "Get Outlook for iOS" and their translations, alone on a line.
     static func isMobileSignature(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, html: Bool = false)
         -> Bool
     {
         let i = skipSpace(buf, start, end, html: html)
-        let e = trimEnd(buf, i, end, html: html)
-        guard e - i >= 10, e - i <= 80, i < e,
-            buf[i] | 0x20 == 0x73 || buf[i] | 0x20 == 0x67 || buf[i] | 0x20 == 0x76
-                || buf[i] | 0x20 == 0x65 || buf[i] | 0x20 == 0x69
+        guard i < end, mobileFirst[Int(BareURLScanner.asciiLower(buf[i]))],
+            mobileSignatures.contains(where: { hasPrefix(buf, i, end, $0) })
         else { return false }
-        return mobileSignatures.contains { hasPrefix(buf, i, e, $0) }
+        return trimEnd(buf, i, end, html: html) - i <= 80
     }
 
     /// A line that can be a name under a sign-off: 1–5 words, at most 48 bytes, no URL, no `:` or

@@ -38,6 +38,8 @@ struct PlainTextRegionClassifier {
     private var sawReplyMarker = false
     /// Start of the sender's marked inline comment being read (until a blank line), or `nil`.
     private var commentStart: Int?
+    /// The sender's comment marks, computed the first time a quoted line starts with `[`.
+    private var marks: [[UInt8]]?
 
     init(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext) {
         self.buf = buf
@@ -89,9 +91,7 @@ struct PlainTextRegionClassifier {
         }
         let blank = isBlank(start, stop)
         if blank { commentStart = nil }
-        if state.region == .quoted, !blank, !context.commentMarks.isEmpty,
-            commentStart != nil || LineMarkers.startsWithCommentMark(buf, start, stop, context.commentMarks)
-        {
+        if state.region == .quoted, !blank, commentStart != nil || isMarkedComment(start, stop) {
             if commentStart == nil { commentStart = start }
             (lineRegion, lineReason) = (.newText, .markedComment(commentStart ?? start))
             return
@@ -162,6 +162,14 @@ struct PlainTextRegionClassifier {
         }
         if state.region == .newText { sawNewText = true }
         (lineRegion, lineReason) = (state.region, state.reason)
+    }
+
+    /// Whether a quoted line starts with the sender's `[Name]` mark.
+    private mutating func isMarkedComment(_ start: Int, _ stop: Int) -> Bool {
+        let i = LineMarkers.skipSpace(buf, start, stop)
+        guard i < stop, buf[i] == 0x5B, context.senderName != nil else { return false }
+        if marks == nil { marks = context.commentMarks }
+        return LineMarkers.startsWithCommentMark(buf, i, stop, marks ?? [])
     }
 
     /// Whether the lines below a sign-off ending at `stop` make it a signature: a name line next

@@ -9,16 +9,20 @@ public struct ThreadContext: Sendable, Equatable {
     /// blocks and quote elements that no attribution or reply header introduces are the sender's own formatting
     /// (a quoted requirement, a highlighted passage), so links in them are the sender's.
     public var isFresh: Bool
-    /// Lowercased marks Outlook's "Mark my comments with" puts in brackets before the sender's inline comments in
-    /// the quoted message: the sender's display name, first name and initials ("omar farouk", "omar", "of").
-    public var commentMarks: [[UInt8]]
+    /// The sender's display name, whose marks (``commentMarks``) Outlook puts before their inline comments.
+    public var senderName: String?
 
     /// A context with the given facts.
-    public init(forwardSubject: Bool = false, isFresh: Bool = false, commentMarks: [[UInt8]] = []) {
+    public init(forwardSubject: Bool = false, isFresh: Bool = false, senderName: String? = nil) {
         self.forwardSubject = forwardSubject
         self.isFresh = isFresh
-        self.commentMarks = commentMarks
+        self.senderName = senderName
     }
+
+    /// Lowercased marks Outlook's "Mark my comments with" puts in brackets before the sender's inline comments in
+    /// the quoted message: the sender's display name, first name and initials ("omar farouk", "omar", "of").
+    /// Computed on demand: the classifiers ask only when a quoted line starts with `[`.
+    public var commentMarks: [[UInt8]] { Self.commentMarks(of: senderName) }
 
     /// The context a subject alone gives: forward or not; never fresh, no comment marks.
     public init(subject: String?) {
@@ -31,8 +35,7 @@ public struct ThreadContext: Sendable, Equatable {
         let fresh =
             !forward && !Self.isReplySubject(message.subject) && message.inReplyTo.isEmpty
             && message.references.isEmpty
-        self.init(
-            forwardSubject: forward, isFresh: fresh, commentMarks: Self.commentMarks(of: message.from.first?.name))
+        self.init(forwardSubject: forward, isFresh: fresh, senderName: message.from.first?.name)
     }
 
     /// "Omar Farouk" → `omar farouk`, `omar`, `of`; names shorter than two letters give no mark.
@@ -55,15 +58,7 @@ public struct ThreadContext: Sendable, Equatable {
     /// Whether a subject's first prefix is a reply prefix (`Re:`, `AW:`, `SV:`, `Antw:` …), after an optional
     /// `[list]` tag.
     public static func isReplySubject(_ subject: String?) -> Bool {
-        guard let subject else { return false }
-        var s = Substring(subject).drop { $0 == " " || $0 == "\t" }
-        if s.first == "[", let close = s.firstIndex(of: "]") {
-            s = s[s.index(after: close)...].drop { $0 == " " || $0 == "\t" }
-        }
-        guard let colon = s.firstIndex(where: { $0 == ":" || $0 == "：" }) else { return false }
-        var prefix = s[..<colon].lowercased()
-        while prefix.last == " " { prefix.removeLast() }
-        if let bracket = prefix.firstIndex(where: { $0 == "[" || $0 == "(" }) { prefix = String(prefix[..<bracket]) }
+        guard let prefix = RegionState.subjectPrefix(subject) else { return false }
         return replyPrefixes.contains(prefix)
     }
 

@@ -205,8 +205,7 @@ import Testing
     }
 
     @Test func markedInlineCommentsInAnOutlookReplyAreNewText() {
-        let marks = ThreadContext.commentMarks(of: "Omar Farouk")
-        let context = ThreadContext(commentMarks: marks)
+        let context = ThreadContext(senderName: "Omar Farouk")
         let plain = """
             See my comments below.
 
