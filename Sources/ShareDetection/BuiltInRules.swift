@@ -687,11 +687,14 @@ enum BuiltInRules {
                 provider: SharePoint
                 hosts: ['*.sharepoint.com']
                 match:
-                  - path: '^/(?::[a-z]:/r/)?(?:(?:sites|teams|personal)/[^/]+/)?_layouts/15/(?:Doc|WopiFrame|xlviewer)\.aspx$'
+                  - path: '^/(?::(?<letter>[a-z]):/r/)?(?:(?:sites|teams|personal)/[^/]+/)?_layouts/15/(?:Doc|WopiFrame|xlviewer)\.aspx$'
                     query: '(?:^|&)sourcedoc=(?<doc>(?:%7B|\{)?[0-9A-Fa-f-]{32,36}(?:%7D|\})?)'
-                  - path: '^/(?::[a-z]:/r/)?(?:(?:sites|teams|personal)/[^/]+/)?_layouts/15/(?:Doc|WopiFrame|xlviewer)\.aspx$'
+                  - path: '^/(?::(?<letter>[a-z]):/r/)?(?:(?:sites|teams|personal)/[^/]+/)?_layouts/15/(?:Doc|WopiFrame|xlviewer)\.aspx$'
                     query: '(?:^|&)sourcedoc=(?<doc>[^&]+)'
-                kind: document
+                kind:                   # the /:x:/r/ letter when the link has one
+                  from: letter
+                  map: {w: document, x: spreadsheet, p: presentation, o: notebook, b: pdf, v: video}
+                  default: document
                 contentId: 'spo:{subdomain}:item:{doc|url_decode|uuid}'
                 examples:
                   - https://contoso.sharepoint.com/sites/Sales/_layouts/15/Doc.aspx?sourcedoc=%7B1A2B3C4D-1111-2222-3333-444455556666%7D&file=Q3.docx
