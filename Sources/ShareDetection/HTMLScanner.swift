@@ -34,7 +34,7 @@ struct HTMLScanner {
     /// A text node of new text was seen (a sign-off in the first one is a greeting: "Thanks!").
     private var sawNewText = false
     /// A sign-off text node waiting for the next text node to decide whether a signature starts there.
-    private var pendingSignOff: (start: Int, kind: LineMarkers.SignOff, candidates: Int)?
+    private var pendingSignOff: (start: Int, candidates: Int)?
     /// The links found, in document order.
     private(set) var candidates: [LinkCandidate] = []
     /// Byte offset of the first quote / signature / forward element that was not tracked because `maxFrames`
@@ -110,10 +110,17 @@ struct HTMLScanner {
     /// A reply header, forward marker or Gmail quote container was seen: quote elements below are someone else's
     /// text even in a fresh message.
     private var sawReplyMarker = false
+    /// Outlook reply headers seen (`#divRplyFwdMsg`, a border-top header block, "-----Original Message-----"); the
+    /// markers of one header (`#appendonsend`, `<hr>`, `#divRplyFwdMsg`) count once.
+    private var replyHeaders = 0
+    /// Text came since the last reply-header marker (so the next marker starts another header).
+    private var textSinceReplyHeader = true
     /// Start of the sender's marked inline comment (Outlook's `[Name]`), until the end of its paragraph.
     private var commentStart: Int?
     /// The sender's comment marks, computed the first time a quoted text node starts with `[`.
     private var marks: [[UInt8]]?
+    /// The words of the sender's name, computed at the first sign-off.
+    private var nameTokens: [[UInt8]]?
 
     init(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext, maxCandidates: Int) {
         self.buf = buf
@@ -407,7 +414,8 @@ struct HTMLScanner {
             if region == .quoted {
                 // A quoted block ends a signature above it.
                 tail.endSignature()
-                if inlineReplies {
+                if inlineReplies || tag != .blockquote {
+                    // A reply's quote container (Gmail's, Thunderbird's cite prefix, Yahoo's, Proton's).
                     sawReplyMarker = true
                 } else if tag == .blockquote, context.isFresh, !sawReplyMarker,
                     !frames.contains(where: { $0.region == .quoted || $0.holdsInlineReplies })
@@ -429,6 +437,7 @@ struct HTMLScanner {
                 let element = named("appendonsend") ? "<div id=appendonsend>" : "<div id=divRplyFwdMsg>"
                 if start > forwardHeaderUntil {
                     sawReplyMarker = true
+                    countReplyHeader(at: start)
                     tail.replyHeader(.afterElement(element, start, forward: tail.forwardSubject))
                 }
                 pendingHeader = nil
@@ -499,9 +508,21 @@ struct HTMLScanner {
         }
         let first = LineMarkers.skipSpace(buf, start, stop, html: true)
         guard first < stop else { return }
+        textSinceReplyHeader = true
         markers(first, min(stop, first + Self.markerWindow), textEnd: stop)
         signOffMarkers(first, stop)
-        if commentStart == nil, buf[first] == 0x5B, context.senderName != nil, currentRegion().0 == .quoted {
+        // "On … wrote:" as text (Apple Mail, Outlook for Mac, pasted threads): the quote below is a reply's.
+        if !sawReplyMarker, stop - first <= 400, buf[LineMarkers.trimEnd(buf, first, stop, html: true) - 1] == 0x3A,
+            LineMarkers.closesAttribution(buf, first, stop)
+                || LineMarkers.opensAttribution(buf, first, stop)
+                    && LineMarkers.closesAttributionWithVerbInside(buf, first, stop)
+        {
+            sawReplyMarker = true
+        }
+        // The sender comments on the message they answer: below the first reply header, outside quote elements.
+        if commentStart == nil, buf[first] == 0x5B, context.senderName != nil, replyHeaders == 1,
+            tail.region == .quoted, !frames.contains(where: { $0.region == .quoted })
+        {
             if marks == nil { marks = context.commentMarks }
             if LineMarkers.startsWithCommentMark(buf, first, stop, marks ?? [], html: true) { commentStart = first }
         }
@@ -577,14 +598,11 @@ struct HTMLScanner {
     private mutating func signOffMarkers(_ start: Int, _ stop: Int) {
         if let pending = pendingSignOff {
             pendingSignOff = nil
-            if pending.candidates == candidates.count, anchor?.url == nil, currentRegion().0 == .newText {
-                let follows =
-                    pending.kind == .alone
-                    ? LineMarkers.isNameLine(buf, start, stop, html: true) : !LineMarkers.isProse(buf, start, stop)
-                if follows {
-                    tail.signOff(.signOff(pending.start))
-                    return
-                }
+            if pending.candidates == candidates.count, anchor?.url == nil, currentRegion().0 == .newText,
+                LineMarkers.namesSender(buf, start, stop, tokens: senderNameTokens(), html: true)
+            {
+                tail.signOff(.signOff(pending.start))
+                return
             }
         }
         if !sawNewText {
@@ -602,8 +620,21 @@ struct HTMLScanner {
         } else if anchor?.url == nil, let kind = LineMarkers.signOffKind(buf, start, stop, html: true),
             currentRegion().0 == .newText
         {
-            pendingSignOff = (start, kind, candidates.count)
+            switch kind {
+            case .alone:
+                pendingSignOff = (start, candidates.count)
+            case .withName(let nameStart):
+                // "Thanks, Omar" in one text node: a signature when it names the sender.
+                if LineMarkers.namesSender(buf, nameStart, stop, tokens: senderNameTokens(), html: true) {
+                    tail.signOff(.signOff(start))
+                }
+            }
         }
+    }
+
+    private mutating func senderNameTokens() -> [[UInt8]] {
+        if nameTokens == nil { nameTokens = context.nameTokens }
+        return nameTokens ?? []
     }
 
     /// A forwarded-message marker: the quote element that starts with it holds a forward (or, outside one, the
@@ -629,6 +660,11 @@ struct HTMLScanner {
         return buf[textEnd + 1] == 0x2F || BareURLScanner.matchesLowercase(buf, at: textEnd + 1, "br")
     }
 
+    private mutating func countReplyHeader(at start: Int) {
+        if textSinceReplyHeader { replyHeaders += 1 }
+        textSinceReplyHeader = false
+    }
+
     /// Switches the rest of the part to reply history, including links already found after the
     /// header's start.
     private mutating func commitReplyHeader(_ reason: RegionReason) {
@@ -638,6 +674,7 @@ struct HTMLScanner {
         default: start = end
         }
         sawReplyMarker = true
+        countReplyHeader(at: start)
         tail.replyHeader(reason)
         var k = candidates.count - 1
         while k >= 0, candidates[k].offset >= start {

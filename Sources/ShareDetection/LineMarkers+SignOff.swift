@@ -6,10 +6,11 @@ extension LineMarkers {
 
     /// How a sign-off line reads.
     enum SignOff: Sendable, Equatable {
-        /// The phrase alone ("Best,", "Kind regards"): a name line must follow.
+        /// The phrase alone ("Best,", "Kind regards"): a line naming the sender must follow.
         case alone
-        /// The phrase and a short name on the same line ("Thanks, Omar", "Cheers -Omar").
-        case withName
+        /// The phrase and a short name on the same line ("Thanks, Omar", "Cheers -Omar"), the name from this byte:
+        /// it must name the sender ("Thanks, Bob!" to the recipient is a greeting).
+        case withName(Int)
     }
 
     private static let signOffPhrases: [[UInt8]] = [
@@ -51,12 +52,12 @@ extension LineMarkers {
                 k += 1
             }
             if k == e { return .alone }
-            // "Thanks, Omar" / "Best -Omar": a short name after the phrase (a comma or dash before it,
-            // or a capitalised word).
-            guard punctuated || buf[k] >= 0x41 && buf[k] <= 0x5A || buf[k] >= 0xC0 else { continue }
+            // "Thanks, Omar" / "Best -Omar": a short name after the phrase and a comma or a dash (whose it is, the
+            // classifier checks against the sender's name).
+            guard punctuated else { continue }
             guard e - k <= 30, words(buf, k, e) <= 2, !containsByte(buf, k, e, 0x3A), !containsByte(buf, k, e, 0x3F)
             else { continue }
-            return .withName
+            return .withName(k)
         }
         return nil
     }
@@ -112,6 +113,26 @@ extension LineMarkers {
         return lowercaseWords <= 1
     }
 
+    /// Whether a line under a sign-off (or the name after "Thanks,") names the sender: name-shaped (see
+    /// ``isNameLine(_:_:_:html:)``) and, when the sender's display name is known, holding one of its words or its
+    /// initials (`tokens`, lowercased) — so that "Thanks!" / "Proposal" or "Thanks, Bob!" to the recipient is not
+    /// a signature.
+    static func namesSender(
+        _ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, tokens: [[UInt8]], html: Bool = false
+    ) -> Bool {
+        guard isNameLine(buf, start, end, html: html) else { return false }
+        guard !tokens.isEmpty else { return true }
+        var i = skipSpace(buf, start, end, html: html)
+        let e = trimEnd(buf, i, end, html: html)
+        while i < e {
+            while i < e, !isWordByte(buf[i]) { i += 1 }
+            let s = i
+            while i < e, isWordByte(buf[i]) { i += 1 }
+            if i > s, tokens.contains(where: { $0.count == i - s && hasPrefix(buf, s, i, $0) }) { return true }
+        }
+        return false
+    }
+
     /// A line of running prose: at least eight words made of letters, URLs not counted.
     static func isProse(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         var count = 0
@@ -138,9 +159,11 @@ extension LineMarkers {
     /// "P.S.", "PS:", "PPS" at the start of a line: the sender writes on after the signature.
     static func isPostscript(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, html: Bool = false) -> Bool {
         let i = skipSpace(buf, start, end, html: html)
-        return hasPrefix(buf, i, end, Array("p.s".utf8)) || hasPrefix(buf, i, end, Array("ps:".utf8))
-            || hasPrefix(buf, i, end, Array("ps ".utf8)) || hasPrefix(buf, i, end, Array("pps".utf8))
+        guard i < end, buf[i] | 0x20 == 0x70 else { return false }
+        return postscripts.contains { hasPrefix(buf, i, end, $0) }
     }
+
+    private static let postscripts: [[UInt8]] = ["p.s", "ps:", "ps ", "pps"].map { Array($0.utf8) }
 
     /// Whether the text starts with `[mark]` for one of `marks` (lowercased), as Outlook's "Mark my comments
     /// with" writes before each inline comment: `[Omar Farouk]`, `[OF]`.

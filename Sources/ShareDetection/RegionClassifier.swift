@@ -38,8 +38,14 @@ struct PlainTextRegionClassifier {
     private var sawReplyMarker = false
     /// Start of the sender's marked inline comment being read (until a blank line), or `nil`.
     private var commentStart: Int?
+    /// Below the first Outlook reply header and before the next one: the sender's marked comments may be here.
+    private var commentsOpen = false
+    /// Still in the lines of that first header block (up to its blank line).
+    private var inFirstHeader = false
     /// The sender's comment marks, computed the first time a quoted line starts with `[`.
     private var marks: [[UInt8]]?
+    /// The words of the sender's name, computed at the first sign-off.
+    private var nameTokens: [[UInt8]]?
 
     init(_ buf: UnsafeBufferPointer<UInt8>, context: ThreadContext) {
         self.buf = buf
@@ -90,11 +96,19 @@ struct PlainTextRegionClassifier {
             return
         }
         let blank = isBlank(start, stop)
-        if blank { commentStart = nil }
-        if state.region == .quoted, !blank, commentStart != nil || isMarkedComment(start, stop) {
-            if commentStart == nil { commentStart = start }
-            (lineRegion, lineReason) = (.newText, .markedComment(commentStart ?? start))
-            return
+        if blank {
+            commentStart = nil
+            inFirstHeader = false
+        }
+        if state.region == .quoted, !blank, commentsOpen, !inFirstHeader {
+            if commentStart == nil, opensOlderMessage(start, stop) {
+                // The sender comments on the message they answer, not on the older ones quoted in it.
+                commentsOpen = false
+            } else if commentStart != nil || isMarkedComment(start, stop) {
+                if commentStart == nil { commentStart = start }
+                (lineRegion, lineReason) = (.newText, .markedComment(commentStart ?? start))
+                return
+            }
         }
         if state.region == .quoted || blank {
             (lineRegion, lineReason) = (state.region, state.reason)
@@ -120,12 +134,16 @@ struct PlainTextRegionClassifier {
             if !inForwardHeader {
                 sawReplyMarker = true
                 state.replyHeader(.originalMessage(start, forward: state.forwardSubject))
+                commentsOpen = state.region == .quoted
+                inFirstHeader = commentsOpen
             }
         } else if LineMarkers.isUnderscoreLine(buf, start, stop) {
             if let (s, e) = nextNonBlankLine(from: stop + 1, maxLines: 3) {
                 if LineMarkers.headerKind(buf, s, e) == .from, !inForwardHeader, isHeaderBlock(from: s) {
                     sawReplyMarker = true
                     state.replyHeader(.replyHeader(start, forward: state.forwardSubject))
+                    commentsOpen = state.region == .quoted
+                    inFirstHeader = commentsOpen
                 } else if LineMarkers.isMailingListLine(buf, s, e) {
                     state.boilerplate(at: start)
                 }
@@ -134,6 +152,8 @@ struct PlainTextRegionClassifier {
             if kind == .from, !inForwardHeader, isHeaderBlock(from: start) {
                 sawReplyMarker = true
                 state.replyHeader(.replyHeader(start, forward: state.forwardSubject))
+                commentsOpen = state.region == .quoted
+                inFirstHeader = commentsOpen
             }
         } else if let attributionLast = attributionEnd(from: start, stop) {
             attributionStart = start
@@ -164,6 +184,17 @@ struct PlainTextRegionClassifier {
         (lineRegion, lineReason) = (state.region, state.reason)
     }
 
+    /// Whether a line in quoted text opens an older message: an Outlook header block, "-----Original Message-----",
+    /// a `____` line, an attribution or a `>` line.
+    private func opensOlderMessage(_ start: Int, _ stop: Int) -> Bool {
+        if LineMarkers.isQuoted(buf, start, stop) || LineMarkers.isOriginalMessage(buf, start, stop)
+            || LineMarkers.isUnderscoreLine(buf, start, stop) || LineMarkers.opensAttribution(buf, start, stop)
+        {
+            return true
+        }
+        return LineMarkers.headerKind(buf, start, stop) == .from && isHeaderBlock(from: start)
+    }
+
     /// Whether a quoted line starts with the sender's `[Name]` mark.
     private mutating func isMarkedComment(_ start: Int, _ stop: Int) -> Bool {
         let i = LineMarkers.skipSpace(buf, start, stop)
@@ -172,14 +203,21 @@ struct PlainTextRegionClassifier {
         return LineMarkers.startsWithCommentMark(buf, i, stop, marks ?? [])
     }
 
-    /// Whether the lines below a sign-off ending at `stop` make it a signature: a name line next
-    /// ("Best," / "Omar Farouk"), or, after "Thanks, Omar", anything but running prose ("Thanks Julia," /
-    /// "I wanted to follow up on …" is a greeting).
-    private func signatureFollows(_ kind: LineMarkers.SignOff, _ stop: Int) -> Bool {
-        guard let (s, e) = nextNonBlankLine(from: stop + 1, maxLines: 2) else { return kind == .withName }
+    /// Whether a sign-off ending at `stop` starts a signature: the next line names the sender ("Best," / "Omar
+    /// Farouk"), or, after "Thanks, Omar", the name is the sender's and running prose does not follow ("Thanks
+    /// Julia," / "I wanted to follow up on …" is a greeting).
+    private mutating func signatureFollows(_ kind: LineMarkers.SignOff, _ stop: Int) -> Bool {
+        if nameTokens == nil { nameTokens = context.nameTokens }
+        let tokens = nameTokens ?? []
+        let next = nextNonBlankLine(from: stop + 1, maxLines: 2)
         switch kind {
-        case .alone: return LineMarkers.isNameLine(buf, s, e)
-        case .withName: return !LineMarkers.isProse(buf, s, e)
+        case .alone:
+            guard let (s, e) = next else { return false }
+            return LineMarkers.namesSender(buf, s, e, tokens: tokens)
+        case .withName(let nameStart):
+            guard LineMarkers.namesSender(buf, nameStart, stop, tokens: tokens) else { return false }
+            guard let (s, e) = next else { return true }
+            return !LineMarkers.isProse(buf, s, e)
         }
     }
 

@@ -42,6 +42,12 @@ enum RegionReason: Sendable, Equatable {
     /// After an HTML element that starts the reply history (e.g. `<div id=divRplyFwdMsg>`).
     case afterElement(String, Int, forward: Bool)
 
+    /// Whether this is the sender's marked comment inside quoted text.
+    var isMarkedComment: Bool {
+        if case .markedComment = self { return true }
+        return false
+    }
+
     /// The human-readable reason.
     var text: String {
         switch self {
@@ -74,150 +80,4 @@ enum RegionReason: Sendable, Equatable {
             return "after \(element) (byte \(at))" + (forward ? " under a forward subject" : "")
         }
     }
-}
-
-/// The sequential region state shared by the plain-text and HTML classifiers: what the text
-/// from here on is, given the markers seen so far.
-struct RegionState: Sendable {
-    /// The current region.
-    private(set) var region: LinkRegion = .newText
-    /// Why.
-    private(set) var reason: RegionReason = .newText
-    /// The subject's first prefix is a forward prefix (`Fwd:`, `FW:`, `WG:` …).
-    let forwardSubject: Bool
-
-    init(forwardSubject: Bool) { self.forwardSubject = forwardSubject }
-
-    /// A forward marker ("---------- Forwarded message ---------", "Begin forwarded message:").
-    mutating func forwardMarker(at: Int) {
-        guard region != .quoted else { return }
-        region = .forwarded
-        reason = .forwardMarker(at)
-    }
-
-    /// An Outlook reply header block or "-----Original Message-----".
-    mutating func replyHeader(_ reason: RegionReason) {
-        guard region != .quoted else { return }
-        region = forwardSubject ? .forwarded : .quoted
-        self.reason = reason
-    }
-
-    /// An attribution line not followed by `>` lines: everything below is quoted.
-    mutating func quoteAll(attributionAt at: Int) {
-        guard region != .quoted else { return }
-        region = .quoted
-        reason = .attribution(at)
-    }
-
-    /// An attribution followed by `>` lines: only those are quoted; the text between is new.
-    mutating func inlineReply(attributionAt at: Int) {
-        switch region {
-        case .quoted, .forwarded: return
-        case .newText, .signature, .boilerplate:
-            region = .newText
-            reason = .inlineReply(at)
-        }
-    }
-
-    /// A signature delimiter.
-    mutating func signature(at: Int) {
-        guard region == .newText || region == .forwarded else { return }
-        region = .signature
-        reason = .signatureDelimiter(at)
-    }
-
-    /// A sign-off followed by name lines, or a mobile client's signature line: a signature without
-    /// the `-- ` delimiter. Only the sender's new text has one; quoted and forwarded text keep their region.
-    mutating func signOff(_ reason: RegionReason) {
-        guard region == .newText else { return }
-        region = .signature
-        self.reason = reason
-    }
-
-    /// Whether the region is a signature found by its sign-off (not by a `-- ` delimiter).
-    var isSignOffSignature: Bool {
-        switch reason {
-        case .signOff, .mobileSignature, .signatureElement: return region == .signature
-        default: return false
-        }
-    }
-
-    /// A postscript ("P.S.") or running prose below a sign-off: the sender's text goes on.
-    mutating func resumeNewText() {
-        guard isSignOffSignature else { return }
-        region = .newText
-        reason = .newText
-    }
-
-    /// A forward below the signature (Gmail puts the signature above the "Forwarded message" block):
-    /// the signature ends there, whichever way it was found.
-    mutating func endSignature() {
-        guard region == .signature else { return }
-        region = .newText
-        reason = .newText
-    }
-
-    /// A list or legal footer.
-    mutating func boilerplate(at: Int) {
-        guard region != .quoted, region != .boilerplate else { return }
-        region = .boilerplate
-        reason = .boilerplate(at)
-    }
-
-    /// Whether a subject's first prefix is a forward prefix (`Fwd:`, `FW:`, `WG:`, `TR:`, `Doorst:` …).
-    ///
-    /// A leading `[list]` tag is skipped; `Re: Fwd:` is a reply.
-    static func isForwardSubject(_ subject: String?) -> Bool {
-        guard let prefix = subjectPrefix(subject) else { return false }
-        return forwardPrefixes.contains(prefix)
-    }
-
-    /// The subject's first prefix, lowercased, before its `:` (or `：`), after an optional `[list]` tag, cut at a
-    /// `[` or `(` ("Re[2]:", "AW (3):"); `nil` when there is none within the first 40 bytes. Read on bytes: it
-    /// runs for every message.
-    static func subjectPrefix(_ subject: String?) -> String? {
-        guard var subject else { return nil }
-        return subject.withUTF8 { utf8 -> String? in
-            var i = 0
-            let n = utf8.count
-            func skipBlanks() { while i < n, utf8[i] == 0x20 || utf8[i] == 0x09 { i += 1 } }
-            skipBlanks()
-            if i < n, utf8[i] == 0x5B {
-                var close = i + 1
-                while close < n, utf8[close] != 0x5D { close += 1 }
-                guard close < n else { return nil }
-                i = close + 1
-                skipBlanks()
-            }
-            let start = i
-            var end = -1
-            while i < n, i - start < 40 {
-                if utf8[i] == 0x3A {
-                    end = i
-                    break
-                }
-                if utf8[i] == 0xEF, i + 2 < n, utf8[i + 1] == 0xBC, utf8[i + 2] == 0x9A {
-                    end = i
-                    break
-                }
-                i += 1
-            }
-            guard end >= start else { return nil }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(end - start)
-            for k in start..<end {
-                let c = utf8[k]
-                if c == 0x5B || c == 0x28 { break }
-                bytes.append(c >= 0x41 && c <= 0x5A ? c + 32 : c)
-            }
-            while bytes.last == 0x20 { bytes.removeLast() }
-            // Non-ASCII letters (TOVÁBBÍTÁS) are lowercased the slow way; ASCII already is.
-            let text = String(decoding: bytes, as: UTF8.self)
-            return bytes.contains(where: { $0 >= 0x80 }) ? text.lowercased() : text
-        }
-    }
-
-    private static let forwardPrefixes: Set<String> = [
-        "fw", "fwd", "wg", "tr", "doorst", "rv", "enc", "vb", "vl", "i", "pd", "továbbítás", "转发", "轉寄",
-    ]
 }

@@ -16,7 +16,9 @@ public enum SenderContentBoundary {
     /// ``end(of:subject:)`` with the whole message's thread context (fresh message, the sender's comment marks).
     public static func end(of part: BodyPart, context: ThreadContext) -> Int {
         part.utf8.withUnsafeBufferPointer { buf in
-            part.kind == .html ? htmlEnd(buf, forward: context.forwardSubject) : plainEnd(buf, context: context)
+            part.kind == .html
+                ? htmlEnd(buf, forward: context.forwardSubject, fresh: context.isFresh)
+                : plainEnd(buf, context: context)
         }
     }
 
@@ -31,7 +33,12 @@ public enum SenderContentBoundary {
                     UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base
                 } ?? buf.count
             let blank = LineMarkers.trimEnd(buf, start, stop) == start
-            if !blank, classifier.region(at: start).0.isSenderContent { lastSenderEnd = Swift.min(stop + 1, buf.count) }
+            // The sender's marked comments inside the quoted message do not stretch the body over that message.
+            if !blank, case let (region, reason) = classifier.region(at: start), region.isSenderContent,
+                !reason.isMarkedComment
+            {
+                lastSenderEnd = Swift.min(stop + 1, buf.count)
+            }
             start = stop + 1
         }
         return lastSenderEnd
@@ -43,9 +50,16 @@ public enum SenderContentBoundary {
         "class=\"moz-cite-prefix\"", "id=\"mail-editor-reference-message-container\"", "class=\"yahoo_quoted\"",
     ].map { Array($0.utf8) }
 
-    private static func htmlEnd(_ buf: UnsafeBufferPointer<UInt8>, forward: Bool) -> Int {
+    /// The Outlook reply containers: the only history markers a fresh message's HTML can hold (its quote elements are
+    /// the sender's own).
+    private static let outlookHistoryMarkers: [[UInt8]] = ["id=\"divrplyfwdmsg\"", "id=\"appendonsend\""].map {
+        Array($0.utf8)
+    }
+
+    private static func htmlEnd(_ buf: UnsafeBufferPointer<UInt8>, forward: Bool, fresh: Bool) -> Int {
         // A forward keeps its forwarded content: it is part of what the sender shares.
         guard !forward, let base = buf.baseAddress else { return buf.count }
+        let markers = fresh ? outlookHistoryMarkers : historyMarkers
         var earliest = buf.count
         var index = 0
         while index < buf.count, let hit = memchr(base + index, 0x3C, buf.count - index) {
@@ -54,7 +68,7 @@ public enum SenderContentBoundary {
                 memchr(base + lt, 0x3E, Swift.min(buf.count - lt, 2048)).map {
                     UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base
                 } ?? Swift.min(buf.count, lt + 2048)
-            if historyMarkers.contains(where: { contains(buf, lt, close, $0) }) {
+            if markers.contains(where: { contains(buf, lt, close, $0) }) {
                 earliest = lt
                 break
             }

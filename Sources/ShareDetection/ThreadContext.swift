@@ -38,6 +38,16 @@ public struct ThreadContext: Sendable, Equatable {
         self.init(forwardSubject: forward, isFresh: fresh, senderName: message.from.first?.name)
     }
 
+    /// The lowercased words of the sender's display name (two letters or more) and their initials: a line under a
+    /// sign-off that holds one of them names the sender ("Omar", "O. Farouk", "OF"). Empty when the name is unknown.
+    public var nameTokens: [[UInt8]] {
+        guard let senderName else { return [] }
+        let words = senderName.lowercased().split { !$0.isLetter && $0 != "-" && $0 != "'" }.map(String.init)
+        var tokens = words.filter { $0.count >= 2 }.map { Array($0.utf8) }
+        if words.count >= 2 { tokens.append(Array(String(words.compactMap(\.first)).utf8)) }
+        return tokens
+    }
+
     /// "Omar Farouk" → `omar farouk`, `omar`, `of`; names shorter than two letters give no mark.
     static func commentMarks(of name: String?) -> [[UInt8]] {
         guard let name else { return [] }

@@ -11,7 +11,9 @@ extension ScanRunner {
             let read = summary.mailboxes.last?.fetched ?? 0
             problems.append(
                 "interrupted by \(RunInterruption.signalName) while scanning \(mailbox) (after \(read) messages): "
-                    + "what was read is recorded and its checkpoint saved; the next run goes on from there")
+                    + (options.dryRun
+                        ? "the dry run's events and counts are incomplete (nothing was recorded)"
+                        : "what was read is recorded and its checkpoint saved; the next run goes on from there"))
         }
         problems += summary.delivery?.problems ?? []
         let level: Logger.Level = summary.exitCode >= 2 && summary.exitCode < 128 ? .error : .warning

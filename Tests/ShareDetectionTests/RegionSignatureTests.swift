@@ -28,12 +28,15 @@ import Testing
         {
             #expect(signOff(line) == .alone, "\(line)")
         }
-        for line in ["Thanks, Omar", "Best -Omar", "Cheers Anna"] {
-            #expect(signOff(line) == .withName, "\(line)")
+        for line in ["Thanks, Omar", "Best -Omar", "Cheers, Anna"] {
+            guard case .withName = signOff(line) else {
+                Issue.record("\(line) is not a sign-off with a name")
+                continue
+            }
         }
         for line in [
             "Thanks for the call today", "Best practices are attached", "Regardless of the price", "Thanks: see below",
-            "Bestellung", "Thanks, here is the deck we discussed", "Hi Julia,",
+            "Bestellung", "Thanks, here is the deck we discussed", "Hi Julia,", "Cheers Anna",
         ] {
             #expect(signOff(line) == nil, "\(line)")
         }
@@ -260,5 +263,106 @@ import Testing
             <a href="https://a.com/brochure">b</a></div>
             """
         #expect(html(mobile) == ["https://a.com/deck": .newText, "https://a.com/brochure": .signature])
+    }
+
+    // MARK: - Review cases: greetings are not signatures, older comments stay quoted
+
+    @Test func aSignatureNamesTheSender() {
+        let omar = ThreadContext(senderName: "Omar Farouk")
+        let cases: [(String, LinkRegion)] = [
+            ("Hi Bob,\n\nThanks, great call!\nHere is the deck: https://a.com/deck\n", .newText),
+            ("Hi Bob,\n\nThanks, Bob!\nHere's the deck: https://a.com/deck\n", .newText),
+            ("Hi Bob,\n\nBest-practices guide\nhttps://a.com/deck\n", .newText),
+            ("Hi Bob,\n\nThanks!\nProposal\nhttps://a.com/deck\n", .newText),
+            ("Hi Bob,\n\nAttached.\n\nBest,\nOmar\nhttps://a.com/deck\n", .signature),
+            ("Hi Bob,\n\nAttached.\n\nThanks, Omar\nAccount Executive\nhttps://a.com/deck\n", .signature),
+            ("Hi Bob,\n\nAttached.\n\nKind regards,\nO. Farouk | Northwind\nhttps://a.com/deck\n", .signature),
+        ]
+        for (text, region) in cases {
+            #expect(regions(LinkFixture.plain(text), omar) == ["https://a.com/deck": region], "\(text)")
+        }
+        let html: [(String, LinkRegion)] = [
+            (
+                #"<div>Hi,</div><div>Thanks, <b>Bob</b>! The deck is <a href="https://a.com/deck">here</a></div>"#,
+                .newText
+            ),
+            (
+                #"<div>Hi,</div><div>Thanks!</div><div><b>Proposal</b></div><a href="https://a.com/deck">x</a>"#,
+                .newText
+            ),
+            (
+                #"<div>Hi,</div><div>Best,</div><div>Omar</div><div><a href="https://a.com/deck">x</a></div>"#,
+                .signature
+            ),
+            (#"<div>Hi,</div><div>Cheers, Omar</div><div><a href="https://a.com/deck">x</a></div>"#, .signature),
+        ]
+        for (text, region) in html {
+            #expect(regions(LinkFixture.html(text), omar) == ["https://a.com/deck": region], "\(text)")
+        }
+    }
+
+    @Test func commentsInOlderQuotedMessagesStayQuoted() {
+        let omar = ThreadContext(senderName: "Omar Farouk")
+        let plain = """
+            See inline.
+
+            -----Original Message-----
+            From: Julia Roberts <julia@contoso.example>
+            Sent: Monday, January 4, 2027 9:00 AM
+            To: Omar Farouk <omar@northwind.example>
+            Subject: RE: Contract
+
+            Can you send the contract?
+            [Omar] Here: https://a.com/contract
+
+            -----Original Message-----
+            From: Omar Farouk <omar@northwind.example>
+            Sent: Friday, January 1, 2027 9:00 AM
+            To: Julia Roberts <julia@contoso.example>
+            Subject: Contract
+
+            [Julia] old note https://a.com/old-julia
+            [Omar] old answer https://a.com/old-omar
+            """
+        #expect(
+            regions(LinkFixture.plain(plain), omar) == [
+                "https://a.com/contract": .newText, "https://a.com/old-julia": .quoted,
+                "https://a.com/old-omar": .quoted,
+            ])
+        // The body sent to Gong stops at the reply header: the comment does not pull the customer's text in.
+        let end = SenderContentBoundary.end(of: LinkFixture.plain(plain), context: omar)
+        #expect(end == Array("See inline.\n".utf8).count)
+        let html = """
+            <p>See inline.</p><div id="divRplyFwdMsg"><b>From:</b> Julia</div><p>Q? <b>[OF]</b> \
+            <a href="https://a.com/contract">c</a></p><div id="divRplyFwdMsg"><b>From:</b> Omar</div>\
+            <p><b>[OF]</b> <a href="https://a.com/old-omar">o</a></p>
+            """
+        #expect(
+            regions(LinkFixture.html(html), omar) == [
+                "https://a.com/contract": .newText, "https://a.com/old-omar": .quoted,
+            ]
+        )
+    }
+
+    @Test func aFreshMessageWithAnAttributionQuotesInHTMLAsInText() {
+        let fresh = ThreadContext(isFresh: true)
+        let html = """
+            <div>FYI</div><div>On Mon, Jan 4, 2027 at 9:00 AM Bob &lt;bob@contoso.example&gt; wrote:</div>\
+            <blockquote type="cite"><a href="https://a.com/sheet">sheet</a></blockquote>
+            """
+        #expect(regions(LinkFixture.html(html), fresh) == ["https://a.com/sheet": .quoted])
+        let thunderbird = """
+            <div class="moz-cite-prefix">Bob wrote:</div><blockquote type="cite"><a href="https://a.com/sheet">s</a>\
+            </blockquote>
+            """
+        #expect(regions(LinkFixture.html(thunderbird), fresh) == ["https://a.com/sheet": .quoted])
+    }
+
+    @Test func appleMailSignatureElement() {
+        let body = """
+            <div>Deck: <a href="https://a.com/deck">deck</a></div><div id="AppleMailSignature">Omar \
+            <a href="https://a.com/brochure">b</a></div>
+            """
+        #expect(html(body) == ["https://a.com/deck": .newText, "https://a.com/brochure": .signature])
     }
 }

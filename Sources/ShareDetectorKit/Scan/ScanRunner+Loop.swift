@@ -53,7 +53,7 @@ extension ScanRunner {
                 while !RunInterruption.isRequested, let item = try stream.next() {
                     handle(item, mailbox: mailbox.name, stream: stream, batch: &batch, counts: &counts)
                     progress.tick(counts.fetched)
-                    if batch.messages >= batchSize {
+                    if batch.messages >= batchSize || sink.commitsEachMessage {
                         try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
                     }
                 }
@@ -65,10 +65,8 @@ extension ScanRunner {
                 progress.done()
                 try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
                 if error.stopsMailbox { throw RunFailure(exitCode: 3, message: error.message) }
+                // Said once, with the mailbox's other failures, when the mailbox ends (see noteFailure).
                 failures.append(error.message)
-                diagnostics.line(
-                    "share-detector: \(mailbox.name): \(error.message)", level: .error,
-                    metadata: ["mailbox": "\(mailbox.name)", "stream": "\(stream.name)"])
                 continue
             } catch let error as RunFailure {
                 stream.close()

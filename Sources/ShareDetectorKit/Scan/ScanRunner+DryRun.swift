@@ -27,9 +27,14 @@ extension ScanRunner {
             do { try scan(mailbox, into: &sink, counts: &counts) } catch {
                 noteFailure(error, of: mailbox, counts: &counts, summary: &summary)
             }
+            if RunInterruption.isRequested {
+                counts.interrupted = true
+                summary.interruptedIn = mailbox.name
+            }
             summary.mailboxes.append(counts)
         }
         summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
+        if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
         printSummary(summary)
         return summary
     }

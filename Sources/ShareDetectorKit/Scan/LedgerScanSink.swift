@@ -1,0 +1,24 @@
+import ShareLedger
+
+/// A real scan: events and cursor in one ledger transaction.
+struct LedgerScanSink: ScanSink {
+    let ledger: ShareLedger
+    /// The event ids the ledger did not have, in order.
+    private(set) var inserted: [String] = []
+
+    func checkpoint(for key: String) -> Checkpoint? { try? ledger.checkpoint(for: key) }
+    var commitsEachMessage: Bool { false }
+
+    mutating func commit(
+        _ batch: inout ScanBatch, cursor: Checkpoint?, key: String?, counts: inout ScanRunner.MailboxSummary
+    ) throws(RunFailure) {
+        do {
+            let result = try ledger.commit(events: batch.events, checkpoint: key == nil ? nil : cursor, for: key ?? "")
+            counts.newEvents += result.inserted.count
+            inserted += result.inserted
+        } catch {
+            throw RunFailure(exitCode: 1, message: "cannot record events in the ledger: \(error)")
+        }
+        batch = ScanBatch()
+    }
+}
