@@ -61,6 +61,16 @@ public final class ShareLedger: Sendable {
         } catch {
             throw Self.openError(error, path: path)
         }
+        // Reading an older (or newer) schema as if it were current would give wrong answers silently.
+        let current: Bool
+        do { current = try pool.read { db in try Self.migrator.hasCompletedMigrations(db) } } catch {
+            throw Self.openError(error, path: path)
+        }
+        guard current else {
+            throw LedgerError(
+                code: .migrationFailed, path: path,
+                message: "the ledger's schema is not this version's (a scan brings an older one up to date)")
+        }
     }
 
     /// The versioned schema. Never edit a registered migration; add a new one.

@@ -187,6 +187,29 @@ struct LedgerAPITests {
         #expect(status.undelivered.map(\.api) == ["digital-interaction"])
     }
 
+    @Test("a read-only open (scan --dry-run) changes nothing and refuses a schema that is not current")
+    func readingOnly() throws {
+        let temp = TemporaryLedger()
+        try FileManager.default.createDirectory(
+            atPath: (temp.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // A missing file is not created.
+        #expect(throws: LedgerError.self) { try ShareLedger(readingOnly: temp.path) }
+        #expect(!FileManager.default.fileExists(atPath: temp.path))
+        // An older schema is refused rather than read as if it were current (and left as it is).
+        do {
+            let pool = try DatabasePool(path: temp.path)
+            try ShareLedger.migrator.migrate(pool, upTo: "v2")
+        }
+        let refused = #expect(throws: LedgerError.self) { try ShareLedger(readingOnly: temp.path) }
+        #expect(refused?.code == .migrationFailed)
+        let pool = try DatabasePool(path: temp.path)
+        #expect(try pool.read { db in try ShareLedger.migrator.appliedIdentifiers(db) } == ["v1", "v2"])
+        // A current one reads.
+        _ = try temp.open()
+        let reader = try ShareLedger(readingOnly: temp.path)
+        #expect(try reader.checkpoint(for: "mbox:/nowhere") == nil)
+    }
+
     @Test(
         "migrating a v2 ledger: every event is content-shared, bound when an attempt may have reached Gong or it was being sent"
     )

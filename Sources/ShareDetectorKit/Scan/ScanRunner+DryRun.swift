@@ -16,7 +16,8 @@ extension ScanRunner {
         if FileManager.default.fileExists(atPath: config.statePath) {
             do { ledger = try ShareLedger(readingOnly: config.statePath) } catch {
                 diagnostics.line(
-                    "share-detector: \(config.statePath): cannot read the ledger (\(error)): every event is shown as new",
+                    "share-detector: cannot read the ledger (\(error)): the dry run reads every mailbox from the "
+                        + "start and shows every event as new",
                     level: .warning)
             }
         }
