@@ -30,6 +30,10 @@ cd "$root/Fuzz"
 
 # lld, because gold crashes on the ASan objects' debug info ("internal error in format_file_lineno").
 mkdir -p .build
+# SwiftPM keeps this package's build plan, source list of the main package included, until a manifest changes: a
+# source file added to the main package would be missing ("cannot find type … in scope"). Touching the manifest makes
+# it read the source folders again (cheap: nothing is recompiled for it).
+touch Package.swift
 config=${FUZZ_CONFIG:-debug}
 if ! swift build -c "$config" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product "$target" \
     >".build/$target.build.log" 2>&1; then
