@@ -29,14 +29,7 @@ public final class ShareLedger: Sendable {
     public init(path: String) throws {
         self.path = path
         try Self.prepareFile(at: path)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(Self.busyTimeout)
-        configuration.label = "ShareLedger"
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw Self.openError(error, path: path)
-        }
+        pool = try Self.openPool(path, readonly: false)
         do {
             try Self.migrator.migrate(pool)
         } catch let error as DatabaseError where Self.isCorruption(error) {
@@ -52,15 +45,7 @@ public final class ShareLedger: Sendable {
     /// - Throws: `LedgerError` with `unreadable` or `corruptDatabase`, naming the path.
     public init(readingOnly path: String) throws {
         self.path = path
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(Self.busyTimeout)
-        configuration.label = "ShareLedger (read-only)"
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw Self.openError(error, path: path)
-        }
+        pool = try Self.openPool(path, readonly: true)
         // Reading an older (or newer) schema as if it were current would give wrong answers silently.
         let current: Bool
         do { current = try pool.read { db in try Self.migrator.hasCompletedMigrations(db) } } catch {
@@ -70,6 +55,17 @@ public final class ShareLedger: Sendable {
             throw LedgerError(
                 code: .migrationFailed, path: path,
                 message: "the ledger's schema is not this version's (a scan brings an older one up to date)")
+        }
+    }
+
+    /// The connection pool of the ledger file, with the busy timeout; open errors as `LedgerError`.
+    private static func openPool(_ path: String, readonly: Bool) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.readonly = readonly
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = readonly ? "ShareLedger (read-only)" : "ShareLedger"
+        do { return try DatabasePool(path: path, configuration: configuration) } catch {
+            throw openError(error, path: path)
         }
     }
 

@@ -23,6 +23,33 @@ struct ScanIMAPTests {
         return DovecotHarness.Message(bytes: Array(text.utf8), date: date, seen: index % 2 == 0)
     }
 
+    /// A team config with one IMAP mailbox (the first Dovecot user, password from `TEST_IMAP_PASSWORD`), written to
+    /// `folder/team.yml`; returns its path.
+    static func writeConfig(
+        team: String, in folder: URL, dovecot: DovecotHarness, sandbox: SandboxProcess
+    ) throws -> String {
+        let config = """
+            team: \(team)
+            internalDomains: [northwind.example]
+            state: state/ledger.sqlite
+            gong:
+              baseURL: \(sandbox.baseURL)
+              accessKey: env:TEST_GONG_KEY
+              accessKeySecret: env:TEST_GONG_SECRET
+              callsPerSecond: 50
+            mailboxes:
+              - name: alice
+                imap:
+                  url: \(dovecot.imapsURL)
+                  username: \(dovecot.users[0].name)
+                  password: env:TEST_IMAP_PASSWORD
+                  caFile: \(dovecot.certificatePath)
+            """
+        let path = folder.appendingPathComponent("team.yml").path
+        try Data(config.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test func scanReadsTheSentFolderIncrementallyAndDeliversEachShareOnce() throws {
         let dovecot = try DovecotHarness()
         defer { dovecot.stop() }
@@ -37,25 +64,7 @@ struct ScanIMAPTests {
 
         let folder = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let config = """
-            team: imap-team
-            internalDomains: [northwind.example]
-            state: state/ledger.sqlite
-            gong:
-              baseURL: \(sandbox.baseURL)
-              accessKey: env:TEST_GONG_KEY
-              accessKeySecret: env:TEST_GONG_SECRET
-              callsPerSecond: 50
-            mailboxes:
-              - name: alice
-                imap:
-                  url: \(dovecot.imapsURL)
-                  username: \(user.name)
-                  password: env:TEST_IMAP_PASSWORD
-                  caFile: \(dovecot.certificatePath)
-            """
-        let configPath = folder.appendingPathComponent("team.yml").path
-        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        let configPath = try Self.writeConfig(team: "imap-team", in: folder, dovecot: dovecot, sandbox: sandbox)
         var environment = ScanCommandTests.environment
         environment["TEST_IMAP_PASSWORD"] = user.password
 
@@ -102,25 +111,7 @@ struct ScanIMAPTests {
         let seenBefore = try dovecot.seenFlags(user: user.name, folder: "Sent")
         let folder = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let config = """
-            team: imap-dry
-            internalDomains: [northwind.example]
-            state: state/ledger.sqlite
-            gong:
-              baseURL: \(sandbox.baseURL)
-              accessKey: env:TEST_GONG_KEY
-              accessKeySecret: env:TEST_GONG_SECRET
-              callsPerSecond: 50
-            mailboxes:
-              - name: alice
-                imap:
-                  url: \(dovecot.imapsURL)
-                  username: \(user.name)
-                  password: env:TEST_IMAP_PASSWORD
-                  caFile: \(dovecot.certificatePath)
-            """
-        let configPath = folder.appendingPathComponent("team.yml").path
-        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        let configPath = try Self.writeConfig(team: "imap-dry", in: folder, dovecot: dovecot, sandbox: sandbox)
         var environment = ScanCommandTests.environment
         environment["TEST_IMAP_PASSWORD"] = user.password
         func eventIDs(_ stdout: String) throws -> [String] {
