@@ -7,10 +7,12 @@ extension ScanRunner {
     func printSummary(_ summary: Summary) {
         // Causes of undone work: on standard error, also under --quiet.
         var problems: [String] = []
-        if let mailbox = summary.interruptedIn {
-            let read = summary.mailboxes.last?.fetched ?? 0
+        if summary.interruptedIn != nil {
+            let scanning = summary.mailboxes.filter(\.interrupted).map {
+                "\($0.mailbox) (after \($0.fetched) messages)"
+            }
             problems.append(
-                "interrupted by \(RunInterruption.signalName) while scanning \(mailbox) (after \(read) messages): "
+                "interrupted by \(RunInterruption.signalName) while scanning \(scanning.joined(separator: ", ")): "
                     + (options.dryRun
                         ? "the dry run's events and counts are incomplete (nothing was recorded)"
                         : "what was read is recorded and its checkpoint saved; the next run goes on from there"))
@@ -23,7 +25,7 @@ extension ScanRunner {
         if options.json && !options.dryRun {
             for mailbox in summary.mailboxes { output.line(bytes: (try? Self.encoder.encode(mailbox)) ?? Data()) }
             let errors = summary.mailboxes.compactMap { mailbox in mailbox.error.map { "\(mailbox.mailbox): \($0)" } }
-            let total = RunTotals(summary: summary, errors: errors + problems + skipLog)
+            let total = RunTotals(summary: summary, errors: errors + problems + skipLog.lines)
             output.line(bytes: (try? Self.encoder.encode(["summary": total])) ?? Data())
             return
         }

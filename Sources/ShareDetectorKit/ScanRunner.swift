@@ -11,7 +11,10 @@ import ShareLedger
 
 /// Runs `scan`: reads each mailbox from its checkpoint, records new events in the ledger (each event before any
 /// send, each checkpoint only after the events before it), then delivers what is due.
-public final class ScanRunner {
+///
+/// Mailboxes are read `concurrency` at once (``scanMailboxes(sink:)``), each on its own worker thread; everything
+/// the workers share — the pipeline, the ledger, the output sinks, the skip log — is safe to use from several threads.
+public final class ScanRunner: @unchecked Sendable {
     /// Options from the command line.
     public struct Options: Sendable {
         /// Print the events and change nothing.
@@ -26,6 +29,8 @@ public final class ScanRunner {
         public var lockTimeout: TimeInterval = 0
         /// Where to write the run's Prometheus metrics (atomically, at the end), if anywhere.
         public var metricsFile: String?
+        /// Mailboxes read at once, overriding the config's `concurrency`.
+        public var concurrency: Int?
 
         /// Defaults.
         public init() {}
@@ -70,6 +75,8 @@ public final class ScanRunner {
     let options: Options
     let output: OutputSink
     let diagnostics: OutputSink
+    /// The first skipped messages' lines, for the `scan --json` summary's errors (workers append under its lock).
+    let skipLog = SkipLog()
     /// Messages per ledger transaction.
     let batchSize = 200
 
@@ -91,23 +98,21 @@ public final class ScanRunner {
         defer { session.close() }
         // Credentials are checked before any mailbox is read: a config error stops the run before it does work.
         let gong = try session.connectGong()
-        var summary = Summary()
+        // The sender starts at once and delivers each batch the scan commits, at the account's pace.
+        let sender = BackgroundDelivery(session: session, gong: gong, diagnostics: diagnostics)
+        let feed = sender.feed
+        let ledger = session.ledger
+        var (summary, sinks) = scanMailboxes { LedgerScanSink(ledger: ledger, feed: feed) }
+        let report = try sender.finish()
         var mailboxOfEvent: [String: Int] = [:]
-        for mailbox in config.mailboxes {
-            if RunInterruption.isRequested { break }
-            var counts = MailboxSummary(mailbox: mailbox.name)
-            var sink = LedgerScanSink(ledger: session.ledger)
-            do { try scan(mailbox, into: &sink, counts: &counts) } catch {
-                noteFailure(error, of: mailbox, counts: &counts, summary: &summary)
-            }
-            for eventId in sink.inserted { mailboxOfEvent[eventId] = summary.mailboxes.count }
-            if RunInterruption.isRequested {
-                counts.interrupted = true
-                summary.interruptedIn = mailbox.name
-            }
-            summary.mailboxes.append(counts)
+        for (index, sink) in sinks.enumerated() {
+            guard let sink,
+                let position = summary.mailboxes.firstIndex(where: {
+                    $0.mailbox == config.mailboxes[index].name
+                })
+            else { continue }
+            for eventId in sink.inserted { mailboxOfEvent[eventId] = position }
         }
-        let report = try session.deliver(using: gong, diagnostics: diagnostics)
         for eventId in report.deliveredIDs {
             if let index = mailboxOfEvent[eventId] { summary.mailboxes[index].delivered += 1 }
         }
@@ -132,17 +137,6 @@ public final class ScanRunner {
         return summary
     }
 
-    /// Records why a mailbox could not be (fully) read: in its counts, the exit status, and on standard error.
-    func noteFailure(
-        _ error: RunFailure, of mailbox: MailboxConfig, counts: inout MailboxSummary, summary: inout Summary
-    ) {
-        counts.error = error.message
-        summary.exitCode = max(summary.exitCode, error.exitCode)
-        diagnostics.line(
-            "share-detector: \(mailbox.name): \(error.message)", level: .error, metadata: ["mailbox": "\(mailbox.name)"]
-        )
-    }
-
     static func exitCode(_ summary: Summary) -> Int32 {
         var code: Int32 = 0
         if summary.mailboxes.contains(where: { $0.skipped > 0 || $0.error != nil }) { code = 1 }
@@ -165,11 +159,28 @@ public final class ScanRunner {
                 "mailbox": "\(counts.mailbox)", "file": "\(position.file)", "message": "\(position.index)",
                 "byteOffset": "\(position.byteOffset)",
             ])
-        if skipLog.count < Self.maxSkipLog { skipLog.append(line) }
+        skipLog.append(line, keepingAtMost: Self.maxSkipLog)
     }
-
-    /// The first skipped messages' lines, for the `scan --json` summary's errors.
-    var skipLog: [String] = []
     /// How many skip lines the JSON summary lists (the rest are counted in `skipped`).
     static let maxSkipLog = 100
+}
+
+/// The first lines of skipped messages, kept for the JSON summary; safe to append from several threads.
+final class SkipLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [String] = []
+
+    /// Appends `line` unless `limit` lines are kept already.
+    func append(_ line: String, keepingAtMost limit: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if kept.count < limit { kept.append(line) }
+    }
+
+    /// The lines kept.
+    var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return kept
+    }
 }

@@ -35,7 +35,9 @@ struct ScanCommand: ParsableCommand {
         discussion: """
             Each mailbox is read from its checkpoint (mbox: file identity and byte offset; IMAP: UIDVALIDITY and \
             last UID), so a run picks up only what is new. Every event is written to the ledger before any send; a \
-            checkpoint moves only after the events of the messages before it are recorded. Safe to run every few \
+            checkpoint moves only after the events of the messages before it are recorded. Mailboxes are read \
+            `concurrency` at once (default 4), and a sender delivers from the first committed event while the scan \
+            goes on. Safe to run every few \
             minutes: one run per ledger at a time (a second run waits --lock-timeout seconds, then exits with 1), \
             and a crash at any point loses and duplicates nothing.
 
@@ -89,7 +91,21 @@ struct ScanCommand: ParsableCommand {
         help: "Write the run's metrics here in Prometheus text format (atomically, at the end; for node_exporter).")
     var metricsFile: String?
 
+    @Option(
+        name: .long,
+        help: """
+            Mailboxes read at once (1–64), overriding the config's concurrency (default 4); at most \
+            imap.maxConnectionsPerHost of them on one IMAP server.
+            """)
+    var concurrency: Int?
+
     @OptionGroup var log: LogOptions
+
+    func validate() throws {
+        if let concurrency, !(1...64).contains(concurrency) {
+            throw ValidationError("--concurrency takes a whole number from 1 to 64")
+        }
+    }
 
     func run() throws {
         let teamConfig = try loadConfig(config)
@@ -109,6 +125,7 @@ struct ScanCommand: ParsableCommand {
         options.backfill = backfill
         options.lockTimeout = lockTimeout
         options.metricsFile = metricsFile
+        options.concurrency = concurrency
         let output = OutputSink()
         let diagnostics = log.diagnostics()
         defer {

@@ -105,6 +105,13 @@ struct TeamConfigTests {
             "expected content-shared or digital-interaction, got 'digital-interactions' (did you mean 'digital-interaction'?)"
         ),
         ("gong:\n  api: [content-shared]\n", 2, "gong.api", .invalidValue, "expected"),
+        ("team: x\nconcurrency: 0\n", 2, "concurrency", .invalidValue, "a whole number from 1 to 64"),
+        ("concurrency: 2.5\n", 1, "concurrency", .invalidValue, "a whole number"),
+        ("imap:\n  maxConnectionsPerHost: 500\n", 2, "imap.maxConnectionsPerHost", .invalidValue, "from 1 to 100"),
+        (
+            "imap:\n  maxConnectionPerHost: 5\n", 2, "imap.maxConnectionPerHost", .unknownKey,
+            "did you mean 'maxConnectionsPerHost'"
+        ),
     ])
     func errorsNameFileLineAndKey(text: String, line: Int, key: String, code: ConfigError.Code, fragment: String) {
         #expect {
@@ -135,6 +142,11 @@ struct TeamConfigTests {
         #expect(defaults.gong.maxWaitSeconds == 60)
         #expect(defaults.gong.caFile == nil)
         #expect(defaults.secretCommandTimeoutSeconds == 30)
+        #expect(defaults.concurrency == 4)
+        #expect(defaults.imapMaxConnectionsPerHost == 8)
+        let parallel = try parse("concurrency: 12\nimap:\n  maxConnectionsPerHost: 15\n")
+        #expect(parallel.concurrency == 12)
+        #expect(parallel.imapMaxConnectionsPerHost == 15)
         let config = try parse(
             """
             secretCommandTimeoutSeconds: 2.5
@@ -301,7 +313,7 @@ struct TeamConfigTests {
             "callsPerSecond", "callsPerDay", "includeMessageBody", "maxBodyBytes", "connectTimeoutSeconds",
             "requestTimeoutSeconds", "mailboxes", "name", "mbox", "eml", "imap", "url", "username", "password",
             "oauth2Token", "caFile", "folders", "allowInsecure", "since", "lastDays", "sharers", "crmAccounts",
-            "alertAfterHours", "maxWaitSeconds", "secretCommandTimeoutSeconds",
+            "alertAfterHours", "maxWaitSeconds", "secretCommandTimeoutSeconds", "concurrency", "maxConnectionsPerHost",
         ]
         for key in documented {
             #expect(text.contains("\(key):") || text.contains("\(key) "), "config.example.yml documents \(key)")

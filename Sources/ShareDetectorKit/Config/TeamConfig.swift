@@ -35,6 +35,11 @@ public struct TeamConfig: Sendable {
     public var literalSecretKeys: [String] = []
     /// Seconds a `command:` secret may run before its process group is killed (`secretCommandTimeoutSeconds`).
     public var secretCommandTimeoutSeconds: Double = 30
+    /// Mailboxes scanned at once (`concurrency`, default 4; `scan --concurrency` overrides it).
+    public var concurrency = 4
+    /// IMAP connections open at once to one server, `host:port` (`imap.maxConnectionsPerHost`, default 8; Gmail
+    /// allows 15 per account).
+    public var imapMaxConnectionsPerHost = 8
     /// The 1-based line of each key read from the file, by key path (`gong.caFile`, `mailboxes[0].mbox`), so later
     /// checks can name where a value came from.
     public var keyLines: [String: Int] = [:]

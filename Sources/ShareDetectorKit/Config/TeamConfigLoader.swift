@@ -107,6 +107,15 @@ struct ConfigNodeReader {
         return value
     }
 
+    /// A whole number in `range`.
+    func integer(_ node: Node, _ key: String, range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let value = node.int, range.contains(value) else {
+            throw error(
+                .invalidValue, node, key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
     /// A number above 0 and at most `maximum`.
     func positive(_ node: Node, _ key: String, maximum: Double) throws(ConfigError) -> Double {
         guard let value = node.float ?? node.int.map(Double.init), value > 0, value <= maximum else {
@@ -127,7 +136,7 @@ struct ConfigNodeReader {
     mutating func read(_ root: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
         let keys = [
             "team", "internalDomains", "rules", "builtInRules", "exclude", "state", "gong", "mailboxes", "sharers",
-            "crmAccounts", "secretCommandTimeoutSeconds",
+            "crmAccounts", "secretCommandTimeoutSeconds", "concurrency", "imap",
         ]
         config.statePath = (directory as NSString).appendingPathComponent("state/share-detector.sqlite")
         for (key, _, value) in try mapping(root, "", allowed: keys) {
@@ -156,6 +165,11 @@ struct ConfigNodeReader {
                     }
                 }
             case "state": config.statePath = try path(value, key, directory: directory)
+            case "concurrency": config.concurrency = try integer(value, key, range: 1...64)
+            case "imap":
+                for (subkey, _, item) in try mapping(value, key, allowed: ["maxConnectionsPerHost"]) {
+                    config.imapMaxConnectionsPerHost = try integer(item, subkey, range: 1...100)
+                }
             case "gong": try readGong(value, directory: directory, into: &config)
             case "mailboxes": config.mailboxes = try readMailboxes(value, directory: directory, config: &config)
             case "sharers", "crmAccounts":

@@ -91,6 +91,8 @@ public final class Deliverer {
     let diagnostics: OutputSink?
     /// A uniform draw from `0 ..< 1` for the backoff jitter (injected by tests).
     var unitRandom: () -> Double = { Double.random(in: 0..<1) }
+    /// While a scan runs beside the deliverer: an empty outbox means "wait for the scan's next commit", not "done".
+    public var feed: DeliveryFeed?
 
     /// Creates a deliverer. Call ``run()`` only while holding the ledger's run lock: no other run can then be
     /// sending, so every row left `sending` belongs to a crashed run and is re-sent at once.
@@ -162,7 +164,19 @@ public final class Deliverer {
                 report.stop = .interrupted(signal: RunInterruption.signalName)
                 break
             }
+            // Read before claiming, so that a commit between the claim and the wait is not slept through.
+            let scan = feed?.state
             let claims = try ledger.claimDue(now: clock.now(), limit: options.batchSize, staleAfter: 0)
+            if claims.isEmpty, let feed, let scan, scan.isOpen {
+                // The scan goes on: wait for its next commit, or a retry falling due (checked twice a second, so
+                // that a signal is noticed too).
+                var deadline = Date().addingTimeInterval(0.5)
+                if let next = try ledger.nextRetryAt() {
+                    deadline = min(deadline, Date().addingTimeInterval(max(0, next.timeIntervalSince(clock.now()))))
+                }
+                feed.wait(after: scan.generation, until: deadline)
+                continue
+            }
             if claims.isEmpty {
                 // Once nothing is due, retries falling due within the window are waited for; later ones are left
                 // for the next run.

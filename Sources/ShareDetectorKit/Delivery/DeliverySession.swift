@@ -4,7 +4,7 @@ import ShareLedger
 
 /// The one set-up `scan`, `send` and `requeue` share: the team's ledger, opened and held under its run lock, and —
 /// when sending — the Gong client and the account's shared state.
-public final class DeliverySession {
+public final class DeliverySession: Sendable {
     /// The team config.
     public let config: TeamConfig
     /// The ledger, open.
@@ -48,17 +48,20 @@ public final class DeliverySession {
         return GongConnection(client: client, accountKey: key)
     }
 
-    /// Delivers what is due with `gong` (from ``connectGong()``) and the account's shared state.
+    /// Delivers what is due with `gong` (from ``connectGong()``) and the account's shared state; with a `feed`,
+    /// also what a scan running meanwhile commits, until the feed closes.
     public func deliver(
-        using gong: GongConnection, diagnostics: OutputSink?, clock: any DeliveryClock = SystemDeliveryClock()
+        using gong: GongConnection, diagnostics: OutputSink?, clock: any DeliveryClock = SystemDeliveryClock(),
+        feed: DeliveryFeed? = nil
     ) throws(RunFailure) -> Deliverer.Report {
         let client = gong.client
         let account = try GongAccess.openAccount(key: gong.accountKey)
-        return Deliverer(
+        let deliverer = Deliverer(
             ledger: ledger, account: account, client: client, builder: EventBuilder(config: config),
             options: Deliverer.Options(settings: config.gong),
-            clock: clock, diagnostics: diagnostics
-        ).run()
+            clock: clock, diagnostics: diagnostics)
+        deliverer.feed = feed
+        return deliverer.run()
     }
 
     /// The delivery summary after a pass (`report`, `nil` when nothing was sent), from the ledger as it is now.

@@ -3,6 +3,8 @@ import ShareLedger
 /// A real scan: events and cursor in one ledger transaction.
 struct LedgerScanSink: ScanSink {
     let ledger: ShareLedger
+    /// Told of each commit that added events, so the sender running beside the scan sends them at once.
+    var feed: DeliveryFeed?
     /// The event ids the ledger did not have, in order.
     private(set) var inserted: [String] = []
 
@@ -16,6 +18,7 @@ struct LedgerScanSink: ScanSink {
             let result = try ledger.commit(events: batch.events, checkpoint: key == nil ? nil : cursor, for: key ?? "")
             counts.newEvents += result.inserted.count
             inserted += result.inserted
+            if !result.inserted.isEmpty { feed?.noteCommitted() }
         } catch {
             throw RunFailure(exitCode: 1, message: "cannot record events in the ledger: \(error)")
         }

@@ -11,7 +11,6 @@ extension ScanRunner {
     /// as a real scan, over every source kind (IMAP included), from the ledger's cursors — or, with `--backfill`,
     /// over everything, ignoring them (a shadow run). The event ids are those a real scan records.
     func dryRun() -> Summary {
-        var summary = Summary()
         var ledger: ShareLedger?
         if FileManager.default.fileExists(atPath: config.statePath) {
             do { ledger = try ShareLedger(readingOnly: config.statePath) } catch {
@@ -21,19 +20,8 @@ extension ScanRunner {
                     level: .warning)
             }
         }
-        for mailbox in config.mailboxes {
-            if RunInterruption.isRequested { break }
-            var counts = MailboxSummary(mailbox: mailbox.name)
-            var sink = DryRunScanSink(ledger: ledger, json: options.json, output: output)
-            do { try scan(mailbox, into: &sink, counts: &counts) } catch {
-                noteFailure(error, of: mailbox, counts: &counts, summary: &summary)
-            }
-            if RunInterruption.isRequested {
-                counts.interrupted = true
-                summary.interruptedIn = mailbox.name
-            }
-            summary.mailboxes.append(counts)
-        }
+        let (json, output, reader) = (options.json, output, ledger)
+        var (summary, _) = scanMailboxes { DryRunScanSink(ledger: reader, json: json, output: output) }
         summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
         if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
         printSummary(summary)

@@ -1,0 +1,78 @@
+import Foundation
+import ShareLedger
+
+extension ScanRunner {
+    // MARK: Mailboxes in parallel
+
+    /// How many mailboxes are read at once: `--concurrency`, else the config's `concurrency`.
+    var concurrency: Int { options.concurrency ?? config.concurrency }
+
+    /// Reads every mailbox of the config, `concurrency` at once and at most `imap.maxConnectionsPerHost` per IMAP
+    /// server, each into its own sink from `makeSink`; one mailbox's failure never stops the others.
+    ///
+    /// Returns the summary (mailboxes in config order; those a signal kept from starting are left out, as a
+    /// sequential run leaves them) and each mailbox's sink, by config index.
+    func scanMailboxes<Sink: ScanSink & Sendable>(sink makeSink: @escaping @Sendable () -> Sink) -> (
+        Summary, [Sink?]
+    ) {
+        let mailboxes = config.mailboxes
+        let hosts: [String?] = mailboxes.map { mailbox in
+            if case .imap(let settings) = mailbox.source { return MailboxSchedule.host(ofURL: settings.url) }
+            return nil
+        }
+        let results = MailboxResults<Sink>(count: mailboxes.count)
+        let pool = MailboxPool(
+            hosts: hosts, concurrency: concurrency, maxPerHost: config.imapMaxConnectionsPerHost)
+        pool.run(stop: { RunInterruption.isRequested }) { [self] index in
+            let mailbox = mailboxes[index]
+            var counts = MailboxSummary(mailbox: mailbox.name)
+            var sink = makeSink()
+            var failure: RunFailure?
+            do throws(RunFailure) { try scan(mailbox, into: &sink, counts: &counts) } catch {
+                counts.error = error.message
+                failure = error
+                diagnostics.line(
+                    "share-detector: \(mailbox.name): \(error.message)", level: .error,
+                    metadata: ["mailbox": "\(mailbox.name)"])
+            }
+            if RunInterruption.isRequested { counts.interrupted = true }
+            results.store(index, counts: counts, sink: sink, failure: failure)
+        }
+        var summary = Summary()
+        for (counts, failure) in results.outcomes {
+            summary.mailboxes.append(counts)
+            if let failure { summary.exitCode = max(summary.exitCode, failure.exitCode) }
+            if counts.interrupted, summary.interruptedIn == nil { summary.interruptedIn = counts.mailbox }
+        }
+        return (summary, results.sinks)
+    }
+}
+
+/// What each mailbox's worker left: counts, sink and failure, by config index (workers store under a lock).
+private final class MailboxResults<Sink: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [ScanRunner.MailboxSummary?]
+    private var failures: [RunFailure?]
+    private(set) var sinks: [Sink?]
+
+    init(count: Int) {
+        counts = Array(repeating: nil, count: count)
+        failures = Array(repeating: nil, count: count)
+        sinks = Array(repeating: nil, count: count)
+    }
+
+    func store(_ index: Int, counts: ScanRunner.MailboxSummary, sink: Sink, failure: RunFailure?) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.counts[index] = counts
+        sinks[index] = sink
+        failures[index] = failure
+    }
+
+    /// The mailboxes that ran, in config order, with their failures.
+    var outcomes: [(ScanRunner.MailboxSummary, RunFailure?)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return zip(counts, failures).compactMap { counts, failure in counts.map { ($0, failure) } }
+    }
+}
