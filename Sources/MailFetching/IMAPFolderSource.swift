@@ -14,6 +14,13 @@ public struct IMAPFetchOptions: Sendable {
     public var reconnectDelays: [Double] = [0.5, 2, 5]
     /// Reconnects allowed in all, progress or not.
     public var maxReconnects = 10
+    /// Fetch only what detection reads: `BODYSTRUCTURE` first, then the header and the text parts, never the
+    /// bytes of attachments (``IMAPPartialFetch``). A message whose structure is unusable is fetched whole.
+    /// `false`: every message whole (`BODY.PEEK[]`).
+    public var partial = true
+    /// A message is fetched in parts only when that leaves at least this many bytes of attachments on the
+    /// server; smaller ones are fetched whole, byte for byte as stored (no rebuilt MIME for a few kilobytes saved).
+    public var partialMinimumSavedBytes: UInt64 = 64 << 10
 
     /// Default options.
     public init() {}
@@ -51,10 +58,19 @@ public struct IMAPFetchStatistics: Sendable, Equatable {
     public var vanished = 0
     /// Bytes received after login.
     public var bytesReceived: UInt64 = 0
+    /// Messages read as their header and text parts only.
+    public var partialMessages = 0
+    /// Messages fetched whole although partial fetching was on (their structure was unusable).
+    public var wholeFallbacks = 0
 }
 
-/// One IMAP folder as a ``MessageSource``: read-only (`EXAMINE`, `BODY.PEEK[]`, so `\Seen` is never set),
+/// One IMAP folder as a ``MessageSource``: read-only (`EXAMINE`, `BODY.PEEK`, so `\Seen` is never set),
 /// incremental by UID, pipelined `UID FETCH` in chunks, reconnecting after a drop without loss or duplicates.
+///
+/// Each chunk is fetched in two steps: `BODYSTRUCTURE`, then, grouped by structure, the header and text parts
+/// (``IMAPPartialFetch``): attachments are never downloaded. A message whose structure the reader does not
+/// understand, or whose parts do not come back, is fetched whole (``IMAPFetchStatistics/wholeFallbacks``; said
+/// once per folder). ``IMAPFetchOptions/partial`` `false` fetches every message whole.
 ///
 /// Each yielded ``RawMessage`` has `position.file` = `imap://host[:port]/Folder`, `position.index` = the UID,
 /// `position.byteOffset` = 0, `envelopeDate` = INTERNALDATE, and **`resumeOffset` = the UID to store as the
@@ -116,7 +132,13 @@ public final class IMAPFolderSource: MessageSource {
     private var done: [Bool] = []
     private var watermark = 0
     private var nextToRequest = 0
-    private var inFlight: [(tag: String, range: Range<Int>)] = []
+    private var inFlight: [InFlight] = []
+    /// Content commands waiting for a free slot: fetch items and the indices they are for.
+    private var pendingContent: [(items: String, indices: [Int])] = []
+    /// The plan of each message whose structure came back, by UID.
+    private var plans: [UInt32: IMAPPartialFetch] = [:]
+    /// Whether the folder's fallback to whole messages was said.
+    private var saidFallback = false
     private var queued: [SourceItem] = []
     private var failedAttempts = 0
 
@@ -233,6 +255,12 @@ public final class IMAPFolderSource: MessageSource {
             }
             if finished || (watermark >= uids.count && inFlight.isEmpty) {
                 finished = true
+                if statistics.wholeFallbacks > 0, !saidFallback {
+                    saidFallback = true
+                    warn(
+                        "\(name): \(statistics.wholeFallbacks) message(s) fetched whole: the server's BODYSTRUCTURE "
+                            + "was unusable for them or their parts did not come back")
+                }
                 return nil
             }
             do {
@@ -269,23 +297,60 @@ public final class IMAPFolderSource: MessageSource {
 
     // MARK: Fetching
 
+    /// One command in flight: its tag, what it asks for, and the indices (in `uids`) it covers.
+    private struct InFlight {
+        enum Request {
+            /// `BODYSTRUCTURE` of a chunk.
+            case structure
+            /// Header and text parts of messages with one plan.
+            case parts
+            /// Whole messages.
+            case whole
+        }
+
+        var tag: String
+        var request: Request
+        var indices: Set<Int>
+        var order: [Int]
+    }
+
+    /// `UID INTERNALDATE RFC822.SIZE`, asked with every message's content.
+    private static let envelopeItems = "UID INTERNALDATE RFC822.SIZE"
+
     /// Sends fetches up to the in-flight limit, then handles one response; returns an item when it yields one.
     private func step() throws(IMAPError) -> SourceItem? {
         guard let session else { throw IMAPError(.connectionLost, host: displayHost, detail: "not connected") }
-        while inFlight.count < max(1, options.commandsInFlight), let range = nextChunk() {
-            let set = Self.sequenceSet(
-                uids[range].enumerated().filter { !done[range.lowerBound + $0.offset] }
-                    .map { $0.element })
-            let tag = try session.send("UID FETCH \(set) (UID INTERNALDATE RFC822.SIZE BODY.PEEK[])")
-            inFlight.append((tag, range))
+        while inFlight.count < max(1, options.commandsInFlight) {
+            if !pendingContent.isEmpty {
+                let (items, indices) = pendingContent.removeFirst()
+                let set = Self.sequenceSet(indices.map { uids[$0] })
+                let tag = try session.send("UID FETCH \(set) (\(Self.envelopeItems) \(items))")
+                let request: InFlight.Request = items == "BODY.PEEK[]" ? .whole : .parts
+                inFlight.append(InFlight(tag: tag, request: request, indices: Set(indices), order: indices))
+                continue
+            }
+            guard let range = nextChunk() else { break }
+            let indices = range.filter { !done[$0] }
+            let set = Self.sequenceSet(indices.map { uids[$0] })
+            if options.partial {
+                let tag = try session.send("UID FETCH \(set) (UID BODYSTRUCTURE)")
+                inFlight.append(InFlight(tag: tag, request: .structure, indices: Set(indices), order: indices))
+            } else {
+                let tag = try session.send("UID FETCH \(set) (\(Self.envelopeItems) BODY.PEEK[])")
+                inFlight.append(InFlight(tag: tag, request: .whole, indices: Set(indices), order: indices))
+            }
         }
         switch try session.nextResponse() {
         case .fetch(let fetch):
             return handle(fetch)
         case .tagged(let tag, let status):
             guard let slot = inFlight.firstIndex(where: { $0.tag == tag }) else { return nil }
-            let range = inFlight.remove(at: slot).range
-            for index in range where !done[index] && !isQueued(uids[index]) {
+            let command = inFlight.remove(at: slot)
+            if command.request == .structure {
+                planContent(after: command, status: status)
+                return nil
+            }
+            for index in command.order where !done[index] && !isQueued(uids[index]) && !isAwaited(index) {
                 if status.kind == .ok {
                     statistics.vanished += 1
                     done[index] = true
@@ -303,6 +368,53 @@ public final class IMAPFolderSource: MessageSource {
         default:
             return nil
         }
+    }
+
+    /// After a chunk's structures: one content command per plan (in chunks), whole fetches for the rest. A
+    /// message without a structure in an OK answer was expunged meanwhile; a refused structure fetch falls back to
+    /// whole messages.
+    private func planContent(after command: InFlight, status: IMAPStatus) {
+        var groups: [String: [Int]] = [:]
+        var order: [String] = []
+        for index in command.order where !done[index] {
+            let items: String
+            if let plan = plans[uids[index]] {
+                items = plan.fetchItems
+            } else if smallWhole.remove(index) != nil {
+                items = "BODY.PEEK[]"
+            } else if status.kind == .ok, !wantsWhole.contains(index) {
+                statistics.vanished += 1
+                done[index] = true
+                continue
+            } else {
+                items = "BODY.PEEK[]"
+                wantsWhole.remove(index)
+                statistics.wholeFallbacks += 1
+            }
+            if groups[items] == nil { order.append(items) }
+            groups[items, default: []].append(index)
+        }
+        for items in order {
+            let indices = groups[items] ?? []
+            var start = 0
+            while start < indices.count {
+                let end = min(indices.count, start + max(1, options.uidsPerCommand))
+                pendingContent.append((items, Array(indices[start..<end])))
+                start = end
+            }
+        }
+        advanceWatermark()
+    }
+
+    /// Indices whose structure came back unusable: fetched whole.
+    private var wantsWhole: Set<Int> = []
+    /// Indices whose attachments are too small to be worth a partial fetch: fetched whole.
+    private var smallWhole: Set<Int> = []
+
+    /// Whether a later command (a whole fetch after a failed assembly) is to bring this index.
+    private func isAwaited(_ index: Int) -> Bool {
+        pendingContent.contains { $0.indices.contains(index) }
+            || inFlight.contains { $0.request != .structure && $0.indices.contains(index) }
     }
 
     private func isQueued(_ uid: UInt32) -> Bool {
@@ -327,25 +439,69 @@ public final class IMAPFolderSource: MessageSource {
         return start..<end
     }
 
+    /// A FETCH response: a structure noted, or a message (parts or whole) yielded. A response is taken only for a
+    /// command of its kind in flight for that UID (an unsolicited FETCH, or a late answer after a reconnect, is not).
     private func handle(_ fetch: IMAPFetch) -> SourceItem? {
-        guard let uid = fetch.uid, let index = indexOf(uid), !done[index],
-            fetch.body != nil || fetch.skippedBodySize != nil,
-            inFlight.contains(where: { $0.range.contains(index) }), queued.isEmpty || !isQueued(uid)
-        else { return nil }
-        let place = position(uid)
-        if let skipped = fetch.skippedBodySize {
-            statistics.unreadable += 1
-            markDone(index: index)
-            return .unreadable(
-                place, reason: "message of \(skipped) bytes exceeds the \(options.maxMessageBytes)-byte cap")
+        guard let uid = fetch.uid, let index = indexOf(uid), !done[index], queued.isEmpty || !isQueued(uid) else {
+            return nil
         }
+        let kind: InFlight.Request
+        if fetch.body != nil || fetch.skippedBodySize != nil {
+            kind = .whole
+        } else if !fetch.sections.isEmpty || fetch.skippedSectionSize != nil {
+            kind = .parts
+        } else if fetch.bodyStructure != nil || fetch.bodyStructureUnusable {
+            kind = .structure
+        } else {
+            return nil
+        }
+        guard inFlight.contains(where: { $0.request == kind && $0.indices.contains(index) }) else { return nil }
+        switch kind {
+        case .structure:
+            if let structure = fetch.bodyStructure, let plan = IMAPPartialFetch(structure) {
+                if plan.skippedBytes >= options.partialMinimumSavedBytes {
+                    plans[uid] = plan
+                } else {
+                    smallWhole.insert(index)
+                }
+            } else {
+                wantsWhole.insert(index)
+            }
+            return nil
+        case .parts:
+            if let skipped = fetch.skippedSectionSize { return unreadable(index, uid: uid, size: skipped) }
+            guard let plan = plans[uid], let bytes = plan.assemble(fetch.sections) else {
+                // A section did not come back: the whole message, in a command of its own.
+                statistics.wholeFallbacks += 1
+                pendingContent.append(("BODY.PEEK[]", [index]))
+                return nil
+            }
+            plans[uid] = nil
+            if bytes.count > options.maxMessageBytes { return unreadable(index, uid: uid, size: UInt64(bytes.count)) }
+            statistics.partialMessages += 1
+            return yield(bytes, index: index, uid: uid, date: fetch.internalDate)
+        case .whole:
+            if let skipped = fetch.skippedBodySize { return unreadable(index, uid: uid, size: skipped) }
+            plans[uid] = nil
+            return yield(fetch.body ?? [], index: index, uid: uid, date: fetch.internalDate)
+        }
+    }
+
+    private func yield(_ bytes: [UInt8], index: Int, uid: UInt32, date: MailDate?) -> SourceItem {
         statistics.messages += 1
         failedAttempts = 0
         markDone(index: index)
         return .message(
             RawMessage(
-                bytes: fetch.body ?? [], position: place, envelopeDate: fetch.internalDate,
-                resumeOffset: UInt64(resumeUID ?? 0)))
+                bytes: bytes, position: position(uid), envelopeDate: date, resumeOffset: UInt64(resumeUID ?? 0)))
+    }
+
+    private func unreadable(_ index: Int, uid: UInt32, size: UInt64) -> SourceItem {
+        statistics.unreadable += 1
+        markDone(index: index)
+        plans[uid] = nil
+        return .unreadable(
+            position(uid), reason: "message of \(size) bytes exceeds the \(options.maxMessageBytes)-byte cap")
     }
 
     private func position(_ uid: UInt32) -> MessagePosition {
@@ -397,6 +553,10 @@ public final class IMAPFolderSource: MessageSource {
         }
         session = nil
         inFlight.removeAll()
+        pendingContent.removeAll()
+        plans.removeAll()
+        wantsWhole.removeAll()
+        smallWhole.removeAll()
         nextToRequest = watermark
         var lastError = error
         while true {

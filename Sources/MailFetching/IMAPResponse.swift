@@ -103,6 +103,14 @@ public struct IMAPFetch: Sendable, Equatable {
     public var body: [UInt8]?
     /// The size of a `BODY[]` literal that exceeded the cap and was skipped without being kept.
     public var skippedBodySize: UInt64?
+    /// `BODYSTRUCTURE`, when sent and understood.
+    public var bodyStructure: IMAPBodyStructure?
+    /// Whether a `BODYSTRUCTURE` was sent that ``IMAPBodyStructure`` does not understand (fetch the message whole).
+    public var bodyStructureUnusable = false
+    /// `BODY[section]` contents by section (`HEADER`, `1.MIME`, `2`, …; upper-cased, without `<origin>`).
+    public var sections: [String: [UInt8]] = [:]
+    /// The size of the largest section literal that exceeded the cap and was skipped.
+    public var skippedSectionSize: UInt64?
 
     /// Creates an empty fetch for `sequenceNumber`.
     public init(sequenceNumber: UInt32) {

@@ -24,7 +24,7 @@ public struct IMAPResponseReader: Sendable {
     /// The longest response text (all lines of one response, without literal data) before framing fails.
     public var maxLineBytes: Int
     /// The most literals one response may carry.
-    public var maxLiteralsPerResponse = 64
+    public var maxLiteralsPerResponse = 2 * IMAPPartialFetch.maxSections + 16
 
     private var buffer: [UInt8] = []
     private var start = 0
@@ -347,13 +347,64 @@ struct IMAPResponseParser {
                 case .bytes(let bytes): fetch.body = bytes
                 case .skipped(let size): fetch.skippedBodySize = size
                 }
+            case "BODYSTRUCTURE":
+                guard let value = value(depth: 0) else { return nil }
+                fetch.bodyStructure = IMAPBodyStructure(value)
+                fetch.bodyStructureUnusable = fetch.bodyStructure == nil
             default:
-                guard skipValue(depth: 0) else { return nil }
+                if let section = Self.section(ofAttribute: name) {
+                    guard let value = nstring() else { return nil }
+                    switch value {
+                    case .bytes(let bytes): fetch.sections[section] = bytes
+                    case .skipped(let size): fetch.skippedSectionSize = max(fetch.skippedSectionSize ?? 0, size)
+                    }
+                } else {
+                    guard skipValue(depth: 0) else { return nil }
+                }
             }
             skipSpaces()
         }
         guard take(UInt8(ascii: ")")) else { return nil }
         return fetch
+    }
+
+    /// `1.MIME` for `BODY[1.MIME]` or `BODY[1.MIME]<0>`; `nil` for any other attribute (and for `BODY[]`).
+    static func section(ofAttribute name: String) -> String? {
+        guard name.hasPrefix("BODY["), let close = name.firstIndex(of: "]") else { return nil }
+        let section = name[name.index(name.startIndex, offsetBy: 5)..<close]
+        guard !section.isEmpty, !section.contains(" "), !section.contains("(") else { return nil }
+        return String(section)
+    }
+
+    /// One value of parenthesised data, as a tree (bounded depth and width): lists, strings, numbers, `NIL`.
+    private mutating func value(depth: Int) -> IMAPValue? {
+        guard depth < 2 * IMAPBodyStructure.maxDepth + 8, let byte = peek else { return nil }
+        switch byte {
+        case UInt8(ascii: "("):
+            index += 1
+            var items: [IMAPValue] = []
+            skipSpaces()
+            while let inner = peek, inner != UInt8(ascii: ")") {
+                guard items.count < 4 * IMAPBodyStructure.maxParts, let item = value(depth: depth + 1) else {
+                    return nil
+                }
+                items.append(item)
+                skipSpaces()
+            }
+            guard take(UInt8(ascii: ")")) else { return nil }
+            return .list(items)
+        case UInt8(ascii: "\""), UInt8(ascii: "{"):
+            guard case .bytes(let bytes)? = nstring() else { return nil }
+            return .string(bytes)
+        default:
+            let atom = word()
+            guard !atom.isEmpty else { return nil }
+            if atom.uppercased() == "NIL" { return .nil }
+            if atom.utf8.count <= 19, atom.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = UInt64(atom) {
+                return .number(number)
+            }
+            return .string(Array(atom.utf8))
+        }
     }
 
     /// A fetch attribute name, `BODY[HEADER.FIELDS (A B)]<0>` included.

@@ -9,7 +9,7 @@ import Testing
 #endif
 
 /// Everything a folder read yielded, plus the source for its counters.
-private struct Fetched {
+struct Fetched {
     var messages: [RawMessage] = []
     var unreadable: [(MessagePosition, String)] = []
     var status: IMAPFolderStatus?
@@ -22,7 +22,7 @@ extension Fetched {
 }
 
 /// Each message's resume offset never passes a UID not yet yielded, never goes back, and ends at the highest UID.
-private func expectSafeResumeOffsets(_ messages: [RawMessage], sourceLocation: SourceLocation = #_sourceLocation) {
+func expectSafeResumeOffsets(_ messages: [RawMessage], sourceLocation: SourceLocation = #_sourceLocation) {
     var yielded = Set<Int>()
     var previous: UInt64 = 0
     for message in messages {
@@ -38,7 +38,7 @@ private func expectSafeResumeOffsets(_ messages: [RawMessage], sourceLocation: S
 }
 
 /// Reads a whole folder; `afterEach` runs after every yielded message (with how many so far).
-private func fetchAll(
+func fetchAll(
     _ source: IMAPFolderSource, afterEach: (Int) throws -> Void = { _ in }
 ) throws -> Fetched {
     var result = Fetched()
@@ -56,7 +56,7 @@ private func fetchAll(
     return result
 }
 
-private func account(
+func account(
     _ harness: DovecotHarness, tls: Bool = true, user: Int = 0, credential: IMAPCredential? = nil,
     caFile: Bool = true, allowInsecure: Bool = false
 ) -> IMAPAccount {
@@ -67,7 +67,7 @@ private func account(
         allowInsecure: allowInsecure, connectTimeout: 10, idleTimeout: 20)
 }
 
-private let quiet: @Sendable (String) -> Void = { _ in }
+let quiet: @Sendable (String) -> Void = { _ in }
 private let noSleep: @Sendable (Double) -> Void = { _ in }
 
 private func expectIMAPError(
@@ -100,6 +100,7 @@ struct IMAPDovecotTests {
 
         var options = IMAPFetchOptions()
         options.uidsPerCommand = 40
+        options.partial = false
         let source = IMAPFolderSource(account: account(harness), folder: "Sent", options: options, onWarning: quiet)
         let fetched = try fetchAll(source)
 

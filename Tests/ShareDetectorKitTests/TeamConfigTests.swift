@@ -105,6 +105,10 @@ struct TeamConfigTests {
             "expected content-shared or digital-interaction, got 'digital-interactions' (did you mean 'digital-interaction'?)"
         ),
         ("gong:\n  api: [content-shared]\n", 2, "gong.api", .invalidValue, "expected"),
+        (
+            "mailboxes:\n  - name: a\n    imap:\n      url: imaps://x\n      username: u\n      password: env:P\n"
+                + "      fetch: headers\n", 7, "mailboxes[0].imap.fetch", .invalidValue, "expected parts or whole"
+        ),
         ("team: x\nconcurrency: 0\n", 2, "concurrency", .invalidValue, "a whole number from 1 to 64"),
         ("concurrency: 2.5\n", 1, "concurrency", .invalidValue, "a whole number"),
         ("imap:\n  maxConnectionsPerHost: 500\n", 2, "imap.maxConnectionsPerHost", .invalidValue, "from 1 to 100"),
@@ -314,6 +318,7 @@ struct TeamConfigTests {
             "requestTimeoutSeconds", "mailboxes", "name", "mbox", "eml", "imap", "url", "username", "password",
             "oauth2Token", "caFile", "folders", "allowInsecure", "since", "lastDays", "sharers", "crmAccounts",
             "alertAfterHours", "maxWaitSeconds", "secretCommandTimeoutSeconds", "concurrency", "maxConnectionsPerHost",
+            "fetch",
         ]
         for key in documented {
             #expect(text.contains("\(key):") || text.contains("\(key) "), "config.example.yml documents \(key)")

@@ -132,6 +132,9 @@ public struct IMAPSettings: Sendable {
     public var since: String?
     /// First run: scan this many days back (default 30).
     public var lastDays = 30
+    /// `fetch: whole`: download every message whole instead of its header and text parts (`fetch: parts`, the
+    /// default), for a server whose BODYSTRUCTURE cannot be trusted.
+    public var fetchWholeMessages = false
 
     /// Creates settings.
     public init(url: String, username: String) {

@@ -316,6 +316,7 @@ struct ConfigNodeReader {
     {
         let keys = [
             "url", "username", "password", "oauth2Token", "caFile", "folders", "allowInsecure", "since", "lastDays",
+            "fetch",
         ]
         let fields = try mapping(node, base, allowed: keys)
         guard let urlField = fields.first(where: { $0.0 == "\(base).url" }) else {
@@ -345,6 +346,12 @@ struct ConfigNodeReader {
                 }
                 settings.since = since
             case "\(base).lastDays": settings.lastDays = Int(try number(value, key, range: 1...36_500))
+            case "\(base).fetch":
+                switch try string(value, key) {
+                case "parts": settings.fetchWholeMessages = false
+                case "whole": settings.fetchWholeMessages = true
+                case let other: throw error(.invalidValue, value, key, "expected parts or whole, got '\(other)'")
+                }
             default: break
             }
         }

@@ -8,15 +8,17 @@ final class IMAPScanStream: ScanStream {
     let folder: String?
     private let account: IMAPAccount
     private let since: Date?
+    private let options: IMAPFetchOptions
     private let onWarning: @Sendable (String) -> Void
     private var source: IMAPFolderSource?
     private var status: IMAPFolderStatus?
     private(set) var cursor: Checkpoint?
 
     init(
-        account: IMAPAccount, mailbox: String, folder: String?, since: Date?,
+        account: IMAPAccount, mailbox: String, folder: String?, since: Date?, options: IMAPFetchOptions,
         onWarning: @escaping @Sendable (String) -> Void
     ) {
+        self.options = options
         self.account = account
         self.mailbox = mailbox
         self.folder = folder
@@ -32,7 +34,7 @@ final class IMAPScanStream: ScanStream {
         if case .imap(let value)? = checkpoint { known = value }
         let source = IMAPFolderSource(
             account: account, folder: folder, startAfterUID: known?.lastUID, knownUIDValidity: known?.uidValidity,
-            since: since, onWarning: onWarning)
+            since: since, options: options, onWarning: onWarning)
         self.source = source
         let status: IMAPFolderStatus
         do { status = try source.open() } catch { throw Self.failure(error, name: source.name) }

@@ -20,9 +20,11 @@ extension ScanRunner {
             let since = imapWindowStart(settings)
             let diagnostics = diagnostics
             let name = mailbox.name
+            var options = IMAPFetchOptions()
+            options.partial = !settings.fetchWholeMessages
             return folders.map { folder in
                 IMAPScanStream(
-                    account: account, mailbox: name, folder: folder, since: since,
+                    account: account, mailbox: name, folder: folder, since: since, options: options,
                     onWarning: { message in
                         diagnostics.line(
                             "share-detector: \(message)", level: .warning, metadata: ["mailbox": "\(name)"])
