@@ -67,6 +67,7 @@ public struct IMAPPartialFetch: Sendable, Equatable {
         return message
     }
 
+    /// Two plans are equal when they fetch and rebuild alike.
     public static func == (left: Self, right: Self) -> Bool {
         left.pieces == right.pieces && left.sections == right.sections && left.skippedBytes == right.skippedBytes
             && left.boundaryChecks.elementsEqual(right.boundaryChecks) {

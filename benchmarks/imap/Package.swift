@@ -15,7 +15,9 @@ let package = Package(
         .executableTarget(
             name: "imap-bench",
             dependencies: [.product(name: "MailFetching", package: mainPackage)]
-        )
+        ),
+        // The whole `share-detector scan` (the release binary) against Dovecot: mailboxes in parallel, attachments.
+        .executableTarget(name: "scan-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

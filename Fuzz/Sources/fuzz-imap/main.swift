@@ -1,6 +1,8 @@
 // Fuzzes IMAPResponseReader: any bytes, fed in pieces whose sizes come from the input itself, must give exactly the
 // responses the same bytes give in one piece (framing never depends on how the network splits data), never trap,
-// and never keep a literal over the cap.
+// and never keep a literal over the cap. Every BODYSTRUCTURE it reads goes through IMAPPartialFetch: the plan asks
+// for each section once, within the limit, always the header first, and rebuilds a message from any sections that
+// declare its boundaries.
 import CFuzz
 import Foundation
 import MailFetching
@@ -47,9 +49,32 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if case .fetch(let fetch) = item {
             check((fetch.body?.count ?? 0) <= cap, "a body over the cap was kept")
             if let skipped = fetch.skippedBodySize { check(skipped > UInt64(cap), "skipped \(skipped) bytes") }
+            for (_, bytes) in fetch.sections { check(bytes.count <= cap, "a section over the cap was kept") }
+            if let structure = fetch.bodyStructure {
+                check(!fetch.bodyStructureUnusable, "a structure both read and unusable")
+                checkPlan(structure)
+            }
         }
     }
     return 0
+}
+
+/// The plan of a structure the reader accepted: well formed, and it rebuilds a message from sections that hold what
+/// its boundary checks ask for.
+func checkPlan(_ structure: IMAPBodyStructure) {
+    guard let plan = IMAPPartialFetch(structure) else { return }
+    check(plan.sections.first == "HEADER", "the header is not the first section")
+    check(Set(plan.sections).count == plan.sections.count, "a section asked twice")
+    check(plan.sections.count <= IMAPPartialFetch.maxSections, "too many sections")
+    var fetched: [String: [UInt8]] = [:]
+    let boundaries: [UInt8] = plan.boundaryChecks.flatMap { check in check.boundary + [UInt8(0x0A)] }
+    for section in plan.sections { fetched[section] = Array(section.utf8) + boundaries }
+    let rebuilt = plan.assemble(fetched)
+    check(rebuilt != nil, "a plan did not rebuild from all its sections")
+    if let missing = plan.sections.last, plan.sections.count > 1 {
+        fetched[missing] = nil
+        check(plan.assemble(fetched) == nil, "a plan rebuilt without one of its sections")
+    }
 }
 
 /// The classic libFuzzer entry point as well (see fuzz-mbox).

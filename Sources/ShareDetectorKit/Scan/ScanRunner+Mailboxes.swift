@@ -28,6 +28,7 @@ extension ScanRunner {
             var counts = MailboxSummary(mailbox: mailbox.name)
             var sink = makeSink()
             var failure: RunFailure?
+            diagnostics.line("\(mailbox.name): scan started", level: .debug, metadata: ["mailbox": "\(mailbox.name)"])
             do throws(RunFailure) { try scan(mailbox, into: &sink, counts: &counts) } catch {
                 counts.error = error.message
                 failure = error
@@ -36,6 +37,9 @@ extension ScanRunner {
                     metadata: ["mailbox": "\(mailbox.name)"])
             }
             if RunInterruption.isRequested { counts.interrupted = true }
+            diagnostics.line(
+                "\(mailbox.name): scan finished (\(counts.fetched) fetched, \(counts.newEvents) new events)",
+                level: .debug, metadata: ["mailbox": "\(mailbox.name)"])
             results.store(index, counts: counts, sink: sink, failure: failure)
         }
         var summary = Summary()

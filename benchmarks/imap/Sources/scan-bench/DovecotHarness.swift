@@ -1,0 +1,1 @@
+../../../../Tests/MailFetchingTests/DovecotHarness.swift
