@@ -236,6 +236,17 @@ public final class IMAPFolderSource: MessageSource {
             let limit = Int(mailboxStatus.exists) + 100_000
             // `UID n:*` always matches the highest UID, even below n: keep only UIDs above the checkpoint.
             uids = try session.uidSearch(criteria, limit: limit).filter { $0 > floor }
+            if options.partial, !uids.isEmpty {
+                // Only messages large enough to hold attachments worth leaving on the server go through
+                // BODYSTRUCTURE; the others are fetched whole at once, as before (one command, no extra pass).
+                do {
+                    large = Set(
+                        try session.uidSearch("LARGER \(options.partialMinimumSavedBytes) \(criteria)", limit: limit))
+                } catch {
+                    guard error.code == .protocolError || error.code == .commandFailed else { throw error }
+                    large = Set(uids)
+                }
+            }
         }
         done = Array(repeating: false, count: uids.count)
         opened = true
@@ -331,13 +342,13 @@ public final class IMAPFolderSource: MessageSource {
             }
             guard let range = nextChunk() else { break }
             let indices = range.filter { !done[$0] }
-            let set = Self.sequenceSet(indices.map { uids[$0] })
-            if options.partial {
+            let structured = options.partial ? indices.filter { large.contains(uids[$0]) } : []
+            let whole = structured.isEmpty ? indices : indices.filter { !large.contains(uids[$0]) }
+            if !whole.isEmpty { pendingContent.append(("BODY.PEEK[]", whole)) }
+            if !structured.isEmpty {
+                let set = Self.sequenceSet(structured.map { uids[$0] })
                 let tag = try session.send("UID FETCH \(set) (UID BODYSTRUCTURE)")
-                inFlight.append(InFlight(tag: tag, request: .structure, indices: Set(indices), order: indices))
-            } else {
-                let tag = try session.send("UID FETCH \(set) (\(Self.envelopeItems) BODY.PEEK[])")
-                inFlight.append(InFlight(tag: tag, request: .whole, indices: Set(indices), order: indices))
+                inFlight.append(InFlight(tag: tag, request: .structure, indices: Set(structured), order: structured))
             }
         }
         switch try session.nextResponse() {
@@ -406,6 +417,8 @@ public final class IMAPFolderSource: MessageSource {
         advanceWatermark()
     }
 
+    /// UIDs over the partial-fetch floor (`UID SEARCH LARGER`): only these go through BODYSTRUCTURE.
+    private var large: Set<UInt32> = []
     /// Indices whose structure came back unusable: fetched whole.
     private var wantsWhole: Set<Int> = []
     /// Indices whose attachments are too small to be worth a partial fetch: fetched whole.

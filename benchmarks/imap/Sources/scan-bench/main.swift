@@ -23,7 +23,7 @@ func seconds(_ start: DispatchTime) -> Double {
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 /// Runs the binary; returns status, stdout, stderr.
-func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (
+func execute(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (
     Int32, String, String
 ) {
     let process = Process()
@@ -140,7 +140,9 @@ do {
         // The sandbox, for the real scan.
         let sandbox = Process()
         sandbox.executableURL = URL(fileURLWithPath: binary)
-        sandbox.arguments = ["sandbox", "--port", "0", "--data", work.appendingPathComponent("sandbox").path, "--rate", "0"]
+        sandbox.arguments = [
+            "sandbox", "--port", "0", "--data", work.appendingPathComponent("sandbox").path, "--rate", "0",
+        ]
         sandbox.environment = ["SANDBOX_ACCESS_KEY": "bench-key", "SANDBOX_ACCESS_KEY_SECRET": "bench-secret"]
         let sandboxOut = Pipe()
         sandbox.standardOutput = sandboxOut
@@ -196,25 +198,36 @@ do {
         for run in 1...3 {
             for concurrency in [1, 8] {
                 let start = DispatchTime.now()
-                let (status, stdout, stderr) = try run(
+                let (status, stdout, stderr) = try execute(
                     binary,
-                    ["scan", "--dry-run", "--backfill", "--json", "--concurrency", "\(concurrency)", "--config", configPath],
+                    [
+                        "scan", "--dry-run", "--backfill", "--json", "--concurrency", "\(concurrency)", "--config",
+                        configPath,
+                    ],
                     environment: environment)
                 let wall = seconds(start)
-                guard status == 0 else { throw BenchFailure(description: "scan exited \(status): \(stderr.suffix(500))") }
+                guard status == 0 else {
+                    throw BenchFailure(description: "scan exited \(status): \(stderr.suffix(500))")
+                }
                 times[concurrency, default: []].append(wall)
                 events[concurrency] = eventIDs(stdout)
-                say(String(format: "run %d, concurrency %d: %d events in %.2f s", run, concurrency, events[concurrency]!.count, wall))
+                say(
+                    String(
+                        format: "run %d, concurrency %d: %d events in %.2f s", run, concurrency,
+                        events[concurrency]!.count, wall))
             }
         }
         let one = median(times[1]!)
         let eight = median(times[8]!)
-        say(String(format: "concurrency 1: median %.2f s; concurrency 8: median %.2f s; speed-up %.1fx", one, eight, one / eight))
+        say(
+            String(
+                format: "concurrency 1: median %.2f s; concurrency 8: median %.2f s; speed-up %.1fx", one, eight,
+                one / eight))
         say("same events: \(events[1]! == events[8]! ? "yes" : "NO") (\(events[8]!.count))")
 
         // The real scan: first event at Gong against the last mailbox's end.
         let start = Date()
-        let (status, stdout, stderr) = try run(
+        let (status, stdout, stderr) = try execute(
             binary,
             ["scan", "--concurrency", "8", "--log-format", "json", "--log-level", "debug", "--config", configPath],
             environment: environment)
@@ -228,8 +241,12 @@ do {
             else { return nil }
             return formatter.date(from: time)
         }
-        let stored = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(string: "\(sandboxURL)/api/events")!)) as? [[String: Any]] ?? []
+        // What the sandbox stored, one JSON object a line with its receivedAt.
+        let storedText = try String(
+            contentsOf: work.appendingPathComponent("sandbox/events.jsonl"), encoding: .utf8)
+        let stored = storedText.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         let received = stored.compactMap { ($0["receivedAt"] as? String).flatMap { formatter.date(from: $0) } }
         let firstEvent = received.min() ?? end
         let lastMailbox = finished.max() ?? end
@@ -272,7 +289,7 @@ do {
             let path = work.appendingPathComponent("team-\(fetch).yml").path
             try config.write(toFile: path, atomically: true, encoding: .utf8)
             let start = DispatchTime.now()
-            let (status, stdout, stderr) = try run(
+            let (status, stdout, stderr) = try execute(
                 binary, ["scan", "--dry-run", "--backfill", "--json", "--config", path],
                 environment: ["BENCH_IMAP": harness.users[0].password])
             let wall = seconds(start)
