@@ -19,20 +19,68 @@ public final class OutputSink: @unchecked Sendable {
         self.descriptor = descriptor
         buffer.reserveCapacity(1 << 16)
         if let log {
-            let fd = descriptor
             let handler = RunLogHandler(
                 format: log.format,
-                write: { bytes in
-                    var offset = 0
-                    while offset < bytes.count {
-                        let written = bytes.withUnsafeBytes {
-                            Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset)
-                        }
-                        if written <= 0 { break }
-                        offset += written
-                    }
+                write: { [unowned self] bytes in
+                    lock.lock()
+                    defer { lock.unlock() }
+                    eraseFooter()
+                    writeAll(bytes)
+                    drawFooter()
                 }, logLevel: log.level)
             logger = Logger(label: "share-detector", factory: { _ in handler })
+        }
+    }
+
+    // MARK: A block redrawn in place (terminal progress)
+
+    /// Lines kept below everything written, for a given terminal width.
+    private var footer: (@Sendable (Int) -> [String])?
+    /// How many footer lines are on the screen now.
+    private var footerLines = 0
+
+    /// Shows `provider`'s lines below everything this sink writes, erased before each write and drawn again after it
+    /// (ANSI cursor movement: for a terminal only); `nil` erases the block and stops drawing it.
+    public func setFooter(_ provider: (@Sendable (Int) -> [String])?) {
+        lock.lock()
+        defer { lock.unlock() }
+        eraseFooter()
+        footer = provider
+        drawFooter()
+    }
+
+    /// Draws the footer again with its provider's current lines.
+    public func redrawFooter() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard footer != nil else { return }
+        eraseFooter()
+        drawFooter()
+    }
+
+    private func eraseFooter() {
+        guard footerLines > 0 else { return }
+        writeAll(Array(String(repeating: "\u{1B}[1A\u{1B}[2K", count: footerLines).utf8) + [0x0D])
+        footerLines = 0
+    }
+
+    private func drawFooter() {
+        guard let footer else { return }
+        var size = winsize()
+        let width = ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
+        let lines = footer(width)
+        writeAll(Array(lines.map { $0 + "\n" }.joined().utf8))
+        footerLines = lines.count
+    }
+
+    private func writeAll(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes {
+                Foundation.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
+            }
+            if written <= 0 { break }
+            offset += written
         }
     }
 
@@ -78,12 +126,10 @@ public final class OutputSink: @unchecked Sendable {
     }
 
     private func writeOut() {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written <= 0 { break }
-            offset += written
-        }
+        guard !buffer.isEmpty else { return }
+        eraseFooter()
+        writeAll(buffer)
         buffer.removeAll(keepingCapacity: true)
+        drawFooter()
     }
 }

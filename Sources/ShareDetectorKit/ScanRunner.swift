@@ -31,6 +31,10 @@ public final class ScanRunner: @unchecked Sendable {
         public var metricsFile: String?
         /// Mailboxes read at once, overriding the config's `concurrency`.
         public var concurrency: Int?
+        /// Whether a progress board may be drawn on standard error: it is, when this is set, standard error is a
+        /// terminal, the run is not `--quiet`, and (for a dry run) the events do not go to that terminal too. The
+        /// executable sets it for text diagnostics (not for `--log-format json`).
+        public var allowsProgress = false
 
         /// Defaults.
         public init() {}
@@ -77,6 +81,8 @@ public final class ScanRunner: @unchecked Sendable {
     let diagnostics: OutputSink
     /// The first skipped messages' lines, for the `scan --json` summary's errors (workers append under its lock).
     let skipLog = SkipLog()
+    /// The terminal progress board, when one is drawn (see ``Options/allowsProgress``).
+    let progress: ScanProgress?
     /// Messages per ledger transaction.
     let batchSize = 200
 
@@ -87,6 +93,10 @@ public final class ScanRunner: @unchecked Sendable {
         self.options = options
         self.output = output
         self.diagnostics = diagnostics
+        let terminal = isatty(STDERR_FILENO) == 1 && (!options.dryRun || isatty(STDOUT_FILENO) == 0)
+        progress =
+            options.allowsProgress && !options.quiet && terminal
+            ? ScanProgress(mailboxes: config.mailboxes.count, sink: diagnostics) : nil
     }
 
     /// Runs the scan and the delivery.
@@ -99,11 +109,17 @@ public final class ScanRunner: @unchecked Sendable {
         // Credentials are checked before any mailbox is read: a config error stops the run before it does work.
         let gong = try session.connectGong()
         // The sender starts at once and delivers each batch the scan commits, at the account's pace.
-        let sender = BackgroundDelivery(session: session, gong: gong, diagnostics: diagnostics)
+        let board = progress
+        let sender = BackgroundDelivery(
+            session: session, gong: gong, diagnostics: diagnostics, onDelivered: { board?.deliveredOne() })
         let feed = sender.feed
         let ledger = session.ledger
         var (summary, sinks) = scanMailboxes { LedgerScanSink(ledger: ledger, feed: feed) }
-        let report = try sender.finish()
+        let report: Deliverer.Report
+        do throws(RunFailure) { report = try sender.finish() } catch {
+            progress?.close()
+            throw error
+        }
         var mailboxOfEvent: [String: Int] = [:]
         for (index, sink) in sinks.enumerated() {
             guard let sink,
@@ -133,6 +149,7 @@ public final class ScanRunner: @unchecked Sendable {
                 summary.exitCode = max(summary.exitCode, 1)
             }
         }
+        progress?.close()
         printSummary(summary)
         return summary
     }

@@ -126,6 +126,7 @@ struct ScanCommand: ParsableCommand {
         options.lockTimeout = lockTimeout
         options.metricsFile = metricsFile
         options.concurrency = concurrency
+        options.allowsProgress = log.logFormat.lowercased() == "text"
         let output = OutputSink()
         let diagnostics = log.diagnostics()
         defer {

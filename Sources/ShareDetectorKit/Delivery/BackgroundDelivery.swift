@@ -11,14 +11,19 @@ final class BackgroundDelivery: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<Deliverer.Report, RunFailure>?
 
-    /// Starts sending through `session` with `gong`.
-    init(session: DeliverySession, gong: GongConnection, diagnostics: OutputSink) {
+    /// Starts sending through `session` with `gong`; `onDelivered` is told of each event Gong took.
+    init(
+        session: DeliverySession, gong: GongConnection, diagnostics: OutputSink,
+        onDelivered: (@Sendable () -> Void)? = nil
+    ) {
         let feed = feed
         // Handed over: from here on only the sender thread uses the client.
         nonisolated(unsafe) let gong = gong
         let thread = Thread { [self] in
             do throws(RunFailure) {
-                result = .success(try session.deliver(using: gong, diagnostics: diagnostics, feed: feed))
+                result = .success(
+                    try session.deliver(
+                        using: gong, diagnostics: diagnostics, feed: feed, onDelivered: onDelivered))
             } catch {
                 result = .failure(error)
             }

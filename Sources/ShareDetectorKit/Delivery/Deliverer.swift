@@ -93,6 +93,8 @@ public final class Deliverer {
     var unitRandom: () -> Double = { Double.random(in: 0..<1) }
     /// While a scan runs beside the deliverer: an empty outbox means "wait for the scan's next commit", not "done".
     public var feed: DeliveryFeed?
+    /// Told of each event Gong took (200 or 409), from the delivering thread.
+    public var onDelivered: (@Sendable () -> Void)?
 
     /// Creates a deliverer. Call ``run()`` only while holding the ledger's run lock: no other run can then be
     /// sending, so every row left `sending` belongs to a crashed run and is re-sent at once.
@@ -422,6 +424,7 @@ public final class Deliverer {
         case .delivered:
             if case .conflict = input { report.alreadyDelivered += 1 } else { report.delivered += 1 }
             report.deliveredIDs.append(eventId)
+            onDelivered?()
         case .retry: report.retrying += 1
         case .dead(let letter):
             report.dead += 1

@@ -49,10 +49,11 @@ public final class DeliverySession: Sendable {
     }
 
     /// Delivers what is due with `gong` (from ``connectGong()``) and the account's shared state; with a `feed`,
-    /// also what a scan running meanwhile commits, until the feed closes.
+    /// also what a scan running meanwhile commits, until the feed closes. `onDelivered` is told of each event Gong
+    /// took (the progress board).
     public func deliver(
         using gong: GongConnection, diagnostics: OutputSink?, clock: any DeliveryClock = SystemDeliveryClock(),
-        feed: DeliveryFeed? = nil
+        feed: DeliveryFeed? = nil, onDelivered: (@Sendable () -> Void)? = nil
     ) throws(RunFailure) -> Deliverer.Report {
         let client = gong.client
         let account = try GongAccess.openAccount(key: gong.accountKey)
@@ -61,6 +62,7 @@ public final class DeliverySession: Sendable {
             options: Deliverer.Options(settings: config.gong),
             clock: clock, diagnostics: diagnostics)
         deliverer.feed = feed
+        deliverer.onDelivered = onDelivered
         return deliverer.run()
     }
 

@@ -24,6 +24,7 @@ extension ScanRunner {
         var (summary, _) = scanMailboxes { DryRunScanSink(ledger: reader, json: json, output: output) }
         summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
         if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
+        progress?.close()
         printSummary(summary)
         return summary
     }

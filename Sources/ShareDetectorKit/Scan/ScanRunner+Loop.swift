@@ -46,15 +46,13 @@ extension ScanRunner {
             if RunInterruption.isRequested { break }
             let known = options.backfill ? nil : stream.checkpointKey.flatMap { sink.checkpoint(for: $0) }
             var batch = ScanBatch()
-            let progress = Progress(
-                enabled: !options.quiet && isatty(STDERR_FILENO) == 1, mailbox: mailbox.name, sink: diagnostics)
             do {
                 for note in try stream.open(at: known) where !options.quiet {
                     diagnostics.line("\(mailbox.name): \(note)")
                 }
                 while !RunInterruption.isRequested, let item = try stream.next() {
                     handle(item, mailbox: mailbox.name, stream: stream, batch: &batch, counts: &counts)
-                    progress.tick(counts.fetched)
+                    progress?.update(counts)
                     if batch.messages >= batchSize || sink.commitsEachMessage {
                         try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
                     }
@@ -64,7 +62,6 @@ extension ScanRunner {
             } catch let error as ScanStreamError {
                 // Keep what was read before the failure.
                 stream.close()
-                progress.done()
                 try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
                 if error.stopsMailbox { throw RunFailure(exitCode: 3, message: error.message) }
                 // Said once, with the mailbox's other failures, when the mailbox ends (see noteFailure).
@@ -78,7 +75,6 @@ extension ScanRunner {
                 throw RunFailure(exitCode: 1, message: "\(stream.name): \(error)")
             }
             stream.close()
-            progress.done()
         }
         if !failures.isEmpty { throw RunFailure(exitCode: 1, message: failures.joined(separator: "; ")) }
     }

@@ -29,6 +29,7 @@ extension ScanRunner {
             var sink = makeSink()
             var failure: RunFailure?
             diagnostics.line("\(mailbox.name): scan started", level: .debug, metadata: ["mailbox": "\(mailbox.name)"])
+            progress?.started(mailbox.name)
             do throws(RunFailure) { try scan(mailbox, into: &sink, counts: &counts) } catch {
                 counts.error = error.message
                 failure = error
@@ -40,6 +41,7 @@ extension ScanRunner {
             diagnostics.line(
                 "\(mailbox.name): scan finished (\(counts.fetched) fetched, \(counts.newEvents) new events)",
                 level: .debug, metadata: ["mailbox": "\(mailbox.name)"])
+            progress?.finished(counts)
             results.store(index, counts: counts, sink: sink, failure: failure)
         }
         var summary = Summary()
