@@ -37,13 +37,15 @@ let package = Package(
             providers: [.apt(["libpcre2-dev"])]
         ),
         .target(name: "MailParsing", dependencies: ["CGMime"], swiftSettings: strict),
-        .target(name: "MailFetching", dependencies: ["MailParsing", "CCurl"], swiftSettings: strict),
+        // One libcurl layer: the easy handle and the meaning of its failures, for IMAP and for Gong.
+        .target(name: "CurlSupport", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "MailFetching", dependencies: ["MailParsing", "CurlSupport", "CCurl"], swiftSettings: strict),
         .target(
             name: "ShareDetection",
             dependencies: ["MailParsing", "CPCRE2", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        .target(name: "GongEngagement", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "GongEngagement", dependencies: ["CurlSupport", "CCurl"], swiftSettings: strict),
         .target(
             name: "ShareLedger",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],

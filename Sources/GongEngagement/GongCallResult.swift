@@ -1,3 +1,5 @@
+import CurlSupport
+
 /// The outcome of one call to Gong: either an HTTP response (any status) or a transport failure before one.
 ///
 /// What the sender does with it (see product.md, "Delivery rules"): 200 → delivered (keep `requestId`);
@@ -61,15 +63,16 @@ public enum GongTransportErrorKind: String, Sendable, Hashable, CaseIterable {
     /// Any other libcurl failure.
     case other
 
-    /// Maps a libcurl result code (`CURLcode` raw value) to a kind.
+    /// Maps a libcurl result code (`CURLcode` raw value) to a kind, through the package's one mapping
+    /// (`CurlFailure`).
     public init(curlCode: Int) {
-        switch curlCode {
-        case 28: self = .timeout
-        case 7: self = .connectionRefused
-        case 52, 55, 56: self = .connectionReset
-        case 5, 6: self = .dnsFailure
-        case 35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98: self = .tls
-        default: self = .other
+        switch CurlFailure(code: curlCode) {
+        case .timeout: self = .timeout
+        case .connectionRefused: self = .connectionRefused
+        case .connectionReset: self = .connectionReset
+        case .dnsFailure: self = .dnsFailure
+        case .tls, .tlsRequired: self = .tls
+        case .loginDenied, .setup, .other: self = .other
         }
     }
 }

@@ -36,7 +36,7 @@ public final class GongClient {
     public let totalTimeout: Double
 
     private let credentials: GongCredentials
-    private let easy: CurlEasy
+    private let easy: CurlHTTPTransfer
     private let headerList: UnsafeMutablePointer<curl_slist>?
     private var totalConnections = 0
 
@@ -64,7 +64,7 @@ public final class GongClient {
         self.credentials = credentials
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
-        easy = CurlEasy()
+        easy = CurlHTTPTransfer()
 
         var list: UnsafeMutablePointer<curl_slist>?
         for header in [

@@ -1,4 +1,5 @@
 import CCurl
+import CurlSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -170,9 +171,10 @@ private let imapDebugCallback: curl_debug_callback = { _, type, data, size, user
 /// Not thread-safe; one owner at a time.
 final class IMAPConnection {
     let server: IMAPServerURL
+    /// The package's one libcurl layer; its raw handle is valid until ``close()``.
+    private let easy = CurlEasy()
     private let handle: UnsafeMutableRawPointer
     private let trace: IMAPLoginTrace
-    private let errorBuffer: UnsafeMutablePointer<CChar>
     private var socket: curl_socket_t = -1
     private let idleTimeoutMilliseconds: Int32
     /// Removes the credential, in every encoding it was sent in, from any text bound for an error or a log.
@@ -184,23 +186,16 @@ final class IMAPConnection {
     /// Capabilities announced with the login's tagged OK, when the server sent them there.
     var loginCapabilities: [String]? { trace.capabilities }
 
-    private static let globalInit: Void = {
-        _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-    }()
-
     /// Connects and logs in; throws a classified ``IMAPError`` (never containing the secret).
     init(account: IMAPAccount, warn: (String) -> Void) throws(IMAPError) {
-        _ = Self.globalInit
         server = try IMAPServerURL(account.url)
         scrubber = SecretScrubber(username: account.username, credential: account.credential)
         trace = IMAPLoginTrace(scrubber: scrubber)
         idleTimeoutMilliseconds = Int32(clamping: Int((account.idleTimeout * 1000).rounded()))
-        guard let created = curl_easy_init() else {
+        guard let created = easy.handle else {
             throw IMAPError(.unreachable, host: server.displayHost, detail: "libcurl could not create a handle")
         }
         handle = created
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         if !server.isTLS {
             if account.allowInsecure {
                 warn(
@@ -233,12 +228,11 @@ final class IMAPConnection {
             _ = ccurl_setopt_str(handle, CURLOPT_XOAUTH2_BEARER, token)
             _ = ccurl_setopt_str(handle, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2")
         }
-        _ = ccurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
         _ = ccurl_setopt_long(handle, CURLOPT_VERBOSE, 1)
         _ = ccurl_setopt_debug_cb(handle, CURLOPT_DEBUGFUNCTION, imapDebugCallback)
         _ = ccurl_setopt_ptr(handle, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(trace).toOpaque())
 
-        let code = curl_easy_perform(handle)
+        let code = easy.perform()
         _ = ccurl_setopt_long(handle, CURLOPT_VERBOSE, 0)
         // The options held the secret; libcurl keeps its own copies, wipe them now the login is done.
         _ = ccurl_setopt_ptr(handle, CURLOPT_PASSWORD, nil)
@@ -248,8 +242,7 @@ final class IMAPConnection {
             closeHandle()
             throw error
         }
-        var activeSocket: curl_socket_t = -1
-        _ = ccurl_getinfo_sock(handle, CURLINFO_ACTIVESOCKET, &activeSocket)
+        let activeSocket = easy.activeSocket
         guard activeSocket >= 0 else {
             closeHandle()
             throw IMAPError(.connectionLost, host: server.displayHost, detail: "libcurl gave no socket after login")
@@ -257,10 +250,7 @@ final class IMAPConnection {
         socket = activeSocket
     }
 
-    deinit {
-        closeHandle()
-        errorBuffer.deallocate()
-    }
+    deinit { closeHandle() }
 
     /// Closes the connection without waiting for anything (libcurl's own LOGOUT at cleanup then fails at once).
     func close() { closeHandle() }
@@ -269,7 +259,7 @@ final class IMAPConnection {
         guard !closed else { return }
         closed = true
         if socket >= 0 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
-        curl_easy_cleanup(handle)
+        easy.cleanup()
     }
 
     /// Sends all of `bytes`, waiting for the socket to take them.
@@ -328,10 +318,7 @@ final class IMAPConnection {
     }
 
     private func curlText(_ code: CURLcode) -> String {
-        let detail = String(cString: errorBuffer)
-        if !detail.isEmpty { return IMAPError.scrub(detail, scrubber) }
-        guard let text = curl_easy_strerror(code) else { return "libcurl error" }
-        return String(cString: text)
+        IMAPError.scrub(easy.errorText(code), scrubber)
     }
 
     /// Maps a failed login perform to an error code, reading the server's own words where libcurl is ambiguous
@@ -345,28 +332,24 @@ final class IMAPConnection {
         func make(_ kind: IMAPError.Code, _ detail: String) -> IMAPError {
             IMAPError(kind, host: host, detail: detail, curlCode: curlCode)
         }
-        switch code {
-        case CURLE_LOGIN_DENIED:
+        switch CurlFailure(code) {
+        case .loginDenied:
             if unavailable {
                 return make(
                     .unavailable, "the server could not check the login now: \(serverSaid ?? "no reason given")")
             }
             return make(.authenticationFailed, "login refused: \(serverSaid ?? curlText(code))")
-        case CURLE_USE_SSL_FAILED:
+        case .tlsRequired:
             return make(
                 .plaintextRefused,
                 "the server offers no STARTTLS; nothing was sent (use imaps://, or allowInsecure to permit plaintext)")
-        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ISSUER_ERROR,
-            CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE,
-            CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CLIENTCERT:
+        case .tls:
             return make(.tlsFailure, curlText(code))
-        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
-            CURLE_COULDNT_RESOLVE_PROXY:
+        case .dnsFailure, .connectionRefused, .timeout:
             return make(.unreachable, curlText(code))
-        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+        case .setup:
             return make(.invalidConfiguration, curlText(code))
-        default:
+        case .connectionReset, .other:
             if unavailable || trace.serverLines.contains(where: { $0.uppercased().hasPrefix("* BYE") }) {
                 return make(.unavailable, "the server said: \(serverSaid ?? curlText(code))")
             }

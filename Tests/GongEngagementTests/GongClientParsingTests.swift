@@ -53,7 +53,8 @@ struct GongClientParsingTests {
         arguments: [
             (28, GongTransportErrorKind.timeout), (7, .connectionRefused), (52, .connectionReset),
             (55, .connectionReset), (56, .connectionReset), (6, .dnsFailure), (5, .dnsFailure), (35, .tls),
-            (60, .tls), (77, .tls), (58, .tls), (1, .other), (3, .other), (23, .other),
+            (60, .tls), (77, .tls), (58, .tls), (64, .tls), (66, .tls), (1, .other), (3, .other), (23, .other),
+            (67, .other),
         ])
     func kinds(code: Int, kind: GongTransportErrorKind) {
         #expect(GongTransportErrorKind(curlCode: code) == kind)

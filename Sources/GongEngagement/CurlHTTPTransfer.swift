@@ -1,64 +1,40 @@
 import CCurl
+import CurlSupport
 import Foundation
 
-/// A libcurl easy handle with its response sink: the thin, unsafe layer under `GongClient`.
+/// One HTTP exchange at a time over a ``CurlEasy`` handle (the package's one libcurl layer): the body and header
+/// callbacks wired to a ``CurlResponseSink``, a copied request body, the response status.
 ///
 /// Not thread-safe (a libcurl easy handle may be used by one thread at a time). The sink is owned here and
 /// handed to libcurl's callbacks through an unretained `Unmanaged` pointer, so it lives as long as the handle.
-final class CurlEasy {
-    /// The raw handle, or `nil` when `curl_easy_init` failed.
-    let handle: UnsafeMutableRawPointer?
+final class CurlHTTPTransfer {
+    /// The handle.
+    let easy = CurlEasy()
     /// Where the callbacks put the response.
     let sink = CurlResponseSink()
-    /// libcurl writes its human-readable error text here.
-    private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    /// Creates a handle with the callbacks and the error buffer wired.
+    /// Creates a handle with the callbacks wired.
     init() {
-        _ = CurlEasy.globalInit
-        handle = curl_easy_init()
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        guard let handle else { return }
         let context = Unmanaged.passUnretained(sink).toOpaque()
+        guard let handle = easy.handle else { return }
         _ = ccurl_setopt_write_cb(handle, CURLOPT_WRITEFUNCTION, curlBodyCallback)
         _ = ccurl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
         _ = ccurl_setopt_write_cb(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
         _ = ccurl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
-        _ = ccurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
     }
-
-    deinit {
-        if let handle { curl_easy_cleanup(handle) }
-        errorBuffer.deallocate()
-    }
-
-    /// `curl_global_init`, once per process (Swift runs a static initializer exactly once, thread-safely).
-    private static let globalInit: Void = {
-        _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-    }()
 
     /// Sets a `long` option.
-    func set(_ option: CURLoption, _ value: Int) {
-        guard let handle else { return }
-        _ = ccurl_setopt_long(handle, option, value)
-    }
+    func set(_ option: CURLoption, _ value: Int) { easy.set(option, value) }
 
     /// Sets a string option (libcurl copies it).
-    func set(_ option: CURLoption, _ value: String) {
-        guard let handle else { return }
-        _ = ccurl_setopt_str(handle, option, value)
-    }
+    func set(_ option: CURLoption, _ value: String) { easy.set(option, value) }
 
     /// Sets a header list; the list must outlive every transfer that uses it.
-    func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) {
-        guard let handle else { return }
-        _ = ccurl_setopt_slist(handle, option, list)
-    }
+    func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) { easy.set(option, list: list) }
 
-    /// Sets the request body with `CURLOPT_COPYPOSTFIELDS`, so libcurl keeps its own copy.
+    /// Sets the request body; libcurl copies it (`CURLOPT_COPYPOSTFIELDS`).
     func setCopiedBody(_ body: [UInt8]) {
-        guard let handle else { return }
+        guard let handle = easy.handle else { return }
         _ = ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
         if body.isEmpty {
             _ = ccurl_setopt_str(handle, CURLOPT_COPYPOSTFIELDS, "")
@@ -72,30 +48,16 @@ final class CurlEasy {
 
     /// Runs one transfer: returns libcurl's code and, for `CURLE_OK`, the response status.
     func perform() -> (code: Int, status: Int) {
-        guard let handle else { return (Int(CURLE_FAILED_INIT.rawValue), 0) }
         sink.reset()
-        errorBuffer[0] = 0
-        let code = curl_easy_perform(handle)
-        var status = 0
-        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return (Int(code.rawValue), status)
+        let code = easy.perform()
+        return (Int(code.rawValue), easy.info(CURLINFO_RESPONSE_CODE))
     }
 
     /// The number of new connections the last transfer opened (0 when it reused a kept-alive one).
-    var newConnections: Int {
-        guard let handle else { return 0 }
-        var count = 0
-        _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &count)
-        return count
-    }
+    var newConnections: Int { easy.info(CURLINFO_NUM_CONNECTS) }
 
     /// libcurl's text for the last failure: the error buffer when filled, else `curl_easy_strerror`.
-    func errorText(code: Int) -> String {
-        let detail = String(cString: errorBuffer)
-        if !detail.isEmpty { return detail }
-        guard let text = curl_easy_strerror(CURLcode(UInt32(code))) else { return "libcurl error" }
-        return String(cString: text)
-    }
+    func errorText(code: Int) -> String { easy.errorText(CURLcode(UInt32(code))) }
 }
 
 /// What libcurl's callbacks collect for one transfer.
