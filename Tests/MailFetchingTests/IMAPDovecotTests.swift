@@ -68,7 +68,7 @@ func account(
 }
 
 let quiet: @Sendable (String) -> Void = { _ in }
-private let noSleep: @Sendable (Double) -> Void = { _ in }
+let noSleep: @Sendable (Double) -> Void = { _ in }
 
 private func expectIMAPError(
     _ code: IMAPError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void

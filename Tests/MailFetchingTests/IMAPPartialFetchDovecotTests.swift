@@ -134,6 +134,37 @@ struct IMAPPartialFetchDovecotTests {
             "partial: \(partial.statistics.bytesReceived) bytes of a \(folderBytes)-byte folder")
     }
 
+    /// A connection dropped twice in the middle of a mixed folder (messages in parts and whole, structure and
+    /// content commands in flight): every message once, in parts where it was large, the checkpoint never ahead.
+    @Test func aDroppedConnectionMidPartialFetchLosesAndRepeatsNothing() throws {
+        let harness = try DovecotHarness()
+        defer { harness.stop() }
+        let messages = (0..<120).map { index in
+            index % 3 == 0 ? Self.withAttachment(index, size: 200_000) : Self.withAttachment(index, size: 500)
+        }
+        try harness.addMessages(user: "rep1", folder: "Sent", messages)
+        var options = IMAPFetchOptions()
+        options.uidsPerCommand = 7
+        options.commandsInFlight = 3
+        let source = IMAPFolderSource(
+            account: account(harness), folder: "Sent", options: options, onWarning: quiet, sleep: noSleep)
+        var kicked = 0
+        let fetched = try fetchAll(source) { count in
+            if count == 20 || count == 75 {
+                #expect(harness.killIMAPProcesses(user: "rep1") == 1)
+                kicked += 1
+            }
+        }
+        #expect(kicked == 2)
+        #expect(fetched.statistics.reconnects == 2)
+        #expect(fetched.unreadable.isEmpty)
+        #expect(fetched.inUIDOrder.map(\.position.index) == Array(1...120))
+        #expect(fetched.statistics.partialMessages >= 40, "the large ones in parts: \(fetched.statistics)")
+        let whole = try Self.read(harness, partial: false)
+        #expect(fetched.inUIDOrder.map { Reading($0.bytes) } == whole.inUIDOrder.map { Reading($0.bytes) })
+        expectSafeResumeOffsets(fetched.messages)
+    }
+
     /// Every message of the shared corpus's hostile-MIME collections: what the parser reads is the same fetched
     /// partially or whole. (Rebuilding every one from Dovecot's BODYSTRUCTURE, before the 64 KiB floor and the
     /// boundary check, read 31 of 459 differently: Dovecot and GMime repair broken MIME differently. Both
