@@ -12,20 +12,21 @@ struct DryRunScanSink: ScanSink {
 
     func checkpoint(for key: String) -> Checkpoint? { try? ledger?.checkpoint(for: key) }
     var commitsEachMessage: Bool { true }
+    var keepsDetectionRecords: Bool { false }
 
     mutating func commit(
         _ batch: inout ScanBatch, cursor: Checkpoint?, key: String?, counts: inout ScanRunner.MailboxSummary
     ) throws(RunFailure) {
-        for (event, source) in zip(batch.events, batch.sources) {
+        for (index, (event, source)) in zip(batch.events, batch.sources).enumerated() {
             let known = (try? ledger?.contains(eventId: event.eventId)) == true
             if !known { counts.newEvents += 1 }
             if json {
                 output.line(
                     bytes: event.body.dropLast(1) + Array(",\"source\":".utf8)
                         + ((try? ScanRunner.encoder.encode(source)) ?? Data()) + Array("}".utf8))
-            } else if let decoded = ScanRunner.decode(event) {
+            } else if index < batch.gongEvents.count {
                 output.line(
-                    EventTextView.render(decoded, source: source)
+                    EventTextView.render(batch.gongEvents[index], source: source)
                         + (known ? "            (already in the ledger)\n" : ""))
             }
         }

@@ -10,6 +10,7 @@ struct LedgerScanSink: ScanSink {
 
     func checkpoint(for key: String) -> Checkpoint? { try? ledger.checkpoint(for: key) }
     var commitsEachMessage: Bool { false }
+    var keepsDetectionRecords: Bool { true }
 
     mutating func commit(
         _ batch: inout ScanBatch, cursor: Checkpoint?, key: String?, counts: inout ScanRunner.MailboxSummary

@@ -28,16 +28,4 @@ extension ScanRunner {
         printSummary(summary)
         return summary
     }
-
-    /// A recorded body read back for the text view, by the API it is for.
-    static func decode(_ event: LedgerEvent) -> GongEvent? {
-        switch GongAPI(rawValue: event.api) {
-        case .contentShared:
-            (try? JSONDecoder().decode(ContentSharedEvent.self, from: event.body)).map(GongEvent.contentShared)
-        case .digitalInteraction:
-            (try? JSONDecoder().decode(DigitalInteractionEvent.self, from: event.body)).map(
-                GongEvent.digitalInteraction)
-        case nil: nil
-        }
-    }
 }

@@ -51,7 +51,9 @@ extension ScanRunner {
                     diagnostics.line("\(mailbox.name): \(note)")
                 }
                 while !RunInterruption.isRequested, let item = try stream.next() {
-                    handle(item, mailbox: mailbox.name, stream: stream, batch: &batch, counts: &counts)
+                    handle(
+                        item, mailbox: mailbox.name, stream: stream, records: sink.keepsDetectionRecords,
+                        batch: &batch, counts: &counts)
                     progress?.update(counts)
                     if batch.messages >= batchSize || sink.commitsEachMessage {
                         try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
@@ -79,9 +81,10 @@ extension ScanRunner {
         if !failures.isEmpty { throw RunFailure(exitCode: 1, message: failures.joined(separator: "; ")) }
     }
 
-    /// Parses, detects and validates one message into the batch; a bad message is skipped with its reason.
+    /// Parses, detects and validates one message into the batch; a bad message is skipped with its reason. With
+    /// `records`, each event carries its encoded detection record (what the ledger keeps).
     func handle(
-        _ item: SourceItem, mailbox: String, stream: some ScanStream, batch: inout ScanBatch,
+        _ item: SourceItem, mailbox: String, stream: some ScanStream, records: Bool, batch: inout ScanBatch,
         counts: inout MailboxSummary
     ) {
         counts.fetched += 1
@@ -116,9 +119,10 @@ extension ScanRunner {
                     eventId: event.eventId, contentId: record.content.contentId,
                     messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
                     position: stream.ledgerPosition(of: raw.position), body: body,
-                    detection: try? Self.encoder.encode(record), api: event.api.rawValue))
+                    detection: records ? try? Self.encoder.encode(record) : nil, api: event.api.rawValue))
         }
         batch.events += events
+        batch.gongEvents += outcome.gongEvents
         batch.sources += Array(repeating: raw.position, count: events.count)
     }
 }

@@ -8,6 +8,9 @@ protocol ScanSink {
     func checkpoint(for key: String) -> Checkpoint?
     /// Whether each message's events go to the sink at once (a dry run prints as it reads) rather than in batches.
     var commitsEachMessage: Bool { get }
+    /// Whether the sink keeps each event's detection record (the ledger does, for `requeue`; a dry run does not, so
+    /// the loop does not encode them).
+    var keepsDetectionRecords: Bool { get }
     /// Takes a batch of events with the cursor that follows them, and empties the batch.
     mutating func commit(
         _ batch: inout ScanBatch, cursor: Checkpoint?, key: String?, counts: inout ScanRunner.MailboxSummary)
