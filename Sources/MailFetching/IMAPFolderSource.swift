@@ -107,7 +107,7 @@ public final class IMAPFolderSource: MessageSource {
     /// The error that ended ``next()``, if any.
     public private(set) var failure: IMAPError?
     /// The highest UID below which every message was yielded (the checkpoint after the last yielded item).
-    public private(set) var resumeUID: UInt32?
+    public var resumeUID: UInt32? { machine.map(\.resumeUID) ?? (uidValidityChanged ? nil : startAfterUID) }
 
     private let account: IMAPAccount
     private let requestedFolder: String?
@@ -124,22 +124,14 @@ public final class IMAPFolderSource: MessageSource {
     private var displayHost = ""
     private var folder = ""
     private var wireFolder = ""
+    /// Connection counters (commands, reconnects, bytes); the fetch's own are the machine's.
     private var statistics = IMAPFetchStatistics()
     private var commandsBeforeSession = 0
 
-    // Fetch state: `uids` sorted; `done[i]` once uids[i] was yielded (or vanished).
-    private var uids: [UInt32] = []
-    private var done: [Bool] = []
-    private var watermark = 0
-    private var nextToRequest = 0
-    private var inFlight: [InFlight] = []
-    /// Content commands waiting for a free slot: fetch items and the indices they are for.
-    private var pendingContent: [(items: String, indices: [Int])] = []
-    /// The plan of each message whose structure came back, by UID.
-    private var plans: [UInt32: IMAPPartialFetch] = [:]
+    /// The fetch itself (pure): what to send, what each response means, the checkpoint.
+    private var machine: IMAPFetchMachine?
     /// Whether the folder's fallback to whole messages was said.
     private var saidFallback = false
-    private var queued: [SourceItem] = []
     private var failedAttempts = 0
 
     /// Describes one folder read; nothing happens until ``open()`` or the first ``nextItem()``.
@@ -173,7 +165,6 @@ public final class IMAPFolderSource: MessageSource {
         self.options = options
         self.warn = onWarning
         self.sleep = sleep
-        self.resumeUID = startAfterUID
         let server = try? IMAPServerURL(account.url)
         displayHost = server?.displayHost ?? "?"
         name = "imap://\(displayHost)/\(folder ?? server?.folder ?? "")"
@@ -184,6 +175,13 @@ public final class IMAPFolderSource: MessageSource {
     /// Counters so far (commands sent after login, reconnects, messages…).
     public var fetchStatistics: IMAPFetchStatistics {
         var result = statistics
+        if let counted = machine?.statistics {
+            result.messages = counted.messages
+            result.unreadable = counted.unreadable
+            result.vanished = counted.vanished
+            result.partialMessages = counted.partialMessages
+            result.wholeFallbacks = counted.wholeFallbacks
+        }
         result.commandsSent = commandsBeforeSession + (session?.commandsSent ?? 0)
         result.bytesReceived += session?.connection.bytesReceived ?? 0
         return result
@@ -228,10 +226,11 @@ public final class IMAPFolderSource: MessageSource {
                 startAfterUID == UInt32.max || (mailboxStatus.uidNext.map { $0 <= startAfterUID + 1 } ?? false)
             criteria = nothingNew ? nil : "UID \(startAfterUID + 1):*"
         } else {
-            if uidValidityChanged { resumeUID = nil }
             criteria = since.map { "SINCE \(Self.imapDate($0))" } ?? "ALL"
         }
         if mailboxStatus.exists == 0 { criteria = nil }
+        var uids: [UInt32] = []
+        var large: Set<UInt32> = []
         if let criteria {
             let limit = Int(mailboxStatus.exists) + 100_000
             // `UID n:*` always matches the highest UID, even below n: keep only UIDs above the checkpoint.
@@ -248,7 +247,8 @@ public final class IMAPFolderSource: MessageSource {
                 }
             }
         }
-        done = Array(repeating: false, count: uids.count)
+        machine = IMAPFetchMachine(
+            uids: uids, large: large, resumeUID: uidValidityChanged ? nil : startAfterUID, options: options)
         opened = true
         return IMAPFolderStatus(
             folder: folder, uidValidity: validity, uidNext: mailboxStatus.uidNext, exists: mailboxStatus.exists,
@@ -258,28 +258,52 @@ public final class IMAPFolderSource: MessageSource {
     /// The next message or unreadable message, `nil` when the folder is done; throws when it cannot go on.
     public func nextItem() throws(IMAPError) -> SourceItem? {
         if !opened { try open() }
-        while true {
-            if !queued.isEmpty {
-                let item = queued.removeFirst()
-                if case .unreadable(let position, _) = item { markDone(uid: UInt32(position.index)) }
-                return item
-            }
-            if finished || (watermark >= uids.count && inFlight.isEmpty) {
+        while !finished, var machine {
+            defer { self.machine = machine }
+            if let output = machine.takeQueued() { return item(output, machine: machine) }
+            if machine.isFinished {
                 finished = true
-                if statistics.wholeFallbacks > 0, !saidFallback {
+                let fallbacks = machine.statistics.wholeFallbacks
+                if fallbacks > 0, !saidFallback {
                     saidFallback = true
                     warn(
-                        "\(name): \(statistics.wholeFallbacks) message(s) fetched whole: the server's BODYSTRUCTURE "
-                            + "was unusable for them or their parts did not come back")
+                        "\(name): \(fallbacks) message(s) fetched whole: the server's BODYSTRUCTURE was unusable for "
+                            + "them or their parts did not come back")
                 }
                 return nil
             }
-            do {
-                if let item = try step() { return item }
+            do throws(IMAPError) {
+                guard let session else {
+                    throw IMAPError(.connectionLost, host: displayHost, detail: "not connected")
+                }
+                while let command = machine.nextCommand() { machine.sent(tag: try session.send(command)) }
+                let response = try session.nextResponse()
+                let scrubber = session.connection.scrubber
+                if let output = machine.receive(response, scrub: { IMAPError.scrub($0, scrubber) }) {
+                    return item(output, machine: machine)
+                }
             } catch {
                 guard error.code == .connectionLost else { throw error }
+                machine.connectionLost()
+                self.machine = machine
                 try reconnect(after: error)
+                machine = self.machine ?? machine
             }
+        }
+        return nil
+    }
+
+    /// A machine output as the item the scan loop reads.
+    private func item(_ output: IMAPFetchMachine.Output, machine: IMAPFetchMachine) -> SourceItem {
+        switch output {
+        case .message(let uid, let bytes, let date):
+            failedAttempts = 0
+            return .message(
+                RawMessage(
+                    bytes: bytes, position: position(uid), envelopeDate: date,
+                    resumeOffset: UInt64(machine.resumeUID ?? 0)))
+        case .unreadable(let uid, let reason):
+            return .unreadable(position(uid), reason: reason)
         }
     }
 
@@ -294,10 +318,11 @@ public final class IMAPFolderSource: MessageSource {
         }
     }
 
-    /// Logs out and closes the connection (also done when the source is released).
-    public func close() {
+    /// Logs out (unless told not to: a LOGOUT first reads the answers of every command in flight) and closes the
+    /// connection (also done when the source is released).
+    public func close(loggingOut: Bool = true) {
         if let session {
-            session.logout()
+            if loggingOut { session.logout() }
             session.connection.close()
             statistics.bytesReceived += session.connection.bytesReceived
             commandsBeforeSession += session.commandsSent
@@ -306,245 +331,8 @@ public final class IMAPFolderSource: MessageSource {
         finished = true
     }
 
-    // MARK: Fetching
-
-    /// One command in flight: its tag, what it asks for, and the indices (in `uids`) it covers.
-    private struct InFlight {
-        enum Request {
-            /// `BODYSTRUCTURE` of a chunk.
-            case structure
-            /// Header and text parts of messages with one plan.
-            case parts
-            /// Whole messages.
-            case whole
-        }
-
-        var tag: String
-        var request: Request
-        var indices: Set<Int>
-        var order: [Int]
-    }
-
-    /// `UID INTERNALDATE RFC822.SIZE`, asked with every message's content.
-    private static let envelopeItems = "UID INTERNALDATE RFC822.SIZE"
-
-    /// Sends fetches up to the in-flight limit, then handles one response; returns an item when it yields one.
-    private func step() throws(IMAPError) -> SourceItem? {
-        guard let session else { throw IMAPError(.connectionLost, host: displayHost, detail: "not connected") }
-        while inFlight.count < max(1, options.commandsInFlight) {
-            if !pendingContent.isEmpty {
-                let (items, indices) = pendingContent.removeFirst()
-                let set = Self.sequenceSet(indices.map { uids[$0] })
-                let tag = try session.send("UID FETCH \(set) (\(Self.envelopeItems) \(items))")
-                let request: InFlight.Request = items == "BODY.PEEK[]" ? .whole : .parts
-                inFlight.append(InFlight(tag: tag, request: request, indices: Set(indices), order: indices))
-                continue
-            }
-            guard let range = nextChunk() else { break }
-            let indices = range.filter { !done[$0] }
-            let structured = options.partial ? indices.filter { large.contains(uids[$0]) } : []
-            let whole = structured.isEmpty ? indices : indices.filter { !large.contains(uids[$0]) }
-            if !whole.isEmpty { pendingContent.append(("BODY.PEEK[]", whole)) }
-            if !structured.isEmpty {
-                let set = Self.sequenceSet(structured.map { uids[$0] })
-                let tag = try session.send("UID FETCH \(set) (UID BODYSTRUCTURE)")
-                inFlight.append(InFlight(tag: tag, request: .structure, indices: Set(structured), order: structured))
-            }
-        }
-        switch try session.nextResponse() {
-        case .fetch(let fetch):
-            return handle(fetch)
-        case .tagged(let tag, let status):
-            guard let slot = inFlight.firstIndex(where: { $0.tag == tag }) else { return nil }
-            let command = inFlight.remove(at: slot)
-            if command.request == .structure {
-                planContent(after: command, status: status)
-                return nil
-            }
-            for index in command.order where !done[index] && !isQueued(uids[index]) && !isAwaited(index) {
-                if status.kind == .ok {
-                    statistics.vanished += 1
-                    done[index] = true
-                } else {
-                    statistics.unreadable += 1
-                    let reason = IMAPError.scrub(
-                        "the server did not return it: \(status.text)", session.connection.scrubber)
-                    queued.append(.unreadable(position(uids[index]), reason: reason))
-                }
-            }
-            advanceWatermark()
-            return nil
-        case .untaggedStatus(let status) where status.kind == .bye:
-            return nil
-        default:
-            return nil
-        }
-    }
-
-    /// After a chunk's structures: one content command per plan (in chunks), whole fetches for the rest. A
-    /// message without a structure in an OK answer was expunged meanwhile; a refused structure fetch falls back to
-    /// whole messages.
-    private func planContent(after command: InFlight, status: IMAPStatus) {
-        var groups: [String: [Int]] = [:]
-        var order: [String] = []
-        for index in command.order where !done[index] {
-            let items: String
-            if let plan = plans[uids[index]] {
-                items = plan.fetchItems
-            } else if smallWhole.remove(index) != nil {
-                items = "BODY.PEEK[]"
-            } else if status.kind == .ok, !wantsWhole.contains(index) {
-                statistics.vanished += 1
-                done[index] = true
-                continue
-            } else {
-                items = "BODY.PEEK[]"
-                wantsWhole.remove(index)
-                statistics.wholeFallbacks += 1
-            }
-            if groups[items] == nil { order.append(items) }
-            groups[items, default: []].append(index)
-        }
-        for items in order {
-            let indices = groups[items] ?? []
-            var start = 0
-            while start < indices.count {
-                let end = min(indices.count, start + max(1, options.uidsPerCommand))
-                pendingContent.append((items, Array(indices[start..<end])))
-                start = end
-            }
-        }
-        advanceWatermark()
-    }
-
-    /// UIDs over the partial-fetch floor (`UID SEARCH LARGER`): only these go through BODYSTRUCTURE.
-    private var large: Set<UInt32> = []
-    /// Indices whose structure came back unusable: fetched whole.
-    private var wantsWhole: Set<Int> = []
-    /// Indices whose attachments are too small to be worth a partial fetch: fetched whole.
-    private var smallWhole: Set<Int> = []
-
-    /// Whether a later command (a whole fetch after a failed assembly) is to bring this index.
-    private func isAwaited(_ index: Int) -> Bool {
-        pendingContent.contains { $0.indices.contains(index) }
-            || inFlight.contains { $0.request != .structure && $0.indices.contains(index) }
-    }
-
-    private func isQueued(_ uid: UInt32) -> Bool {
-        queued.contains { item in
-            if case .unreadable(let position, _) = item { return position.index == Int(uid) }
-            return false
-        }
-    }
-
-    /// The next range of `uids` to request, skipping UIDs already done.
-    private func nextChunk() -> Range<Int>? {
-        while nextToRequest < uids.count, done[nextToRequest] { nextToRequest += 1 }
-        guard nextToRequest < uids.count else { return nil }
-        let start = nextToRequest
-        var end = start
-        var count = 0
-        while end < uids.count, count < max(1, options.uidsPerCommand) {
-            if !done[end] { count += 1 }
-            end += 1
-        }
-        nextToRequest = end
-        return start..<end
-    }
-
-    /// A FETCH response: a structure noted, or a message (parts or whole) yielded. A response is taken only for a
-    /// command of its kind in flight for that UID (an unsolicited FETCH, or a late answer after a reconnect, is not).
-    private func handle(_ fetch: IMAPFetch) -> SourceItem? {
-        guard let uid = fetch.uid, let index = indexOf(uid), !done[index], queued.isEmpty || !isQueued(uid) else {
-            return nil
-        }
-        let kind: InFlight.Request
-        if fetch.body != nil || fetch.skippedBodySize != nil {
-            kind = .whole
-        } else if !fetch.sections.isEmpty || fetch.skippedSectionSize != nil {
-            kind = .parts
-        } else if fetch.bodyStructure != nil || fetch.bodyStructureUnusable {
-            kind = .structure
-        } else {
-            return nil
-        }
-        guard inFlight.contains(where: { $0.request == kind && $0.indices.contains(index) }) else { return nil }
-        switch kind {
-        case .structure:
-            if let structure = fetch.bodyStructure, let plan = IMAPPartialFetch(structure) {
-                if plan.skippedBytes >= options.partialMinimumSavedBytes {
-                    plans[uid] = plan
-                } else {
-                    smallWhole.insert(index)
-                }
-            } else {
-                wantsWhole.insert(index)
-            }
-            return nil
-        case .parts:
-            if let skipped = fetch.skippedSectionSize { return unreadable(index, uid: uid, size: skipped) }
-            guard let plan = plans[uid], let bytes = plan.assemble(fetch.sections) else {
-                // A section did not come back: the whole message, in a command of its own.
-                statistics.wholeFallbacks += 1
-                pendingContent.append(("BODY.PEEK[]", [index]))
-                return nil
-            }
-            plans[uid] = nil
-            if bytes.count > options.maxMessageBytes { return unreadable(index, uid: uid, size: UInt64(bytes.count)) }
-            statistics.partialMessages += 1
-            return yield(bytes, index: index, uid: uid, date: fetch.internalDate)
-        case .whole:
-            if let skipped = fetch.skippedBodySize { return unreadable(index, uid: uid, size: skipped) }
-            plans[uid] = nil
-            return yield(fetch.body ?? [], index: index, uid: uid, date: fetch.internalDate)
-        }
-    }
-
-    private func yield(_ bytes: [UInt8], index: Int, uid: UInt32, date: MailDate?) -> SourceItem {
-        statistics.messages += 1
-        failedAttempts = 0
-        markDone(index: index)
-        return .message(
-            RawMessage(
-                bytes: bytes, position: position(uid), envelopeDate: date, resumeOffset: UInt64(resumeUID ?? 0)))
-    }
-
-    private func unreadable(_ index: Int, uid: UInt32, size: UInt64) -> SourceItem {
-        statistics.unreadable += 1
-        markDone(index: index)
-        plans[uid] = nil
-        return .unreadable(
-            position(uid), reason: "message of \(size) bytes exceeds the \(options.maxMessageBytes)-byte cap")
-    }
-
     private func position(_ uid: UInt32) -> MessagePosition {
         MessagePosition(file: name, index: Int(uid), byteOffset: 0)
-    }
-
-    private func indexOf(_ uid: UInt32) -> Int? {
-        var low = 0
-        var high = uids.count
-        while low < high {
-            let middle = (low + high) / 2
-            if uids[middle] < uid { low = middle + 1 } else { high = middle }
-        }
-        return low < uids.count && uids[low] == uid ? low : nil
-    }
-
-    private func markDone(uid: UInt32) {
-        if let index = indexOf(uid) { markDone(index: index) }
-    }
-
-    private func markDone(index: Int) {
-        done[index] = true
-        advanceWatermark()
-    }
-
-    private func advanceWatermark() {
-        while watermark < uids.count, done[watermark] {
-            resumeUID = uids[watermark]
-            watermark += 1
-        }
     }
 
     // MARK: Connections
@@ -565,12 +353,6 @@ public final class IMAPFolderSource: MessageSource {
             statistics.bytesReceived += old.connection.bytesReceived
         }
         session = nil
-        inFlight.removeAll()
-        pendingContent.removeAll()
-        plans.removeAll()
-        wantsWhole.removeAll()
-        smallWhole.removeAll()
-        nextToRequest = watermark
         var lastError = error
         while true {
             guard failedAttempts < options.reconnectDelays.count, statistics.reconnects < options.maxReconnects else {

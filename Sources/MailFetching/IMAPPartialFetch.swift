@@ -57,14 +57,36 @@ public struct IMAPPartialFetch: Sendable, Equatable {
             }
         }
         var message: [UInt8] = []
-        message.reserveCapacity(size)
+        message.reserveCapacity(size + 4 * pieces.count)
         for piece in pieces {
             switch piece {
             case .bytes(let bytes): message += bytes
-            case .section(let name): message += fetched[name] ?? []
+            case .section(let name):
+                let bytes = fetched[name] ?? []
+                message += bytes
+                if Self.isHeader(name) { Self.endHeader(&message, section: bytes) }
             }
         }
         return message
+    }
+
+    /// Whether a section is a header block (`HEADER`, `1.MIME`, `2.HEADER`).
+    static func isHeader(_ section: String) -> Bool {
+        section == "HEADER" || section.hasSuffix(".MIME") || section.hasSuffix(".HEADER")
+    }
+
+    /// Ends a header block with its blank line when the server sent it without one (an empty part header, a
+    /// missing final CRLF): otherwise the parser would read the first lines of the content as header fields.
+    static func endHeader(_ message: inout [UInt8], section: [UInt8]) {
+        if section.isEmpty {
+            message += [0x0D, 0x0A]
+        } else if section.last != 0x0A {
+            message += [0x0D, 0x0A, 0x0D, 0x0A]
+        } else {
+            // Complete when it is only the blank line (a part without header fields), or its last line is empty.
+            let withoutNewline = section.dropLast(section.count >= 2 && section[section.count - 2] == 0x0D ? 2 : 1)
+            if !withoutNewline.isEmpty, withoutNewline.last != 0x0A { message += [0x0D, 0x0A] }
+        }
     }
 
     /// Two plans are equal when they fetch and rebuild alike.

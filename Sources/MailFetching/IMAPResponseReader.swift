@@ -24,7 +24,7 @@ public struct IMAPResponseReader: Sendable {
     /// The longest response text (all lines of one response, without literal data) before framing fails.
     public var maxLineBytes: Int
     /// The most literals one response may carry.
-    public var maxLiteralsPerResponse = 2 * IMAPPartialFetch.maxSections + 16
+    public var maxLiteralsPerResponse = 1_024
 
     private var buffer: [UInt8] = []
     private var start = 0
@@ -348,8 +348,17 @@ struct IMAPResponseParser {
                 case .skipped(let size): fetch.skippedBodySize = size
                 }
             case "BODYSTRUCTURE":
-                guard let value = value(depth: 0) else { return nil }
-                fetch.bodyStructure = IMAPBodyStructure(value)
+                // A structure too wide or too deep for the tree is skipped (bounded) and marked unusable: the
+                // message is then fetched whole, never dropped with the rest of the response.
+                let start = index
+                let literalStart = literalIndex
+                if let value = value(depth: 0) {
+                    fetch.bodyStructure = IMAPBodyStructure(value)
+                } else {
+                    index = start
+                    literalIndex = literalStart
+                    guard skipValue(depth: 0) else { return nil }
+                }
                 fetch.bodyStructureUnusable = fetch.bodyStructure == nil
             default:
                 if let section = Self.section(ofAttribute: name) {

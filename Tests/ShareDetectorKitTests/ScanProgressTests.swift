@@ -19,6 +19,7 @@ struct ScanProgressTests {
         let null = open("/dev/null", O_WRONLY)
         defer { close(null) }
         let board = ScanProgress(mailboxes: 12, sink: OutputSink(descriptor: null))
+        board.show()
         for index in 0..<10 { board.started("rep\(index)") }
         board.update(Self.counts("rep0", fetched: 40, shares: 2))
         board.finished(Self.counts("rep1", fetched: 100, shares: 3))
@@ -31,6 +32,8 @@ struct ScanProgressTests {
         #expect(total.contains("5 shares, 5 new events, 1 delivered"))
         #expect(total.contains("left"), "an estimate once a mailbox is done: \(total)")
         #expect(board.lines(width: 30).allSatisfy { $0.count <= 30 }, "lines are cut to the terminal's width")
+        #expect(ScanProgress.cut("営業部-東京: 12 fetched", toColumns: 10) == "営業部-東…", "wide characters count twice")
+        #expect(ScanProgress.cut("short", toColumns: 80) == "short")
         #expect(ScanProgress.duration(45) == "45s")
         #expect(ScanProgress.duration(185) == "3m05s")
         #expect(ScanProgress.duration(7_800) == "2h10m")

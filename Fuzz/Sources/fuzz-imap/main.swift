@@ -45,6 +45,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let split = responses(input, pieces: pieces)
     check(whole.failed == split.failed, "failure depends on the split")
     check(whole.items == split.items, "responses depend on the split")
+    checkMachine(whole.items, seed: first)
     for item in whole.items {
         if case .fetch(let fetch) = item {
             check((fetch.body?.count ?? 0) <= cap, "a body over the cap was kept")
@@ -57,6 +58,56 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
     }
     return 0
+}
+
+/// Drives the folder fetch machine with the responses, as if they answered its commands: it never yields a UID
+/// twice, never a UID it was not asked for, and its checkpoint never passes a UID it has not handled.
+func checkMachine(_ responses: [IMAPResponse], seed: UInt8) {
+    var options = IMAPFetchOptions()
+    options.partial = seed & 1 == 0
+    options.uidsPerCommand = Int(seed >> 5) + 1
+    options.commandsInFlight = Int((seed >> 1) & 3) + 1
+    options.partialMinimumSavedBytes = UInt64(seed & 0x10) * 64
+    var uids = Set<UInt32>()
+    for response in responses { if case .fetch(let fetch) = response, let uid = fetch.uid { uids.insert(uid % 64) } }
+    let sorted = Array(uids).sorted()
+    var machine = IMAPFetchMachine(
+        uids: sorted, large: Set(sorted.filter { $0 % 2 == 0 }), resumeUID: nil, options: options)
+    var yielded = Set<UInt32>()
+    var tag = 0
+    func take(_ output: IMAPFetchMachine.Output?) {
+        guard let output else { return }
+        let uid: UInt32
+        switch output {
+        case .message(let value, _, _): uid = value
+        case .unreadable(let value, _): uid = value
+        }
+        check(uids.contains(uid), "yielded UID \(uid) that was not asked for")
+        check(yielded.insert(uid).inserted, "UID \(uid) yielded twice")
+        checkCheckpoint()
+    }
+    /// Every UID at or below the checkpoint was yielded or found expunged.
+    func checkCheckpoint() {
+        guard let resume = machine.resumeUID else { return }
+        let passed = sorted.filter { $0 <= resume }.count
+        check(passed <= yielded.count + machine.statistics.vanished, "the checkpoint passed a UID not handled")
+    }
+    for response in responses {
+        while machine.nextCommand() != nil {
+            tag += 1
+            machine.sent(tag: "A\(tag)")
+        }
+        var adjusted = response
+        if case .fetch(var fetch) = response, let uid = fetch.uid {
+            fetch.uid = uid % 64
+            adjusted = .fetch(fetch)
+        }
+        if case .tagged(_, let status) = response { adjusted = .tagged(tag: "A\(max(1, tag - 1))", status) }
+        take(machine.receive(adjusted, scrub: { $0 }))
+        while let queued = machine.takeQueued() { take(queued) }
+        if response == .continuation("") { machine.connectionLost() }
+    }
+    checkCheckpoint()
 }
 
 /// The plan of a structure the reader accepted: well formed, and it rebuilds a message from sections that hold what

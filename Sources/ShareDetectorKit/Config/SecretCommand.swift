@@ -37,16 +37,30 @@ struct SecretCommand {
     var directory: String?
     var timeout: Double
 
+    /// Held from pipe creation to spawn (see ``run()``).
+    private static let spawnLock = NSLock()
+
     func run() throws(StartFailure) -> Outcome {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0 else { throw StartFailure(errno: errno) }
+        // Mailboxes are read in parallel: another secret command started meanwhile must not inherit these pipes (it
+        // would hold our read end open until it and its children exit). Pipes are made close-on-exec under one lock
+        // held until the child is spawned (Glibc's pipe2 is not imported), so no spawn sees them without the flag;
+        // dup2 onto 1 and 2 clears the flag for the child's own copies.
+        Self.spawnLock.lock()
+        guard pipe(&outPipe) == 0 else {
+            let code = errno
+            Self.spawnLock.unlock()
+            throw StartFailure(errno: code)
+        }
         guard pipe(&errPipe) == 0 else {
             let code = errno
+            Self.spawnLock.unlock()
             close(outPipe[0])
             close(outPipe[1])
             throw StartFailure(errno: code)
         }
+        for descriptor in outPipe + errPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -80,6 +94,7 @@ struct SecretCommand {
             ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { environment.forEach { free($0) } }
         let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &environment)
+        Self.spawnLock.unlock()
         close(outPipe[1])
         close(errPipe[1])
         guard spawned == 0 else {

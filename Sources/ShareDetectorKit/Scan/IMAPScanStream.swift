@@ -78,7 +78,8 @@ final class IMAPScanStream: ScanStream {
         }
     }
 
-    func close() { source?.close() }
+    /// Logs out; after a signal, just closes (a LOGOUT would first drain every FETCH still in flight).
+    func close() { source?.close(loggingOut: !RunInterruption.isRequested) }
 
     private static func failure(_ error: IMAPError, name: String) -> ScanStreamError {
         ScanStreamError(message: "\(name): \(error)", stopsMailbox: error.isAccountFailure)

@@ -21,8 +21,10 @@ final class ScanProgress: @unchecked Sendable {
     init(mailboxes: Int, sink: OutputSink) {
         self.mailboxes = mailboxes
         self.sink = sink
-        sink.setFooter { [weak self] width in self?.lines(width: width) ?? [] }
     }
+
+    /// Starts drawing (when the scan starts, not before: a run that fails earlier leaves nothing on the screen).
+    func show() { sink.setFooter { [weak self] width in self?.lines(width: width) ?? [] } }
 
     /// A mailbox's scan began.
     func started(_ name: String) {
@@ -80,8 +82,22 @@ final class ScanProgress: @unchecked Sendable {
                 total += ", about \(Self.duration(elapsed / Double(finished) * Double(mailboxes - finished))) left"
             }
             lines.append(total)
-            return lines.map { $0.count > width ? String($0.prefix(max(1, width - 1))) + "…" : $0 }
+            return lines.map { Self.cut($0, toColumns: width) }
         }
+    }
+
+    /// `line` cut to fit `columns` terminal columns, counting anything outside ASCII as two columns (wide
+    /// characters in a mailbox name must not wrap: the redraw counts lines).
+    static func cut(_ line: String, toColumns columns: Int) -> String {
+        var used = 0
+        var out = ""
+        for character in line {
+            let width = character.isASCII ? 1 : 2
+            if used + width > max(1, columns - 1) { return out + "…" }
+            used += width
+            out.append(character)
+        }
+        return out
     }
 
     /// `45s`, `3m05s`, `2h10m`.

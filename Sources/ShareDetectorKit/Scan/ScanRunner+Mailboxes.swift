@@ -21,6 +21,7 @@ extension ScanRunner {
             return nil
         }
         let results = MailboxResults<Sink>(count: mailboxes.count)
+        progress?.show()
         let pool = MailboxPool(
             hosts: hosts, concurrency: concurrency, maxPerHost: config.imapMaxConnectionsPerHost)
         pool.run(stop: { RunInterruption.isRequested }) { [self] index in
