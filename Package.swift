@@ -45,7 +45,10 @@ let package = Package(
             dependencies: ["MailParsing", "CPCRE2", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        .target(name: "GongEngagement", dependencies: ["CurlSupport", "CCurl"], swiftSettings: strict),
+        // Gong's vocabulary (events, validation, answers, the delivery state machine): pure, no I/O.
+        .target(name: "GongEngagement", swiftSettings: strict),
+        // The HTTPS client for Gong's event APIs, over the one libcurl layer.
+        .target(name: "GongHTTP", dependencies: ["GongEngagement", "CurlSupport", "CCurl"], swiftSettings: strict),
         .target(
             name: "ShareLedger",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "ShareDetectorKit",
             dependencies: [
-                "MailParsing", "MailFetching", "ShareDetection", "GongEngagement", "ShareLedger",
+                "MailParsing", "MailFetching", "ShareDetection", "GongEngagement", "GongHTTP", "ShareLedger",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -84,20 +87,21 @@ let package = Package(
             name: "ShareDetectionTests", dependencies: ["ShareDetection", "MailParsing"], swiftSettings: strict
         ),
         .testTarget(
-            name: "GongEngagementTests", dependencies: ["GongEngagement", "GongSandbox"], swiftSettings: strict
+            name: "GongEngagementTests", dependencies: ["GongEngagement", "GongHTTP", "GongSandbox"],
+            swiftSettings: strict
         ),
         .testTarget(name: "ShareLedgerTests", dependencies: ["ShareLedger"], swiftSettings: strict),
         .testTarget(
             name: "GongSandboxTests",
             dependencies: [
-                "GongSandbox", "GongEngagement",
+                "GongSandbox", "GongEngagement", "GongHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ShareDetectorKitTests",
-            dependencies: ["ShareDetectorKit", "ShareLedger", "share-detector"],
+            dependencies: ["ShareDetectorKit", "ShareLedger", "GongHTTP", "share-detector"],
             swiftSettings: strict
         ),
     ],

@@ -1,5 +1,3 @@
-import CurlSupport
-
 /// The outcome of one call to Gong: either an HTTP response (any status) or a transport failure before one.
 ///
 /// What the sender does with it (see product.md, "Delivery rules"): 200 → delivered (keep `requestId`);
@@ -62,17 +60,4 @@ public enum GongTransportErrorKind: String, Sendable, Hashable, CaseIterable {
     case tls
     /// Any other libcurl failure.
     case other
-
-    /// Maps a libcurl result code (`CURLcode` raw value) to a kind, through the package's one mapping
-    /// (`CurlFailure`).
-    public init(curlCode: Int) {
-        switch CurlFailure(code: curlCode) {
-        case .timeout: self = .timeout
-        case .connectionRefused: self = .connectionRefused
-        case .connectionReset: self = .connectionReset
-        case .dnsFailure: self = .dnsFailure
-        case .tls, .tlsRequired: self = .tls
-        case .loginDenied, .setup, .other: self = .other
-        }
-    }
 }

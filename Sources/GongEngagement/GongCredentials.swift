@@ -20,7 +20,7 @@ public enum GongCredentials: Sendable, Hashable {
 
     /// Every string that must never appear in a message, description or log: the secret parts, the encoded
     /// header value, and (for Basic) the access key too when it is long enough not to garble ordinary text.
-    var secretsForRedaction: [String] {
+    package var secretsForRedaction: [String] {
         switch self {
         case .basic(let accessKey, let secret):
             let encoded = Base64.encode(Array("\(accessKey):\(secret)".utf8))
@@ -31,7 +31,7 @@ public enum GongCredentials: Sendable, Hashable {
     }
 
     /// Replaces every secret in `text` with `<redacted>`.
-    func redact(_ text: String) -> String {
+    package func redact(_ text: String) -> String {
         var result = text
         // Longest first, so a secret that contains another is removed whole.
         for secret in secretsForRedaction.sorted(by: { $0.count > $1.count }) where result.contains(secret) {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GongEngagement
+@testable import GongHTTP
 
 @Suite("GongClient response parsing")
 struct GongClientParsingTests {

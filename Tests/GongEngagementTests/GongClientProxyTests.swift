@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GongEngagement
+@testable import GongHTTP
 
 /// Proves that `GongClient` takes its proxy from the environment, as libcurl does by default.
 ///

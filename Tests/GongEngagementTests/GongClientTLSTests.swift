@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GongEngagement
+@testable import GongHTTP
 
 #if canImport(Glibc)
     import Glibc

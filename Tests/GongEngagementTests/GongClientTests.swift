@@ -3,6 +3,7 @@ import GongSandbox
 import Testing
 
 @testable import GongEngagement
+@testable import GongHTTP
 
 /// `GongClient` against the real sandbox over loopback (started in process on port 0).
 @Suite("GongClient over loopback")

@@ -1,5 +1,6 @@
 import Foundation
 import GongEngagement
+import GongHTTP
 import GongSandbox
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import GongEngagement
+import GongHTTP
 import ShareLedger
 
 /// The delivery loop: claims due events from the ledger, paces calls through the Gong account's shared gate, sends

@@ -1,5 +1,6 @@
 import Foundation
 import GongEngagement
+import GongHTTP
 import ShareLedger
 
 /// The one set-up `scan`, `send` and `requeue` share: the team's ledger, opened and held under its run lock, and —

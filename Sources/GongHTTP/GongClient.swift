@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import GongEngagement
 
 /// An HTTPS client for Gong's event APIs (content shared, digital interaction) over libcurl: one call, one `GongCallResult`, no retries.
 ///
