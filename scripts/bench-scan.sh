@@ -4,7 +4,9 @@
 #               (medians of 3, same events), and a real scan into the sandbox: first event at Gong vs last mailbox done;
 #   attachments 1,000 messages, every other one with a 2 MB PDF: bytes Dovecot sent with fetch: parts vs whole.
 #
-#   scripts/bench-scan.sh [mailboxes|attachments|all]
+#   folder      20,000 messages in one folder: the real scan against mbsync (FSync no and yes), medians of 3.
+#
+#   scripts/bench-scan.sh [mailboxes|attachments|folder|all]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,6 +18,14 @@ bench=benchmarks/imap/.build-imap/release/scan-bench
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = mailboxes ]; then
     "$bench" mailboxes "$root/.build/release/share-detector" benchmarks/imap/delay_proxy.py 200 25
+fi
+if [ "$what" = all ] || [ "$what" = folder ]; then
+    if ! command -v mbsync >/dev/null; then
+        sudo_cmd=""
+        [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq isync >/dev/null
+    fi
+    "$bench" folder "$root/.build/release/share-detector" 20000
 fi
 if [ "$what" = all ] || [ "$what" = attachments ]; then
     "$bench" attachments "$root/.build/release/share-detector" 1000

@@ -22,13 +22,15 @@ extension ScanRunner {
             let name = mailbox.name
             var options = IMAPFetchOptions()
             options.partial = !settings.fetchWholeMessages
+            // Each folder is read ahead on a thread of its own while the loop parses and detects.
             return folders.map { folder in
-                IMAPScanStream(
-                    account: account, mailbox: name, folder: folder, since: since, options: options,
-                    onWarning: { message in
-                        diagnostics.line(
-                            "share-detector: \(message)", level: .warning, metadata: ["mailbox": "\(name)"])
-                    })
+                PrefetchingScanStream(
+                    IMAPScanStream(
+                        account: account, mailbox: name, folder: folder, since: since, options: options,
+                        onWarning: { message in
+                            diagnostics.line(
+                                "share-detector: \(message)", level: .warning, metadata: ["mailbox": "\(name)"])
+                        }))
             }
         }
     }
