@@ -25,7 +25,8 @@ if [ "$what" = all ] || [ "$what" = folder ]; then
         [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
         DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq isync >/dev/null
     fi
-    "$bench" folder "$root/.build/release/share-detector" 20000
+    # BASELINE=path/to/an/older/share-detector adds its scan to every run.
+    "$bench" folder "$root/.build/release/share-detector" 20000 ${BASELINE:-}
 fi
 if [ "$what" = all ] || [ "$what" = attachments ]; then
     "$bench" attachments "$root/.build/release/share-detector" 1000

@@ -3,7 +3,7 @@
 //   scan-bench mailboxes BINARY PROXY_SCRIPT [MAILBOXES] [MESSAGES]   (default 200 × 25, through a 20 ms RTT proxy)
 //       `scan --dry-run --backfill --json` with --concurrency 1 and 8 (medians of 3), the same events; then a real
 //       scan at concurrency 8 into the sandbox: when the first event reached Gong against when the last mailbox ended.
-//   scan-bench folder BINARY [MESSAGES]                                (default 20,000)
+//   scan-bench folder BINARY [MESSAGES] [BASELINE_BINARY]              (default 20,000)
 //       the real scan of one folder against mbsync's pull of it, FSync no and yes, medians of 3.
 //   scan-bench attachments BINARY [MESSAGES]                           (default 1,000, half with a 2 MB PDF)
 //       `fetch: parts` against `fetch: whole`: the bytes Dovecot sent (its `Logged out … out=` lines), the same events.
@@ -321,56 +321,60 @@ do {
         say(String(format: "folder: %d messages, %.1f MB", count, Double(folderBytes) / 1e6))
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let baseline = CommandLine.arguments.count > 4 ? CommandLine.arguments[4] : nil
         var scans: [Double] = []
+        var baselineScans: [Double] = []
         var mbsync: [String: [Double]] = [:]
         for run in 1...3 {
-            // The real scan, into a fresh ledger; Gong is a closed port paced at 1 call/s, so sending stays idle.
-            let folder = work.appendingPathComponent("run\(run)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let config = """
-                team: folder-bench
-                internalDomains: [northwind.example]
-                state: state/ledger.sqlite
-                gong:
-                  baseURL: http://127.0.0.1:9
-                  accessKey: env:BENCH_GONG_KEY
-                  accessKeySecret: env:BENCH_GONG_SECRET
-                  callsPerSecond: 1
-                mailboxes:
-                  - name: rep1
-                    imap:
-                      url: \(harness.imapsURL)
-                      username: rep1
-                      password: env:BENCH_IMAP
-                      caFile: \(harness.certificatePath)
-                      folders: [Sent]
-                      lastDays: 36500
-                """
-            let path = folder.appendingPathComponent("team.yml").path
-            try config.write(toFile: path, atomically: true, encoding: .utf8)
-            let start = Date()
-            let (_, _, stderr) = try execute(
-                binary, ["scan", "--log-format", "json", "--log-level", "debug", "--config", path],
-                environment: [
-                    "BENCH_IMAP": harness.users[0].password, "BENCH_GONG_KEY": "k", "BENCH_GONG_SECRET": "s",
-                    "SHARE_DETECTOR_STATE_DIR": folder.appendingPathComponent("accounts").path,
-                ])
-            let finished = stderr.split(separator: "\n").compactMap { line -> (Date, String)? in
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                    let message = object["message"] as? String, message.contains("scan finished"),
-                    let time = (object["time"] as? String).flatMap({ formatter.date(from: $0) })
-                else { return nil }
-                return (time, message)
+            for (label, program) in [("share-detector", binary)] + (baseline.map { [("baseline", $0)] } ?? []) {
+                // The real scan, into a fresh ledger; Gong is a closed port paced at 1 call/s, so sending stays idle.
+                let folder = work.appendingPathComponent("run\(run)-\(label)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let config = """
+                    team: folder-bench
+                    internalDomains: [northwind.example]
+                    state: state/ledger.sqlite
+                    gong:
+                      baseURL: http://127.0.0.1:9
+                      accessKey: env:BENCH_GONG_KEY
+                      accessKeySecret: env:BENCH_GONG_SECRET
+                      callsPerSecond: 1
+                    mailboxes:
+                      - name: rep1
+                        imap:
+                          url: \(harness.imapsURL)
+                          username: rep1
+                          password: env:BENCH_IMAP
+                          caFile: \(harness.certificatePath)
+                          folders: [Sent]
+                          lastDays: 36500
+                    """
+                let path = folder.appendingPathComponent("team.yml").path
+                try config.write(toFile: path, atomically: true, encoding: .utf8)
+                let start = Date()
+                let (_, _, stderr) = try execute(
+                    program, ["scan", "--log-format", "json", "--log-level", "debug", "--config", path],
+                    environment: [
+                        "BENCH_IMAP": harness.users[0].password, "BENCH_GONG_KEY": "k", "BENCH_GONG_SECRET": "s",
+                        "SHARE_DETECTOR_STATE_DIR": folder.appendingPathComponent("accounts").path,
+                    ])
+                let finished = stderr.split(separator: "\n").compactMap { line -> (Date, String)? in
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                        let message = object["message"] as? String, message.contains("scan finished"),
+                        let time = (object["time"] as? String).flatMap({ formatter.date(from: $0) })
+                    else { return nil }
+                    return (time, message)
+                }
+                guard let (end, message) = finished.first else {
+                    throw BenchFailure(description: "no scan finished line: \(stderr.suffix(800))")
+                }
+                let wall = end.timeIntervalSince(start)
+                if label == "baseline" { baselineScans.append(wall) } else { scans.append(wall) }
+                say(
+                    String(
+                        format: "run %d: %@ scan %.2f s = %.0f msg/s (%@)", run, label, wall, Double(count) / wall,
+                        message))
             }
-            guard let (end, message) = finished.first else {
-                throw BenchFailure(description: "no scan finished line: \(stderr.suffix(800))")
-            }
-            let wall = end.timeIntervalSince(start)
-            scans.append(wall)
-            say(
-                String(
-                    format: "run %d: share-detector scan %.2f s = %.0f msg/s (%@)", run, wall, Double(count) / wall,
-                    message))
             for fsync in ["no", "yes"] {
                 let local = "\(harness.root)/mbsync-\(run)-\(fsync)"
                 try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
@@ -413,6 +417,10 @@ do {
             }
         }
         let ours = median(scans)
+        if !baselineScans.isEmpty {
+            let base = median(baselineScans)
+            say(String(format: "median: scan %.2f s, baseline %.2f s: %.2fx", ours, base, base / ours))
+        }
         for fsync in ["no", "yes"] {
             let theirs = median(mbsync[fsync] ?? [0])
             say(
