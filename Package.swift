@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // RS256 for Google's JWT-bearer grant and Microsoft's client assertions (already in the graph through
+        // Hummingbird's test support, so it costs CI no extra build).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -40,6 +43,15 @@ let package = Package(
         // One libcurl layer: the easy handle and the meaning of its failures, for IMAP and for Gong.
         .target(name: "CurlSupport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "MailFetching", dependencies: ["MailParsing", "CurlSupport", "CCurl"], swiftSettings: strict),
+        // OAuth 2 access tokens for mailboxes: grants, RS256 signing, the in-memory token cache.
+        .target(
+            name: "OAuth2Tokens",
+            dependencies: [
+                "CurlSupport", "CCurl", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "ShareDetection",
             dependencies: ["MailParsing", "CPCRE2", .product(name: "Yams", package: "Yams")],
@@ -63,7 +75,7 @@ let package = Package(
             name: "ShareDetectorKit",
             dependencies: [
                 "MailParsing", "MailFetching", "ShareDetection", "GongEngagement", "GongHTTP", "ShareLedger",
-                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                "OAuth2Tokens", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -88,6 +100,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GongEngagementTests", dependencies: ["GongEngagement", "GongHTTP", "GongSandbox"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OAuth2TokensTests",
+            dependencies: ["OAuth2Tokens", .product(name: "CryptoExtras", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(name: "ShareLedgerTests", dependencies: ["ShareLedger"], swiftSettings: strict),
