@@ -75,7 +75,8 @@ let package = Package(
             name: "ShareDetectorKit",
             dependencies: [
                 "MailParsing", "MailFetching", "ShareDetection", "GongEngagement", "GongHTTP", "ShareLedger",
-                "OAuth2Tokens", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                "OAuth2Tokens", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

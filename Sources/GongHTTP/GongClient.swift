@@ -1,12 +1,16 @@
 import CCurl
+import CurlSupport
 import Foundation
 import GongEngagement
 
 /// An HTTPS client for Gong's event APIs (content shared, digital interaction) over libcurl: one call, one `GongCallResult`, no retries.
 ///
+/// It also lists the account's users (`GET /v2/users`, see `listUsers(cursor:)` and `allUsers(maxPages:retry:)`)
+/// over the same handle, headers, credentials, TLS settings and timeouts.
+///
 /// One libcurl easy handle is created per client and reused for every call, so consecutive calls share one
-/// kept-alive connection (see `connectionsOpened`). Retrying, pacing and the 409-means-delivered rule belong to
-/// the caller.
+/// kept-alive connection (see `connectionsOpened`). For events, retrying, pacing and the 409-means-delivered rule
+/// belong to the caller; `allUsers` retries its own pages (see `GongUsersRetry`).
 ///
 /// **Re-sends.** libcurl itself re-sends a request once, on a fresh connection, when a kept-alive connection
 /// turns out dead before any response byte arrives (the server closed it while idle, or reset it after reading
@@ -36,7 +40,8 @@ public final class GongClient {
     /// The timeout for a whole call (connect, send, wait, receive) in seconds.
     public let totalTimeout: Double
 
-    private let credentials: GongCredentials
+    /// The credentials (for the `Authorization` header and for redacting messages).
+    let credentials: GongCredentials
     private let easy: CurlHTTPTransfer
     private let headerList: UnsafeMutablePointer<curl_slist>?
     private var totalConnections = 0
@@ -103,23 +108,37 @@ public final class GongClient {
     /// Blocks until the response arrives or `totalTimeout` passes. Never throws: every outcome is a
     /// `GongCallResult`. Both APIs share the connection, the headers and the answer mapping.
     public func send(_ body: [UInt8], to api: GongAPI = .contentShared) -> GongCallResult {
-        easy.set(CURLOPT_URL, baseURL + api.path)
-        easy.set(CURLOPT_CUSTOMREQUEST, api.method)
-        easy.setCopiedBody(body)
+        perform(method: api.method, path: api.path, body: body).result
+    }
+
+    /// The one way every call goes out: `method` on `baseURL + path` (with the query, if any), `body` as the request
+    /// body, or a plain `GET` when `body` is `nil`. Blocks until the response arrives or `totalTimeout` passes.
+    ///
+    /// - Returns: the call's result (errors and request id redacted) and the raw response body, for callers that
+    ///   read more than Gong's `{requestId, errors[]}`.
+    func perform(method: String, path: String, body: [UInt8]?) -> (result: GongCallResult, body: [UInt8]) {
+        easy.set(CURLOPT_URL, baseURL + path)
+        if let body {
+            easy.set(CURLOPT_CUSTOMREQUEST, method)
+            easy.setCopiedBody(body)
+        } else {
+            easy.prepareGet()
+        }
         let (code, status) = easy.perform()
         totalConnections += easy.newConnections
         guard code == 0 else {
             let kind = GongTransportErrorKind(curlCode: code)
             let message = credentials.redact("libcurl error \(code): \(easy.errorText(code: code))")
-            return .transportError(kind: kind, message: message)
+            return (.transportError(kind: kind, message: message), [])
         }
         let parsed = GongClient.parseBody(easy.sink.body, status: status)
-        return .response(
+        let result = GongCallResult.response(
             status: status,
             requestId: parsed.requestId.map(credentials.redact),
             errors: parsed.errors.map(credentials.redact),
             retryAfterSeconds: easy.sink.header("Retry-After").flatMap { GongClient.parseRetryAfter($0) }
         )
+        return (result, easy.sink.body)
     }
 
     /// `send(_:to:)` on a dedicated thread, awaited: the blocking transfer never occupies a thread of
@@ -127,9 +146,15 @@ public final class GongClient {
     ///
     /// The same rule holds as for the blocking call: one call at a time per client; await it before the next.
     public func sendOnThread(_ body: [UInt8], to api: GongAPI = .contentShared) async -> GongCallResult {
+        await onOwnThread { $0.send(body, to: api) }
+    }
+
+    /// Runs `work` (a blocking call of this client) on a dedicated thread and awaits its result, so the transfer
+    /// never occupies a thread of Swift's cooperative pool. One call at a time per client, as for the blocking calls.
+    func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable (GongClient) -> Value) async -> Value {
         let box = UncheckedClient(client: self)
         return await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: box.client.send(body, to: api)) }
+            let thread = Thread { continuation.resume(returning: work(box.client)) }
             thread.name = "GongClient"
             thread.start()
         }
@@ -219,7 +244,7 @@ extension GongClient: CustomStringConvertible {
     public var description: String { "GongClient(\(credentials.redact(baseURL)))" }
 }
 
-/// Hands a client to the thread of `sendOnThread`; safe because the caller awaits that thread and
+/// Hands a client to the thread of `onOwnThread`; safe because the caller awaits that thread and
 /// uses the client from nowhere else meanwhile.
 private struct UncheckedClient: @unchecked Sendable {
     let client: GongClient

@@ -4,21 +4,24 @@ import NIOCore
 import ServiceLifecycle
 
 /// A local, Gong-compatible server for `PUT /v2/customer-engagement/content/shared` and its successor
-/// `POST /v2/digital-interaction`, with a timeline page.
+/// `POST /v2/digital-interaction`, Gong's users list `GET /v2/users`, and a timeline page.
 ///
 /// Both endpoints run one pipeline and enforce the documented contract: Basic or Bearer auth (401), schema
 /// validation with `EventValidator` (400 with Gong's `{requestId, errors[]}` and one `path: message` line per
 /// issue), 409 for an already accepted event id *of the same API* (`(reportingSystem, eventId)` for content shared,
 /// `eventId` for a digital interaction), and 429 with `Retry-After` above the call rate, which both APIs share as one
-/// account. It can inject 500s, resets after storing (accept-then-drop), latency and outages, from a seed. Routes:
+/// account. It can inject 500s, resets after storing (accept-then-drop), latency and outages, from a seed.
+/// `GET /v2/users` lists `configuration.users` in pages with Gong's opaque cursors (400 for a cursor it did not hand
+/// out, 404 when there are no users), behind the same auth, outage, latency and rate limit. Routes:
 ///
 /// | route | does |
 /// |---|---|
 /// | `PUT /v2/customer-engagement/content/shared` | Gong's engagement endpoint |
 /// | `POST /v2/digital-interaction` | Gong's digital-interaction endpoint |
+/// | `GET /v2/users` | Gong's users list (`?cursor=…`), `usersPageSize` a page |
 /// | `GET /` | the timeline page (`?sharer=EMAIL&domain=DOMAIN`), events of both APIs |
 /// | `GET /api/events` | stored events as a JSON array of `StoredEvent` (each with its `api`) |
-/// | `GET /api/stats` | `SandboxStats` as JSON (totals and per API) |
+/// | `GET /api/stats` | `SandboxStats` as JSON (totals, per API, and the users calls) |
 /// | `PUT /api/outage` | starts or ends a simulated outage |
 /// | `GET /healthz` | `ok` |
 ///
@@ -32,8 +35,16 @@ public struct GongSandbox: Sendable {
 
     /// Creates a sandbox, loading the events persisted in `configuration.dataDirectory`.
     ///
-    /// - Throws: `SandboxError` when the data directory or its `events.jsonl` cannot be opened.
+    /// - Throws: `SandboxError` when the data directory or its `events.jsonl` cannot be opened, or when the users
+    ///   break `SandboxUsers`' rules or `usersPageSize` is below 1.
     public init(configuration: GongSandboxConfiguration = GongSandboxConfiguration()) throws {
+        guard configuration.usersPageSize >= 1 else {
+            throw SandboxError(message: "usersPageSize must be at least 1, not \(configuration.usersPageSize)")
+        }
+        let problems = SandboxUsers.problems(in: configuration.users)
+        guard problems.isEmpty else {
+            throw SandboxError(message: "users: " + problems.prefix(10).joined(separator: "; "))
+        }
         self.configuration = configuration
         state = try SandboxState(configuration: configuration)
     }

@@ -1,5 +1,7 @@
+import GongEngagement
+
 /// Everything a `GongSandbox` can be told: where to listen, where to keep events, whom to let in, how fast,
-/// and which faults to inject.
+/// which faults to inject, and which users `GET /v2/users` lists.
 public struct GongSandboxConfiguration: Sendable {
     /// The address to listen on. Keep the default: the sandbox is for this machine only.
     public var host: String
@@ -8,7 +10,8 @@ public struct GongSandboxConfiguration: Sendable {
     /// A directory for `events.jsonl` (accepted events, one JSON object a line, reloaded on start so a 409
     /// survives a restart); `nil` keeps events in memory only.
     public var dataDirectory: String?
-    /// Which credentials the API routes (both Gong APIs) accept; with none configured they accept any request.
+    /// Which credentials the API routes (both event APIs and the users list) accept; with none configured they
+    /// accept any request.
     public var credentials: SandboxCredentials
     /// Calls per second before a 429 (Gong's default is 3); 0 turns the limit off.
     public var callsPerSecond: Int
@@ -22,6 +25,11 @@ public struct GongSandboxConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Whether the server logs each started listener and errors (`false` keeps tests quiet).
     public var logging: Bool
+    /// The users `GET /v2/users` lists, in this order (see `SandboxUsers` for the rules they must meet); none gives
+    /// Gong's 404.
+    public var users: [GongUser]
+    /// Users per page of `GET /v2/users` (Gong's is 100); at least 1.
+    public var usersPageSize: Int
 
     /// Creates a configuration; every argument has a default.
     public init(
@@ -34,7 +42,9 @@ public struct GongSandboxConfiguration: Sendable {
         faults: SandboxFaults = SandboxFaults(),
         seed: UInt64 = 1,
         maxBodyBytes: Int = 4 << 20,
-        logging: Bool = false
+        logging: Bool = false,
+        users: [GongUser] = [],
+        usersPageSize: Int = 100
     ) {
         self.host = host
         self.port = port
@@ -46,6 +56,8 @@ public struct GongSandboxConfiguration: Sendable {
         self.seed = seed
         self.maxBodyBytes = maxBodyBytes
         self.logging = logging
+        self.users = users
+        self.usersPageSize = usersPageSize
     }
 }
 
@@ -79,12 +91,13 @@ public struct SandboxCredentials: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Faults the sandbox injects into valid calls of either Gong API that passed auth and the rate limit.
+/// Faults the sandbox injects into valid calls of either Gong event API that passed auth and the rate limit.
 ///
 /// Each valid request rolls the seeded dice once: with probability `failRate` it gets a 500 and nothing is
 /// stored; else with probability `dropRate` the event *is* stored (or found to be a duplicate) and the connection
 /// is then reset with no response. `latencyMilliseconds` delays every API call before it is processed, so a client
-/// that times out may still have had its event stored, as with the real service.
+/// that times out may still have had its event stored, as with the real service. `GET /v2/users` gets the outage and
+/// the latency, never the dice (so a seed gives the same event faults whether or not users are listed).
 public struct SandboxFaults: Sendable, Hashable {
     /// Probability (0...1) of a 500 response.
     public var failRate: Double

@@ -24,6 +24,14 @@ struct SandboxRoutes: Sendable {
                 }
             }
         }
+        router.get(RouterPath(Self.usersPath)) { request, _ in
+            try await self.listUsers(request)
+        }
+        for other in Self.otherMethods where other != .get {
+            router.on(RouterPath(Self.usersPath), method: other) { request, _ in
+                Self.methodNotAllowed(request, path: Self.usersPath, allowed: "GET")
+            }
+        }
         router.get("/") { request, _ in
             let query = request.uri.queryParameters
             let filter = TimelineFilter(
@@ -55,34 +63,92 @@ struct SandboxRoutes: Sendable {
     /// Methods that get a 405 on an API's path (HEAD follows GET).
     static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
 
-    /// One call of either API (`PUT /v2/customer-engagement/content/shared`, `POST /v2/digital-interaction`), the
-    /// same pipeline for both: auth → outage → rate limit (one budget for both) → latency → decode → validate →
-    /// faults → dedup (per API) → store.
-    func receive(_ request: Request, api: GongAPI, context: SandboxRequestContext) async throws -> Response {
-        let requestId = Self.newRequestId()
+    /// Gong's users list.
+    static let usersPath = "/v2/users"
+
+    /// Why `gate` turned a call away, for the caller's counters.
+    enum Refusal {
+        /// 401: no accepted credential.
+        case unauthorized
+        /// 429: the shared rate limit, or an outage answering 429.
+        case rateLimited
+        /// An outage's other status.
+        case serverError
+    }
+
+    /// The checks every API call (events and users) passes first, in this order: auth (401), an outage, the one
+    /// rate limit of the account (429 with `Retry-After`); then the configured latency. Returns the answer of a
+    /// refused call, or `nil` to go on.
+    func gate(_ request: Request, requestId: String) async -> (response: Response, refusal: Refusal)? {
         guard SandboxAuth.isAuthorized(request.headers[.authorization], configuration.credentials) else {
-            await state.count(\.unauthorized, api: api)
-            return Self.gongError(.unauthorized, requestId: requestId, errors: ["Access denied"])
+            return (Self.gongError(.unauthorized, requestId: requestId, errors: ["Access denied"]), .unauthorized)
         }
         if let outage = await state.outage() {
-            await state.count(outage.status == 429 ? \.rateLimited : \.serverError, api: api)
             var response = Self.gongError(
                 HTTPResponse.Status(code: outage.status), requestId: requestId,
                 errors: ["Outage simulated by the sandbox (HTTP \(outage.status))"])
             if let retryAfter = outage.retryAfter {
                 response.headers[HTTPField.Name("Retry-After")!] = String(retryAfter)
             }
-            return response
+            return (response, outage.status == 429 ? .rateLimited : .serverError)
         }
         if let retryAfter = await state.admit() {
-            await state.count(\.rateLimited, api: api)
             var response = Self.gongError(
                 .tooManyRequests, requestId: requestId, errors: ["API request limit exceeded"])
             response.headers[HTTPField.Name("Retry-After")!] = String(retryAfter)
-            return response
+            return (response, .rateLimited)
         }
         if configuration.faults.latencyMilliseconds > 0 {
             try? await Task.sleep(for: .milliseconds(configuration.faults.latencyMilliseconds))
+        }
+        return nil
+    }
+
+    /// `GET /v2/users` (`?cursor=…`; `includeAvatars` is ignored): `gate`, then one page of the configured users as
+    /// Gong's `{requestId, records, users}`, 400 `Invalid cursor` for a cursor this sandbox did not hand out, 404
+    /// when it has no users. Never rolls the fault dice.
+    func listUsers(_ request: Request) async throws -> Response {
+        let requestId = Self.newRequestId()
+        if let (response, refusal) = await gate(request, requestId: requestId) {
+            switch refusal {
+            case .unauthorized: await state.countUsers(\.unauthorized)
+            case .rateLimited: await state.countUsers(\.rateLimited)
+            case .serverError: await state.countUsers(\.serverError)
+            }
+            return response
+        }
+        let listing = state.usersListing
+        switch listing.answer(cursor: request.uri.queryParameters["cursor"].map(String.init)) {
+        case .invalidCursor:
+            await state.countUsers(\.badRequest)
+            return Self.gongError(.badRequest, requestId: requestId, errors: ["Invalid cursor"])
+        case .noUsers:
+            await state.countUsers(\.notFound)
+            return Self.gongError(
+                .notFound, requestId: requestId, errors: ["No users found corresponding to the provided filters"])
+        case .page(let offset, let count, let pageNumber, let cursor):
+            await state.countUsers(\.ok)
+            var records: [String: Any] = [
+                "totalRecords": listing.users.count, "currentPageSize": count, "currentPageNumber": pageNumber,
+            ]
+            if let cursor { records["cursor"] = cursor }
+            let users = listing.users[offset..<offset + count].map(UsersListing.record)
+            return Self.json(.ok, ["requestId": requestId, "records": records, "users": users])
+        }
+    }
+
+    /// One call of either API (`PUT /v2/customer-engagement/content/shared`, `POST /v2/digital-interaction`), the
+    /// same pipeline for both: `gate` (auth → outage → rate limit, one budget for both and the users list →
+    /// latency) → decode → validate → faults → dedup (per API) → store.
+    func receive(_ request: Request, api: GongAPI, context: SandboxRequestContext) async throws -> Response {
+        let requestId = Self.newRequestId()
+        if let (response, refusal) = await gate(request, requestId: requestId) {
+            switch refusal {
+            case .unauthorized: await state.count(\.unauthorized, api: api)
+            case .rateLimited: await state.count(\.rateLimited, api: api)
+            case .serverError: await state.count(\.serverError, api: api)
+            }
+            return response
         }
         let body: ByteBuffer
         do {
@@ -148,10 +214,15 @@ struct SandboxRoutes: Sendable {
 
     /// A 405 with `Allow` for a call of an API's path with the wrong method.
     static func methodNotAllowed(_ request: Request, api: GongAPI) -> Response {
+        methodNotAllowed(request, path: api.path, allowed: api.method)
+    }
+
+    /// A 405 with `Allow: allowed` for a call of `path` with another method.
+    static func methodNotAllowed(_ request: Request, path: String, allowed: String) -> Response {
         var response = gongError(
             .methodNotAllowed, requestId: newRequestId(),
-            errors: ["\(request.method.rawValue) is not allowed on \(api.path): use \(api.method)"])
-        response.headers[.allow] = api.method
+            errors: ["\(request.method.rawValue) is not allowed on \(path): use \(allowed)"])
+        response.headers[.allow] = allowed
         return response
     }
 

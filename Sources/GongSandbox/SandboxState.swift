@@ -13,6 +13,8 @@ actor SandboxState {
     private let logFile: Int32?
     /// Lines of `events.jsonl` that could not be read at start (a torn last line after a crash).
     let skippedLines: Int
+    /// The users of `GET /v2/users`, in pages, with this sandbox's cursors.
+    let usersListing: UsersListing
 
     /// What makes two events the same, per API: an event id stored under one API never makes the other API's
     /// event a duplicate (Gong documents no dedup across them, and a client's double-send across APIs must show).
@@ -53,6 +55,7 @@ actor SandboxState {
         limiter = RateLimiter(perSecond: configuration.callsPerSecond, perDay: configuration.callsPerDay)
         dice = FaultDice(seed: configuration.seed)
         faults = configuration.faults
+        usersListing = UsersListing(users: configuration.users, pageSize: configuration.usersPageSize)
         guard let directory = configuration.dataDirectory else {
             logFile = nil
             skippedLines = 0
@@ -99,8 +102,8 @@ actor SandboxState {
         counters.events = events.count
     }
 
-    /// Applies the rate limits to one call of either API (one account, one budget): `nil` admits it, else the
-    /// `Retry-After` seconds.
+    /// Applies the rate limits to one call of any API (the event APIs and the users list: one account, one budget):
+    /// `nil` admits it, else the `Retry-After` seconds.
     func admit() -> Int? {
         limiter.admit(now: Date().timeIntervalSince1970)
     }
@@ -168,6 +171,12 @@ actor SandboxState {
     /// Counts one answer of `api`.
     func count(_ keyPath: WritableKeyPath<SandboxCounts, Int>, api: GongAPI) {
         counters.count(keyPath, api: api)
+    }
+
+    /// Counts one answer of `GET /v2/users` (and the call).
+    func countUsers(_ keyPath: WritableKeyPath<SandboxUsersCounts, Int>) {
+        counters.users.calls += 1
+        counters.users[keyPath: keyPath] += 1
     }
 
     /// Every stored event, in the order accepted.

@@ -3,10 +3,12 @@ import GongEngagement
 /// What the sandbox answered so far, as served by `GET /api/stats`: the totals, and the same counts for each API.
 ///
 /// JSON keys are the statuses: `{"200": 3, "400": 1, "401": 0, "409": 2, "429": 5, "5xx": 1, "dropped": 1,
-/// "events": 4, "content-shared": {"200": 2, …, "events": 3}, "digital-interaction": {"200": 1, …, "events": 1}}`.
+/// "events": 4, "content-shared": {"200": 2, …, "events": 3}, "digital-interaction": {"200": 1, …, "events": 1},
+/// "users": {"calls": 3, "200": 3, …}}`.
 /// `dropped` counts requests whose event was stored (or was a duplicate) and whose connection was then reset; they
 /// are not counted under 200 or 409. `events` is the number of stored events. Both APIs count against one rate
-/// limit, as one Gong account does.
+/// limit, as one Gong account does. `users` counts `GET /v2/users` on its own (it shares the rate limit too, but is
+/// not part of the totals, which stay the event APIs').
 public struct SandboxStats: Sendable, Hashable, Codable {
     /// The totals over both APIs.
     public var total = SandboxCounts()
@@ -14,6 +16,8 @@ public struct SandboxStats: Sendable, Hashable, Codable {
     public var contentShared = SandboxCounts()
     /// The counts of `POST /v2/digital-interaction`.
     public var digitalInteraction = SandboxCounts()
+    /// The counts of `GET /v2/users`.
+    public var users = SandboxUsersCounts()
 
     /// Creates empty stats.
     public init() {}
@@ -84,23 +88,26 @@ public struct SandboxStats: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case contentShared = "content-shared"
         case digitalInteraction = "digital-interaction"
+        case users
     }
 
-    /// Decodes the flat totals and the per-API objects (absent ones are empty).
+    /// Decodes the flat totals, the per-API objects and the users counts (absent ones are empty).
     public init(from decoder: any Decoder) throws {
         total = try SandboxCounts(from: decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         contentShared = try container.decodeIfPresent(SandboxCounts.self, forKey: .contentShared) ?? SandboxCounts()
         digitalInteraction =
             try container.decodeIfPresent(SandboxCounts.self, forKey: .digitalInteraction) ?? SandboxCounts()
+        users = try container.decodeIfPresent(SandboxUsersCounts.self, forKey: .users) ?? SandboxUsersCounts()
     }
 
-    /// Encodes the totals flat, next to one object per API.
+    /// Encodes the totals flat, next to one object per API and the users counts.
     public func encode(to encoder: any Encoder) throws {
         try total.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(contentShared, forKey: .contentShared)
         try container.encode(digitalInteraction, forKey: .digitalInteraction)
+        try container.encode(users, forKey: .users)
     }
 }
 

@@ -7,17 +7,21 @@ import CurlSupport
     import Darwin
 #endif
 
-/// How to log in: a password (SASL PLAIN or LOGIN, whichever the server offers) or an OAuth 2 token (XOAUTH2).
-public enum IMAPCredential: Sendable, Hashable, CustomStringConvertible {
+/// How to log in: a password (SASL PLAIN or LOGIN, whichever the server offers) or an OAuth 2 token (XOAUTH2), given
+/// once or asked for at each connection.
+public enum IMAPCredential: Sendable, CustomStringConvertible {
     /// A password.
     case password(String)
     /// An OAuth 2 access token, sent with SASL XOAUTH2.
     case oauth2Token(String)
+    /// OAuth 2 access tokens from a source asked at each login, so a reconnection late in a long run gets a fresh one.
+    case oauth2(any IMAPAccessTokenSource)
 
-    /// The secret itself, for scrubbing texts.
+    /// The secret itself, for scrubbing texts (empty for a token source: each login scrubs the token it used).
     var secret: String {
         switch self {
         case .password(let value), .oauth2Token(let value): value
+        case .oauth2: ""
         }
     }
 
@@ -25,9 +29,18 @@ public enum IMAPCredential: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .password: "password(***)"
-        case .oauth2Token: "oauth2Token(***)"
+        case .oauth2Token, .oauth2: "oauth2Token(***)"
         }
     }
+}
+
+/// Hands out OAuth 2 access tokens for XOAUTH2 logins (the token cache of a team's OAuth 2 settings).
+public protocol IMAPAccessTokenSource: Sendable {
+    /// A token to log in with; `rejected` is a token the server has just refused. Throws an
+    /// ``IMAPError/Code/authenticationFailed`` error that says what the administrator must fix when none can be had.
+    func accessToken(rejecting rejected: String?) throws(IMAPError) -> String
+    /// What to check when the server refuses a freshly issued token (a permission on the mailbox, IMAP disabled).
+    var loginRefusedHint: String? { get }
 }
 
 /// Where and how to connect: the account part of `IMAPSettings`, with the secret already resolved.
@@ -186,10 +199,33 @@ final class IMAPConnection {
     /// Capabilities announced with the login's tagged OK, when the server sent them there.
     var loginCapabilities: [String]? { trace.capabilities }
 
-    /// Connects and logs in; throws a classified ``IMAPError`` (never containing the secret).
-    init(account: IMAPAccount, warn: (String) -> Void) throws(IMAPError) {
+    /// Connects and logs in; throws a classified ``IMAPError`` (never containing the secret). With a token source, a
+    /// refused token is reported to the source and the login tried once more with the token it gives instead (when it
+    /// gives another one).
+    static func open(account: IMAPAccount, warn: (String) -> Void) throws(IMAPError) -> IMAPConnection {
+        guard case .oauth2(let source) = account.credential else {
+            return try IMAPConnection(account: account, credential: account.credential, warn: warn)
+        }
+        let token = try source.accessToken(rejecting: nil)
+        do {
+            return try IMAPConnection(account: account, credential: .oauth2Token(token), warn: warn)
+        } catch  where error.code == .authenticationFailed {
+            let next = try source.accessToken(rejecting: token)
+            var refused = error
+            if let hint = source.loginRefusedHint { refused.detail += ". A fresh token was refused: \(hint)" }
+            guard next != token else { throw refused }
+            do {
+                return try IMAPConnection(account: account, credential: .oauth2Token(next), warn: warn)
+            } catch  where error.code == .authenticationFailed {
+                throw refused
+            }
+        }
+    }
+
+    /// Connects and logs in with `credential` (a password or a token, not a token source).
+    private init(account: IMAPAccount, credential: IMAPCredential, warn: (String) -> Void) throws(IMAPError) {
         server = try IMAPServerURL(account.url)
-        scrubber = SecretScrubber(username: account.username, credential: account.credential)
+        scrubber = SecretScrubber(username: account.username, credential: credential)
         trace = IMAPLoginTrace(scrubber: scrubber)
         idleTimeoutMilliseconds = Int32(clamping: Int((account.idleTimeout * 1000).rounded()))
         guard let created = easy.handle else {
@@ -221,12 +257,16 @@ final class IMAPConnection {
             _ = ccurl_setopt_str(handle, CURLOPT_CAINFO, caFile)
         }
         _ = ccurl_setopt_str(handle, CURLOPT_USERNAME, account.username)
-        switch account.credential {
+        switch credential {
         case .password(let password):
             _ = ccurl_setopt_str(handle, CURLOPT_PASSWORD, password)
         case .oauth2Token(let token):
             _ = ccurl_setopt_str(handle, CURLOPT_XOAUTH2_BEARER, token)
             _ = ccurl_setopt_str(handle, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2")
+        case .oauth2:
+            closeHandle()
+            throw IMAPError(
+                .invalidConfiguration, host: server.displayHost, detail: "a token source is resolved by open")
         }
         _ = ccurl_setopt_long(handle, CURLOPT_VERBOSE, 1)
         _ = ccurl_setopt_debug_cb(handle, CURLOPT_DEBUGFUNCTION, imapDebugCallback)

@@ -339,7 +339,7 @@ public final class IMAPFolderSource: MessageSource {
 
     private func connect() throws(IMAPError) -> IMAPSession {
         if let session { return session }
-        let connection = try IMAPConnection(account: account, warn: warn)
+        let connection = try IMAPConnection.open(account: account, warn: warn)
         let created = IMAPSession(connection: connection, maxMessageBytes: options.maxMessageBytes)
         session = created
         return created

@@ -38,7 +38,8 @@ package enum JSONWebToken {
             let key = try _RSA.Signing.PrivateKey(pemRepresentation: pem)
             guard key.keySizeInBits >= 2048 else {
                 throw OAuth2Error(
-                    .invalidCredential, detail: "\(what): the RSA key has \(key.keySizeInBits) bits; 2048 or more needed")
+                    .invalidCredential,
+                    detail: "\(what): the RSA key has \(key.keySizeInBits) bits; 2048 or more needed")
             }
             return key
         } catch let error as OAuth2Error {

@@ -13,22 +13,31 @@ package struct OAuth2TokenAnswer: Sendable, Equatable {
     /// Reads the answer to a token request for `grant`; `status` 0 means no HTTP answer at all.
     package static func read(status: Int, body: [UInt8], grant: OAuth2Grant) throws(OAuth2Error) -> OAuth2TokenAnswer {
         struct Body: Decodable {
-            var access_token: String?
-            var expires_in: Double?
-            var refresh_token: String?
-            var token_type: String?
+            var accessToken: String?
+            var expiresIn: Double?
+            var refreshToken: String?
+            var tokenType: String?
             var error: String?
-            var error_description: String?
+            var errorDescription: String?
+
+            enum CodingKeys: String, CodingKey {
+                case accessToken = "access_token"
+                case expiresIn = "expires_in"
+                case refreshToken = "refresh_token"
+                case tokenType = "token_type"
+                case error
+                case errorDescription = "error_description"
+            }
         }
         let decoded = try? JSONDecoder().decode(Body.self, from: Data(body))
-        if status == 200, let decoded, let token = decoded.access_token, !token.isEmpty {
-            if let type = decoded.token_type, type.lowercased() != "bearer" {
+        if status == 200, let decoded, let token = decoded.accessToken, !token.isEmpty {
+            if let type = decoded.tokenType, type.lowercased() != "bearer" {
                 throw OAuth2Error(.invalidAnswer, detail: "\(host(grant)) issued a '\(type)' token, not a Bearer token")
             }
-            let lifetime = decoded.expires_in.map { Int($0.rounded(.down)) } ?? 3600
+            let lifetime = decoded.expiresIn.map { Int($0.rounded(.down)) } ?? 3600
             return OAuth2TokenAnswer(
                 accessToken: token, expiresIn: max(1, min(lifetime, 86_400)),
-                refreshToken: decoded.refresh_token.flatMap { $0.isEmpty ? nil : $0 })
+                refreshToken: decoded.refreshToken.flatMap { $0.isEmpty ? nil : $0 })
         }
         if status == 429 || status >= 500 {
             throw OAuth2Error(.unavailable, detail: "\(host(grant)) answered HTTP \(status) to the token request")
@@ -39,8 +48,9 @@ package struct OAuth2TokenAnswer: Sendable, Equatable {
                 detail: "\(host(grant)) answered HTTP \(status) without a token or an OAuth error",
                 hint: "check tokenURL: it must be the provider's full token endpoint")
         }
-        let description = clean(decoded.error_description ?? "", secrets: grant.secrets)
-        let detail = description.isEmpty ? "\(host(grant)) refused: \(code)" : "\(host(grant)) refused: \(code): \(description)"
+        let description = clean(decoded.errorDescription ?? "", secrets: grant.secrets)
+        let detail =
+            description.isEmpty ? "\(host(grant)) refused: \(code)" : "\(host(grant)) refused: \(code): \(description)"
         throw OAuth2Error(.refused, detail: detail, hint: hint(error: code, description: description, grant: grant))
     }
 

@@ -48,7 +48,8 @@ package enum OAuth2TokenRequest {
     static let assertionLifetime = 600
 
     /// The form fields for `grant` at `now`; `jti` makes each client assertion unique.
-    package static func fields(for grant: OAuth2Grant, now: Date, jti: String) throws(OAuth2Error) -> [(String, String)] {
+    package static func fields(for grant: OAuth2Grant, now: Date, jti: String) throws(OAuth2Error) -> [(String, String)]
+    {
         let seconds = Int(now.timeIntervalSince1970)
         switch grant.kind {
         case .serviceAccount(let key, let subject):

@@ -30,7 +30,9 @@ public final class RefreshTokenFile: RefreshTokenStore, @unchecked Sendable {
             throw OAuth2Error(.invalidCredential, detail: "cannot read the refresh token file \(path)")
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw OAuth2Error(.invalidCredential, detail: "the refresh token file \(path) is empty") }
+        guard !text.isEmpty else {
+            throw OAuth2Error(.invalidCredential, detail: "the refresh token file \(path) is empty")
+        }
         self.path = path
         token = text
     }

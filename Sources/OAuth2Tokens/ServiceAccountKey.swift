@@ -19,11 +19,20 @@ public struct ServiceAccountKey: Sendable {
     public init(json: [UInt8], source: String) throws(OAuth2Error) {
         struct File: Decodable {
             var type: String?
-            var client_email: String?
-            var client_id: String?
-            var private_key_id: String?
-            var private_key: String?
-            var token_uri: String?
+            var clientEmail: String?
+            var clientID: String?
+            var privateKeyID: String?
+            var privateKey: String?
+            var tokenURI: String?
+
+            enum CodingKeys: String, CodingKey {
+                case type
+                case clientEmail = "client_email"
+                case clientID = "client_id"
+                case privateKeyID = "private_key_id"
+                case privateKey = "private_key"
+                case tokenURI = "token_uri"
+            }
         }
         let file: File
         do { file = try JSONDecoder().decode(File.self, from: Data(json)) } catch {
@@ -43,10 +52,10 @@ public struct ServiceAccountKey: Sendable {
             }
             return value
         }
-        clientEmail = try field(file.client_email, "client_email")
-        clientID = try field(file.client_id, "client_id")
-        keyID = try field(file.private_key_id, "private_key_id")
-        tokenURI = file.token_uri.flatMap { $0.isEmpty ? nil : $0 } ?? "https://oauth2.googleapis.com/token"
-        privateKey = try JSONWebToken.rsaPrivateKey(pem: try field(file.private_key, "private_key"), what: source)
+        clientEmail = try field(file.clientEmail, "client_email")
+        clientID = try field(file.clientID, "client_id")
+        keyID = try field(file.privateKeyID, "private_key_id")
+        tokenURI = file.tokenURI.flatMap { $0.isEmpty ? nil : $0 } ?? "https://oauth2.googleapis.com/token"
+        privateKey = try JSONWebToken.rsaPrivateKey(pem: try field(file.privateKey, "private_key"), what: source)
     }
 }

@@ -105,7 +105,9 @@ public struct EventBuilder: Sendable {
         event.sharingMessageSubject = record.subject
         event.sharingMessageBody = config.gong.includeMessageBody ? record.messageBody : nil
         if let sharer = record.sharer {
-            event.sharer = Sharer(id: config.sharers[sharer.email.lowercased()], email: sharer.email, name: sharer.name)
+            event.sharer = Sharer(
+                id: config.sharers[sharer.email.lowercased()], email: sharer.email,
+                name: sharer.name ?? config.sharerNames[sharer.email.lowercased()])
         }
         event.recipients = record.recipients.map { Actor(email: $0.email, name: $0.name) }
         event.crmContext = crmContext(record.recipients.map { MailAddress(name: $0.name, address: $0.email) })

@@ -2,6 +2,7 @@ import Foundation
 import GongEngagement
 import MailFetching
 import MailParsing
+import OAuth2Tokens
 import ShareDetection
 import ShareLedger
 
@@ -85,10 +86,17 @@ public final class ScanRunner: @unchecked Sendable {
     let progress: ScanProgress?
     /// Messages per ledger transaction.
     let batchSize = 200
+    /// OAuth 2 access to the IMAP mailboxes: one token cache for the run.
+    let access: MailboxAccess
 
-    /// Creates a runner.
-    public init(config: TeamConfig, rules: RuleSet, options: Options, output: OutputSink, diagnostics: OutputSink) {
+    /// Creates a runner; OAuth 2 token requests go through `tokenTransport` (libcurl by default).
+    public init(
+        config: TeamConfig, rules: RuleSet, options: Options, output: OutputSink, diagnostics: OutputSink,
+        tokenTransport: (any OAuth2Transport)? = nil
+    ) {
         self.config = config
+        access = MailboxAccess(
+            config: config, transport: tokenTransport ?? CurlOAuth2Transport(), diagnostics: diagnostics)
         self.pipeline = DetectionPipeline(config: config, rules: rules)
         self.options = options
         self.output = output

@@ -6,11 +6,13 @@ import GongSandbox
 struct SandboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "Run a local Gong-compatible server (both event APIs + timeline page) on 127.0.0.1.",
+        abstract: "Run a local Gong-compatible server (both event APIs, users list, timeline page) on 127.0.0.1.",
         discussion: """
             Serves PUT /v2/customer-engagement/content/shared and POST /v2/digital-interaction with Gong's auth, \
             validation, 409 and 429 rules (one rate limit for both; 409 per API), and the timeline of both at \
-            GET /. Credentials come from SANDBOX_ACCESS_KEY / SANDBOX_ACCESS_KEY_SECRET / \
+            GET /. GET /v2/users lists the users of --users FILE (a JSON array of objects with id, emailAddress, \
+            active and optionally firstName, lastName, title, emailAliases) in pages of --users-page-size, with \
+            Gong's cursors; it shares the rate limit. Credentials come from SANDBOX_ACCESS_KEY / SANDBOX_ACCESS_KEY_SECRET / \
             SANDBOX_BEARER_TOKEN (preferred: flags show in the process list) or the flags below; with none the \
             sandbox accepts any request. Prints "gong-sandbox: listening on http://127.0.0.1:PORT" once bound. \
             See docs/sandbox.md.
@@ -61,6 +63,17 @@ struct SandboxCommand: ParsableCommand {
     @Option(name: .long, help: "The Retry-After seconds sent with the outage's answers.")
     var outageRetryAfter: Int?
 
+    @Option(
+        name: .long,
+        help: """
+            JSON array of the users GET /v2/users lists (id as a string of digits, emailAddress, active; optional \
+            firstName, lastName, title, emailAliases); none = a 404 as from Gong.
+            """)
+    var users: String?
+
+    @Option(name: .long, help: "Users per page of GET /v2/users (Gong's is 100).")
+    var usersPageSize: Int = 100
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
@@ -83,6 +96,21 @@ struct SandboxCommand: ParsableCommand {
         if rate < 0 || dailyLimit < 0 || latencyMs < 0 {
             problems.append("--rate, --daily-limit and --latency-ms must not be negative")
         }
+        if usersPageSize < 1 { problems.append("--users-page-size must be at least 1") }
+        var configuration = GongSandboxConfiguration(
+            port: port, dataDirectory: data, credentials: credentials, callsPerSecond: rate,
+            callsPerDay: dailyLimit,
+            faults: SandboxFaults(
+                failRate: failRate, dropRate: dropRate, latencyMilliseconds: latencyMs, outageStatus: outageStatus,
+                outageRetryAfter: outageRetryAfter),
+            seed: seed, usersPageSize: usersPageSize)
+        if let users {
+            do throws(SandboxError) {
+                configuration.users = try SandboxUsers.load(path: users)
+            } catch {
+                problems.append("--users: \(error)")
+            }
+        }
         if accessKeySecret != nil || bearerToken != nil {
             warn("a secret given as a flag is visible in the process list; prefer the SANDBOX_* variables")
         }
@@ -90,13 +118,6 @@ struct SandboxCommand: ParsableCommand {
             for problem in problems { warn(problem) }
             throw ExitCode(2)
         }
-        let configuration = GongSandboxConfiguration(
-            port: port, dataDirectory: data, credentials: credentials, callsPerSecond: rate,
-            callsPerDay: dailyLimit,
-            faults: SandboxFaults(
-                failRate: failRate, dropRate: dropRate, latencyMilliseconds: latencyMs, outageStatus: outageStatus,
-                outageRetryAfter: outageRetryAfter),
-            seed: seed)
         let sandbox: GongSandbox
         do { sandbox = try GongSandbox(configuration: configuration) } catch {
             warn("\(error)")
@@ -109,7 +130,7 @@ struct SandboxCommand: ParsableCommand {
         let failure = FailureBox()
         let summary =
             "auth: \(credentials), rate: \(rate)/s, faults: fail \(failRate), drop \(dropRate), "
-            + "latency \(latencyMs) ms, seed \(seed)"
+            + "latency \(latencyMs) ms, seed \(seed), users: \(configuration.users.count) (\(usersPageSize) a page)"
         Task {
             do {
                 try await sandbox.run(handleSignals: true) { boundPort in

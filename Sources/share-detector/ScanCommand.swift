@@ -135,8 +135,10 @@ struct ScanCommand: ParsableCommand {
         }
         RunInterruption.install()
         do {
+            // mailboxSources (a CSV of reps, Gong's users list) become mailboxes before anything is read.
+            let resolved = try MailboxDirectory.resolve(teamConfig)
             let summary = try ScanRunner(
-                config: teamConfig, rules: rules, options: options, output: output, diagnostics: diagnostics
+                config: resolved, rules: rules, options: options, output: output, diagnostics: diagnostics
             ).run()
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         } catch let failure as RunFailure {

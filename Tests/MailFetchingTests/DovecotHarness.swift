@@ -66,11 +66,29 @@ final class DovecotHarness {
     /// `imap://127.0.0.1:port` (STARTTLS offered).
     var imapURL: String { "imap://127.0.0.1:\(imapPort)" }
 
+    /// Where Dovecot's `oauth2` passdb checks tokens: the built-in endpoint (the fixed ``User/token`` of each user),
+    /// or an external token server's introspection URL.
+    let introspectionURL: String?
+    /// Whether Dovecot requires the token's `username` to be the login name; when off, only the domains must match
+    /// (`username_format = %Ld`): an application token opens any mailbox of its domain, as Microsoft 365's app-only
+    /// tokens with FullAccess do.
+    let checksTokenUsername: Bool
+
     /// Creates the directory, certificate, config and users, then starts Dovecot and the token endpoint.
     ///
-    /// `sentFolder` gets `special_use = \Sent`.
-    init(sentFolder: String = "Sent") throws {
+    /// `sentFolder` gets `special_use = \Sent`. `users`: the mail users (default rep1 and rep2). `introspectionURL`:
+    /// an external token server's introspection endpoint instead of the built-in one.
+    /// Users whose every login is refused, whatever the password or token (as IMAP turned off for them).
+    let deniedUsers: [String]
+
+    init(
+        sentFolder: String = "Sent", users: [User]? = nil, introspectionURL: String? = nil,
+        checksTokenUsername: Bool = true, deniedUsers: [String] = []
+    ) throws {
+        self.deniedUsers = deniedUsers
         self.sentFolder = sentFolder
+        self.introspectionURL = introspectionURL
+        self.checksTokenUsername = checksTokenUsername
         var template = Array("/tmp/sdimap-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw Failure(description: "mkdtemp failed") }
         root = String(cString: made)
@@ -79,10 +97,11 @@ final class DovecotHarness {
         imapPort = ports[0]
         imapsPort = ports[1]
         oauthPort = ports[2]
-        users = [
-            User(name: "rep1", password: "secret1-Pa55", token: "good-token-rep1", uid: 5000),
-            User(name: "rep2", password: "secret2-Pa55", token: "good-token-rep2", uid: 5000),
-        ]
+        self.users =
+            users ?? [
+                User(name: "rep1", password: "secret1-Pa55", token: "good-token-rep1", uid: 5000),
+                User(name: "rep2", password: "secret2-Pa55", token: "good-token-rep2", uid: 5000),
+            ]
         do {
             try writeFiles()
             try start()
@@ -119,13 +138,17 @@ final class DovecotHarness {
                 + "userdb_mail=maildir:\(home)/Maildir\n"
         }
         try passwd.write(toFile: "\(dir)/passwd", atomically: true, encoding: .utf8)
+        try deniedUsers.map { "\($0):\n" }.joined().write(toFile: "\(dir)/denied", atomically: true, encoding: .utf8)
+        let introspect = introspectionURL ?? "http://127.0.0.1:\(oauthPort)/introspect"
+        let base = introspect.hasSuffix("/introspect") ? String(introspect.dropLast(11)) : introspect
         let oauth = """
             introspection_mode = post
-            introspection_url = http://127.0.0.1:\(oauthPort)/introspect
+            introspection_url = \(introspect)
             username_attribute = username
+            username_format = \(checksTokenUsername ? "%Lu" : "%Ld")
             active_attribute = active
             active_value = true
-            tokeninfo_url = http://127.0.0.1:\(oauthPort)/tokeninfo?access_token=
+            tokeninfo_url = \(base)/tokeninfo?access_token=
             """
         try oauth.write(toFile: "\(dir)/oauth2.conf.ext", atomically: true, encoding: .utf8)
         let config = """
@@ -146,6 +169,12 @@ final class DovecotHarness {
             auth_mechanisms = plain login xoauth2 oauthbearer
             mail_location = maildir:~/Maildir
             verbose_proctitle = yes
+            auth_debug = yes
+            passdb {
+              driver = passwd-file
+              deny = yes
+              args = \(dir)/denied
+            }
             passdb {
               driver = passwd-file
               args = scheme=PLAIN \(dir)/passwd
@@ -210,7 +239,8 @@ final class DovecotHarness {
 
     // MARK: Processes
 
-    private func start() throws {
+    /// The built-in token endpoint: each user's fixed token is valid.
+    private func startIntrospection() throws {
         var tokens: [String: String] = [:]
         for user in users { tokens[user.token] = user.name }
         let tokenJSON = String(decoding: try JSONSerialization.data(withJSONObject: tokens), as: UTF8.self)
@@ -224,7 +254,10 @@ final class DovecotHarness {
         python.standardError = FileHandle.nullDevice
         try python.run()
         introspection = python
+    }
 
+    private func start() throws {
+        if introspectionURL == nil { try startIntrospection() }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = ["python3", "-c", Self.unblockAndExec, Self.dovecotPath, "-F", "-c", configPath]
@@ -239,7 +272,11 @@ final class DovecotHarness {
                 let text = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
                 throw Failure(description: "dovecot exited: \(text) \(log())")
             }
-            if Self.canConnect(imapPort), Self.canConnect(imapsPort), Self.canConnect(oauthPort) { return }
+            if Self.canConnect(imapPort), Self.canConnect(imapsPort),
+                introspectionURL != nil || Self.canConnect(oauthPort)
+            {
+                return
+            }
             usleep(20_000)
         }
         throw Failure(description: "dovecot did not listen within 15 s: \(log())")

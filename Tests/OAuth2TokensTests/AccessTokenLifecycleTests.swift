@@ -35,7 +35,8 @@ final class AccessTokenLifecycleTests: XCTestCase {
         XCTAssertEqual(
             lifecycle.next(now: 10, rejected: "t1"), .use("t1"),
             "refused within a minute of issue: the mailbox is the problem, another token would not help")
-        XCTAssertEqual(lifecycle.next(now: 100, rejected: "other"), .use("t1"), "an older token's refusal changes nothing")
+        XCTAssertEqual(
+            lifecycle.next(now: 100, rejected: "other"), .use("t1"), "an older token's refusal changes nothing")
         XCTAssertEqual(lifecycle.next(now: 100, rejected: "t1"), .fetch, "revoked before expiry: fetch another")
         XCTAssertEqual(lifecycle.next(now: 100.5, rejected: "t1"), .wait)
     }

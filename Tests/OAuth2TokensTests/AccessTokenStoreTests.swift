@@ -66,7 +66,8 @@ final class AccessTokenStoreTests: XCTestCase {
 
     func testATokenIsRefreshedBeforeItExpiresAndARevokedOneReplaced() throws {
         let endpoint = ScriptedEndpoint(answers: [
-            (200, #"{"access_token":"first","expires_in":3600}"#), (200, #"{"access_token":"second","expires_in":3600}"#),
+            (200, #"{"access_token":"first","expires_in":3600}"#),
+            (200, #"{"access_token":"second","expires_in":3600}"#),
             (200, #"{"access_token":"third","expires_in":3600}"#),
         ])
         let clock = TestClock()
@@ -144,7 +145,8 @@ final class AccessTokenStoreTests: XCTestCase {
         let value = RefreshTokenValue(token: "rt-env", name: "env:ALICE_REFRESH") { name in names.append(name) }
         let endpoint = ScriptedEndpoint(answers: [(200, #"{"access_token":"a1","refresh_token":"rt-2"}"#)])
         let grant = OAuth2Grant(
-            kind: .refreshToken(clientID: "cid", clientSecret: "cs", store: value), tokenURL: "http://127.0.0.1:1/token",
+            kind: .refreshToken(clientID: "cid", clientSecret: "cs", store: value),
+            tokenURL: "http://127.0.0.1:1/token",
             scope: "s", provider: .other)
         XCTAssertEqual(try AccessTokenStore(transport: endpoint).accessToken(for: grant), "a1")
         XCTAssertEqual(names.items, ["env:ALICE_REFRESH"])

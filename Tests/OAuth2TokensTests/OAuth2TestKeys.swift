@@ -10,19 +10,23 @@ enum OAuth2TestKeys {
 
     /// A service account key file for `rsa`.
     static func serviceAccountJSON(
-        email: String = "scanner@northwind-sales.iam.gserviceaccount.com", tokenURI: String = "https://oauth2.googleapis.com/token",
+        email: String = "scanner@northwind-sales.iam.gserviceaccount.com",
+        tokenURI: String = "https://oauth2.googleapis.com/token",
         type: String = "service_account", privateKey: String? = nil
     ) -> [UInt8] {
         let object: [String: Any] = [
             "type": type, "project_id": "northwind-sales", "private_key_id": "0a1b2c3d4e",
-            "private_key": privateKey ?? rsa.pemRepresentation, "client_email": email, "client_id": "104857600000000000001",
+            "private_key": privateKey ?? rsa.pemRepresentation, "client_email": email,
+            "client_id": "104857600000000000001",
             "token_uri": tokenURI,
         ]
         return Array(try! JSONSerialization.data(withJSONObject: object))
     }
 
     /// Splits a compact JWS into its decoded header, claims and the signature bytes.
-    static func decode(_ jwt: String) -> (header: [String: Any], claims: [String: Any], signature: [UInt8], input: String)? {
+    static func decode(_ jwt: String) -> (
+        header: [String: Any], claims: [String: Any], signature: [UInt8], input: String
+    )? {
         let parts = jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let header = base64URLDecode(parts[0]), let claims = base64URLDecode(parts[1]),
             let signature = base64URLDecode(parts[2]),

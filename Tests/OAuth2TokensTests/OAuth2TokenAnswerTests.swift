@@ -29,22 +29,27 @@ final class OAuth2TokenAnswerTests: XCTestCase {
             #"{"error":"unauthorized_client","error_description":"Client is unauthorized to retrieve access tokens using this method"}"#,
             grant: try google())
         XCTAssertEqual(unauthorized?.code, .refused)
-        XCTAssertTrue(unauthorized?.hint?.contains("Domain-wide delegation → add client ID 104857600000000000001") == true)
+        XCTAssertTrue(
+            unauthorized?.hint?.contains("Domain-wide delegation → add client ID 104857600000000000001") == true)
         XCTAssertTrue(unauthorized?.hint?.contains("https://mail.google.com/") == true)
-        let invalid = refusal(#"{"error":"invalid_grant","error_description":"Invalid email or User ID"}"#, grant: try google())
+        let invalid = refusal(
+            #"{"error":"invalid_grant","error_description":"Invalid email or User ID"}"#, grant: try google())
         XCTAssertTrue(invalid?.description.contains("invalid_grant: Invalid email or User ID") == true)
         XCTAssertTrue(invalid?.hint?.contains("bob@northwind.example is an active Google Workspace user") == true)
     }
 
     func testMicrosoftCodesMapToTheirFixes() {
         let grant = OAuth2Grant(
-            kind: .clientCredentials(clientID: "app", credential: .secret("x")), tokenURL: "https://login.microsoftonline.com/t/oauth2/v2.0/token",
+            kind: .clientCredentials(clientID: "app", credential: .secret("x")),
+            tokenURL: "https://login.microsoftonline.com/t/oauth2/v2.0/token",
             scope: "https://outlook.office365.com/.default", provider: .microsoft)
         let consent = refusal(
             #"{"error":"invalid_grant","error_description":"AADSTS65001: The user or administrator has not consented to use the application with ID 'app'."}"#,
             grant: grant)
         XCTAssertTrue(consent?.hint?.contains("IMAP.AccessAsApp → Grant admin consent") == true)
-        let expired = refusal(#"{"error":"invalid_client","error_description":"AADSTS7000222: The provided client secret keys are expired."}"#, status: 401, grant: grant)
+        let expired = refusal(
+            #"{"error":"invalid_client","error_description":"AADSTS7000222: The provided client secret keys are expired."}"#,
+            status: 401, grant: grant)
         XCTAssertTrue(expired?.hint?.contains("expired") == true)
     }
 
@@ -54,6 +59,8 @@ final class OAuth2TokenAnswerTests: XCTestCase {
         let html = refusal("<html>Not found</html>", status: 404, grant: try google())
         XCTAssertEqual(html?.code, .invalidAnswer)
         XCTAssertTrue(html?.hint?.contains("tokenURL") == true)
-        XCTAssertEqual(refusal(#"{"access_token":"x","token_type":"MAC"}"#, status: 200, grant: try google())?.code, .invalidAnswer)
+        XCTAssertEqual(
+            refusal(#"{"access_token":"x","token_type":"MAC"}"#, status: 200, grant: try google())?.code, .invalidAnswer
+        )
     }
 }

@@ -87,7 +87,11 @@ final class OAuth2TokenRequestTests: XCTestCase {
         }
         XCTAssertTrue(reason(Array("not json".utf8)).contains("not a service account key"))
         XCTAssertTrue(reason(OAuth2TestKeys.serviceAccountJSON(type: "authorized_user")).contains("'authorized_user'"))
-        XCTAssertTrue(reason(OAuth2TestKeys.serviceAccountJSON(privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")).contains("not an RSA private key"))
+        XCTAssertTrue(
+            reason(
+                OAuth2TestKeys.serviceAccountJSON(
+                    privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+            ).contains("not an RSA private key"))
         XCTAssertEqual(reason(OAuth2TestKeys.serviceAccountJSON()), "accepted")
     }
 }

@@ -202,7 +202,7 @@ struct TeamConfigTests {
         let empty = ConfigChecks.problems(try parse("team: x\nmailboxes: []\n", file: file))
         #expect(
             empty.map(\.description) == [
-                "\(file):2: missing-key: mailboxes: no mailboxes to scan: add at least one with mbox, eml or imap"
+                "\(file):2: missing-key: mailboxes: no mailboxes to scan: add at least one with mbox, eml or imap, or mailboxSources"
             ])
         #expect(ConfigChecks.problems(try parse("team: x\n", file: file)).map(\.key) == ["mailboxes"])
     }

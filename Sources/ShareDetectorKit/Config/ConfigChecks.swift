@@ -18,10 +18,10 @@ public enum ConfigChecks {
 
     /// The error for a config with no mailboxes, if so.
     public static func missingMailboxes(_ config: TeamConfig) -> ConfigError? {
-        guard config.mailboxes.isEmpty else { return nil }
+        guard config.mailboxes.isEmpty, config.mailboxSources.isEmpty else { return nil }
         return ConfigError(
             code: .missingKey, file: config.file, line: config.keyLines["mailboxes"] ?? 1, key: "mailboxes",
-            message: "no mailboxes to scan: add at least one with mbox, eml or imap")
+            message: "no mailboxes to scan: add at least one with mbox, eml or imap, or mailboxSources")
     }
 
     /// The mailbox paths (mbox files, eml folders, IMAP `caFile`s) that do not exist.

@@ -26,8 +26,15 @@ public struct TeamConfig: Sendable {
     public var gong = GongSettings()
     /// Mailboxes to scan.
     public var mailboxes: [MailboxConfig] = []
+    /// `mailboxDefaults.imap`: what every IMAP mailbox (and each one from `mailboxSources`) starts from; its
+    /// `username` is empty.
+    public var imapDefaults: IMAPSettings?
+    /// `mailboxSources`: where more mailboxes come from (resolved at run time by ``MailboxDirectory``).
+    public var mailboxSources: [MailboxSource] = []
     /// Gong user ids by sharer email (lowercased).
     public var sharers: [String: String] = [:]
+    /// Display names by sharer email (lowercased), from `mailboxSources`: used when a message's `From` has none.
+    public var sharerNames: [String: String] = [:]
     /// Salesforce Account ids by recipient domain (lowercased), for `crmContext`; subdomains match their nearest listed
     /// parent domain.
     public var crmAccounts: [String: String] = [:]
@@ -114,8 +121,12 @@ public struct MailboxConfig: Sendable {
 
 /// An IMAP account.
 public struct IMAPSettings: Sendable {
-    /// `imaps://host[:port][/folder]` or `imap://…` (STARTTLS required).
+    /// `imaps://host[:port][/folder]` or `imap://…` (STARTTLS required); from the provider when not given.
     public var url: String
+    /// The mail service (`gmail`, `microsoft365`, `generic`).
+    public var provider: IMAPProvider = .generic
+    /// Built-in OAuth 2 token acquisition (`oauth2:`), instead of a password or a ready token.
+    public var oauth2: OAuth2Settings?
     /// Login name.
     public var username: String
     /// Password (SASL PLAIN / LOGIN).

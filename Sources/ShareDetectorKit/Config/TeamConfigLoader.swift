@@ -50,6 +50,8 @@ struct ConfigNodeReader {
     let file: String
     /// The line of every key read so far, by key path.
     var lines: [String: Int] = [:]
+    /// The keys of `mailboxDefaults.imap`, read under every mailbox's own `imap` keys.
+    var imapDefaults: [(String, Node, Node)] = []
 
     func error(_ code: ConfigError.Code, _ node: Node?, _ key: String, _ message: String) -> ConfigError {
         ConfigError(code: code, file: file, line: node?.mark.map { $0.line } ?? 0, key: key, message: message)
@@ -136,10 +138,15 @@ struct ConfigNodeReader {
     mutating func read(_ root: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
         let keys = [
             "team", "internalDomains", "rules", "builtInRules", "exclude", "state", "gong", "mailboxes", "sharers",
-            "crmAccounts", "secretCommandTimeoutSeconds", "concurrency", "imap",
+            "crmAccounts", "secretCommandTimeoutSeconds", "concurrency", "imap", "mailboxDefaults", "mailboxSources",
         ]
         config.statePath = (directory as NSString).appendingPathComponent("state/share-detector.sqlite")
-        for (key, _, value) in try mapping(root, "", allowed: keys) {
+        let fields = try mapping(root, "", allowed: keys)
+        // The defaults come first wherever they are in the file: mailboxes are read on top of them.
+        if let defaults = fields.first(where: { $0.0 == "mailboxDefaults" }) {
+            try readMailboxDefaults(defaults.2, directory: directory, config: &config)
+        }
+        for (key, _, value) in fields {
             switch key {
             case "team": config.team = try string(value, key)
             case "internalDomains": config.internalDomains = try strings(value, key).map { $0.lowercased() }
@@ -172,6 +179,7 @@ struct ConfigNodeReader {
                 }
             case "gong": try readGong(value, directory: directory, into: &config)
             case "mailboxes": config.mailboxes = try readMailboxes(value, directory: directory, config: &config)
+            case "mailboxSources": config.mailboxSources = try readMailboxSources(value, directory: directory)
             case "sharers", "crmAccounts":
                 var map: [String: String] = [:]
                 for (subkey, keyNode, item) in try mapping(value, key, allowed: [String](allKeys(value))) {
@@ -179,6 +187,20 @@ struct ConfigNodeReader {
                 }
                 if key == "sharers" { config.sharers = map } else { config.crmAccounts = map }
             default: break
+            }
+        }
+        if let sources = fields.first(where: { $0.0 == "mailboxSources" }) {
+            guard let defaults = config.imapDefaults else {
+                throw error(
+                    .missingKey, sources.1, "mailboxDefaults.imap",
+                    "mailboxSources needs mailboxDefaults.imap: the provider, server and oauth2 settings every "
+                        + "listed person's mailbox uses")
+            }
+            if defaults.oauth2 == nil && defaults.password == nil && defaults.oauth2Token == nil {
+                throw error(
+                    .missingKey, fields.first { $0.0 == "mailboxDefaults" }?.1, "mailboxDefaults.imap.oauth2",
+                    "mailboxSources needs the login every listed person's mailbox uses: oauth2 in "
+                        + "mailboxDefaults.imap")
             }
         }
     }
@@ -195,11 +217,11 @@ struct ConfigNodeReader {
         }
     }
 
-    private func allKeys(_ node: Node) -> [String] {
+    func allKeys(_ node: Node) -> [String] {
         node.mapping?.keys.compactMap(\.string) ?? []
     }
 
-    private mutating func secret(_ node: Node, _ key: String, directory: String, config: inout TeamConfig)
+    mutating func secret(_ node: Node, _ key: String, directory: String, config: inout TeamConfig)
         throws(ConfigError) -> SecretReference
     {
         let value = try string(node, key)
@@ -293,7 +315,9 @@ struct ConfigNodeReader {
                     source = key.hasSuffix("mbox") ? .mbox(resolved) : .emlFolder(resolved)
                 case "\(base).imap":
                     guard source == nil else { throw error(.invalidValue, value, key, "a mailbox has one source") }
-                    source = .imap(try readIMAP(value, key, directory: directory, config: &config))
+                    let own = try mapping(value, key, allowed: Self.imapKeys)
+                    source = .imap(
+                        try readIMAP(merging: own, node: value, base: key, directory: directory, config: &config))
                 default: break
                 }
             }
@@ -309,55 +333,5 @@ struct ConfigNodeReader {
             mailboxes.append(MailboxConfig(name: name, source: source))
         }
         return mailboxes
-    }
-
-    private mutating func readIMAP(_ node: Node, _ base: String, directory: String, config: inout TeamConfig)
-        throws(ConfigError) -> IMAPSettings
-    {
-        let keys = [
-            "url", "username", "password", "oauth2Token", "caFile", "folders", "allowInsecure", "since", "lastDays",
-            "fetch",
-        ]
-        let fields = try mapping(node, base, allowed: keys)
-        guard let urlField = fields.first(where: { $0.0 == "\(base).url" }) else {
-            throw error(.missingKey, node, "\(base).url", "an IMAP mailbox needs a url")
-        }
-        let url = try string(urlField.2, urlField.0)
-        let lowered = url.lowercased()
-        guard lowered.hasPrefix("imaps://") || lowered.hasPrefix("imap://") else {
-            throw error(.invalidValue, urlField.2, urlField.0, "expected imaps://host or imap://host")
-        }
-        guard let userField = fields.first(where: { $0.0 == "\(base).username" }) else {
-            throw error(.missingKey, node, "\(base).username", "an IMAP mailbox needs a username")
-        }
-        var settings = IMAPSettings(url: url, username: try string(userField.2, userField.0))
-        for (key, _, value) in fields {
-            switch key {
-            case "\(base).password": settings.password = try secret(value, key, directory: directory, config: &config)
-            case "\(base).oauth2Token":
-                settings.oauth2Token = try secret(value, key, directory: directory, config: &config)
-            case "\(base).caFile": settings.caFile = try path(value, key, directory: directory)
-            case "\(base).folders": settings.folders = try strings(value, key)
-            case "\(base).allowInsecure": settings.allowInsecure = try bool(value, key)
-            case "\(base).since":
-                let since = try string(value, key)
-                guard since.count == 10, since.split(separator: "-").count == 3 else {
-                    throw error(.invalidValue, value, key, "expected a date like 2026-01-31")
-                }
-                settings.since = since
-            case "\(base).lastDays": settings.lastDays = Int(try number(value, key, range: 1...36_500))
-            case "\(base).fetch":
-                switch try string(value, key) {
-                case "parts": settings.fetchWholeMessages = false
-                case "whole": settings.fetchWholeMessages = true
-                case let other: throw error(.invalidValue, value, key, "expected parts or whole, got '\(other)'")
-                }
-            default: break
-            }
-        }
-        if (settings.password == nil) == (settings.oauth2Token == nil) {
-            throw error(.missingKey, node, "\(base).password", "give either password or oauth2Token")
-        }
-        return settings
     }
 }

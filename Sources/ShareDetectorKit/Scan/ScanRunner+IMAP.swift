@@ -3,26 +3,11 @@ import MailFetching
 import ShareLedger
 
 extension ScanRunner {
-    /// The IMAP account of a mailbox, its secret resolved.
+    /// The IMAP account of a mailbox: its secret resolved, or its token source.
     func imapAccount(_ settings: IMAPSettings, mailbox: String) throws(RunFailure) -> IMAPAccount {
-        let credential: IMAPCredential
-        do {
-            if let token = settings.oauth2Token {
-                credential = .oauth2Token(try config.resolve(token))
-            } else if let password = settings.password {
-                credential = .password(try config.resolve(password))
-            } else {
-                throw RunFailure(exitCode: 2, message: "\(config.file): mailbox \(mailbox): no password or oauth2Token")
-            }
-        } catch let error as SecretError {
-            throw RunFailure(exitCode: 2, message: "\(config.file): mailbox \(mailbox): \(error)")
-        } catch let error as RunFailure {
-            throw error
-        } catch {
-            throw RunFailure(exitCode: 2, message: "\(config.file): mailbox \(mailbox): the secret cannot be read")
-        }
-        return IMAPAccount(
-            url: settings.url, username: settings.username, credential: credential, caFile: settings.caFile,
+        IMAPAccount(
+            url: settings.url, username: settings.username,
+            credential: try access.credential(for: settings, mailbox: mailbox), caFile: settings.caFile,
             allowInsecure: settings.allowInsecure)
     }
 

@@ -17,8 +17,10 @@ extension ScanRunner {
     ) {
         let mailboxes = config.mailboxes
         let hosts: [String?] = mailboxes.map { mailbox in
-            if case .imap(let settings) = mailbox.source { return MailboxSchedule.host(ofURL: settings.url) }
-            return nil
+            guard case .imap(let settings) = mailbox.source else { return nil }
+            let host = MailboxSchedule.host(ofURL: settings.url)
+            // Gmail and Microsoft 365 limit connections per account, not per server.
+            return settings.provider.limitsConnectionsPerAccount ? "\(host)/\(settings.username.lowercased())" : host
         }
         let results = MailboxResults<Sink>(count: mailboxes.count)
         progress?.show()

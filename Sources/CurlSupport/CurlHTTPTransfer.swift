@@ -1,5 +1,4 @@
 import CCurl
-import CurlSupport
 import Foundation
 
 /// One HTTP exchange at a time over a ``CurlEasy`` handle (the package's one libcurl layer): the body and header
@@ -7,14 +6,14 @@ import Foundation
 ///
 /// Not thread-safe (a libcurl easy handle may be used by one thread at a time). The sink is owned here and
 /// handed to libcurl's callbacks through an unretained `Unmanaged` pointer, so it lives as long as the handle.
-final class CurlHTTPTransfer {
+package final class CurlHTTPTransfer {
     /// The handle.
-    let easy = CurlEasy()
+    package let easy = CurlEasy()
     /// Where the callbacks put the response.
-    let sink = CurlResponseSink()
+    package let sink = CurlResponseSink()
 
     /// Creates a handle with the callbacks wired.
-    init() {
+    package init() {
         let context = Unmanaged.passUnretained(sink).toOpaque()
         guard let handle = easy.handle else { return }
         _ = ccurl_setopt_write_cb(handle, CURLOPT_WRITEFUNCTION, curlBodyCallback)
@@ -24,16 +23,16 @@ final class CurlHTTPTransfer {
     }
 
     /// Sets a `long` option.
-    func set(_ option: CURLoption, _ value: Int) { easy.set(option, value) }
+    package func set(_ option: CURLoption, _ value: Int) { easy.set(option, value) }
 
     /// Sets a string option (libcurl copies it).
-    func set(_ option: CURLoption, _ value: String) { easy.set(option, value) }
+    package func set(_ option: CURLoption, _ value: String) { easy.set(option, value) }
 
     /// Sets a header list; the list must outlive every transfer that uses it.
-    func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) { easy.set(option, list: list) }
+    package func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) { easy.set(option, list: list) }
 
     /// Sets the request body; libcurl copies it (`CURLOPT_COPYPOSTFIELDS`).
-    func setCopiedBody(_ body: [UInt8]) {
+    package func setCopiedBody(_ body: [UInt8]) {
         guard let handle = easy.handle else { return }
         _ = ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
         if body.isEmpty {
@@ -46,38 +45,46 @@ final class CurlHTTPTransfer {
         }
     }
 
+    /// Makes the next transfer a plain `GET` without a body: clears a custom method left by an earlier `PUT` or
+    /// `POST` (`CURLOPT_CUSTOMREQUEST`) and switches from the copied body to `GET` (`CURLOPT_HTTPGET`). A later
+    /// `setCopiedBody` switches back.
+    package func prepareGet() {
+        easy.set(CURLOPT_CUSTOMREQUEST, pointer: nil)
+        easy.set(CURLOPT_HTTPGET, 1)
+    }
+
     /// Runs one transfer: returns libcurl's code and, for `CURLE_OK`, the response status.
-    func perform() -> (code: Int, status: Int) {
+    package func perform() -> (code: Int, status: Int) {
         sink.reset()
         let code = easy.perform()
         return (Int(code.rawValue), easy.info(CURLINFO_RESPONSE_CODE))
     }
 
     /// The number of new connections the last transfer opened (0 when it reused a kept-alive one).
-    var newConnections: Int { easy.info(CURLINFO_NUM_CONNECTS) }
+    package var newConnections: Int { easy.info(CURLINFO_NUM_CONNECTS) }
 
     /// libcurl's text for the last failure: the error buffer when filled, else `curl_easy_strerror`.
-    func errorText(code: Int) -> String { easy.errorText(CURLcode(UInt32(code))) }
+    package func errorText(code: Int) -> String { easy.errorText(CURLcode(UInt32(code))) }
 }
 
 /// What libcurl's callbacks collect for one transfer.
-final class CurlResponseSink {
+package final class CurlResponseSink {
     /// Larger bodies abort the transfer (`CURLE_WRITE_ERROR`): Gong's answers are small JSON objects.
-    static let maxBodyBytes = 1 << 20
+    package static let maxBodyBytes = 1 << 20
     /// The response body.
-    var body: [UInt8] = []
+    package var body: [UInt8] = []
     /// Header lines of the last response (a `100 Continue` or proxy `CONNECT` response is discarded), without
     /// line endings.
-    var headerLines: [String] = []
+    package var headerLines: [String] = []
 
     /// Clears everything before a transfer.
-    func reset() {
+    package func reset() {
         body.removeAll(keepingCapacity: true)
         headerLines.removeAll(keepingCapacity: true)
     }
 
     /// The value of the first header named `name` (case-insensitive), trimmed.
-    func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         let wanted = name.lowercased()
         for line in headerLines {
             guard let colon = line.firstIndex(of: ":") else { continue }
