@@ -290,4 +290,74 @@ struct ScanOAuth2Tests {
             [first, second], folder: folder,
             secrets: try server.accessTokens() + ["rt-initial-0b9f3a77c1", rotated, latest])
     }
+
+    @Test func gongsUsersListChoosesTheMailboxesAndFillsEachSharersGongID() throws {
+        let people: [(email: String, id: String, active: Bool)] = [
+            ("alice@northwind.example", "234599484848423", true), ("bob@northwind.example", "9007199254740993", true),
+            ("carol@northwind.example", "99999999999999999999", true), ("dave@northwind.example", "17", false),
+            ("erin@contoso.example", "18", true),
+        ]
+        let emails = people.map(\.email)
+        let server = try OAuth2TokenServer(users: emails)
+        defer { server.stop() }
+        let dovecot = try DovecotHarness(users: Self.users(emails), introspectionURL: server.introspectionURL)
+        defer { dovecot.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let usersFile = folder.appendingPathComponent("users.json")
+        try JSONSerialization.data(
+            withJSONObject: people.map { ["id": $0.id, "emailAddress": $0.email, "active": $0.active] }
+        ).write(to: usersFile)
+        // Two users a page: the list comes in three pages, each a call under the sandbox's rate limit.
+        let sandbox = try SandboxProcess(arguments: [
+            "--rate", "0", "--users", usersFile.path, "--users-page-size", "2",
+        ])
+        defer { sandbox.stop() }
+        for (index, email) in emails.enumerated() {
+            try dovecot.addMessages(user: email, folder: "Sent", [Self.share(index, from: email)])
+        }
+        let config = try Self.writeConfig(
+            """
+            mailboxDefaults:
+              imap:
+                url: \(dovecot.imapsURL)
+                caFile: \(dovecot.certificatePath)
+                oauth2: { serviceAccountKey: "file:\(server.serviceAccountKeyPath)" }
+            mailboxSources:
+              - gongUsers: { active: true, emailDomains: [northwind.example] }
+            """, in: folder, sandbox: sandbox)
+        let environment = ScanCommandTests.environment
+
+        let resolved = try CLI.run(["validate", "--resolve", "--config", config], environment: environment)
+        #expect(resolved.status == 0, "\(resolved.stderr)")
+        let lines = resolved.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.contains(": imap ") }.count == 3)
+        #expect(lines.contains { $0.hasPrefix("carol@northwind.example: imap") && $0.hasSuffix("Gong user 99999999999999999999") })
+        #expect(!resolved.stdout.contains("dave@"), "inactive users are left out")
+        #expect(!resolved.stdout.contains("erin@"), "users outside emailDomains are left out")
+        let stats = try sandbox.get("/api/stats") as? [String: Any]
+        #expect((stats?["users"] as? [String: Any])?["calls"] as? Int == 3)
+
+        let scan = try CLI.run(["scan", "--config", config], environment: environment)
+        #expect(scan.status == 0, "\(scan.stderr)")
+        let stored = try sandbox.get("/api/events") as? [[String: Any]] ?? []
+        var sharers: [String: String] = [:]
+        for entry in stored {
+            let sharer = (entry["event"] as? [String: Any])?["sharer"] as? [String: Any]
+            if let email = sharer?["email"] as? String { sharers[email] = sharer?["id"] as? String }
+        }
+        #expect(
+            sharers == [
+                "alice@northwind.example": "234599484848423", "bob@northwind.example": "9007199254740993",
+                "carol@northwind.example": "99999999999999999999",
+            ])
+
+        // Wrong Gong credentials: the list cannot be read, nothing is scanned, exit 3, the cause named.
+        var wrong = environment
+        wrong["TEST_GONG_SECRET"] = "not-the-secret-4f1c"
+        let refused = try CLI.run(["scan", "--config", config], environment: wrong)
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("mailboxSources[0].gongUsers: cannot list Gong's users"))
+        #expect(!refused.stderr.contains("not-the-secret-4f1c"))
+    }
 }
