@@ -29,14 +29,20 @@ extension GongClient {
     /// - Parameters:
     ///   - maxPages: the most pages fetched; a listing with more ends with `tooManyPages`.
     ///   - retry: the retry plan of each page.
+    ///   - beforeEachCall: runs before every call (retries included), to wait for the account's shared pace; it
+    ///     throws ``GongUsersError/notNow(reason:)`` to stop the listing.
     /// - Throws: `GongUsersError`; also `repeatedCursor` when Gong hands back a cursor it gave before, and
     ///   `cancelled` when the task is cancelled while waiting.
     public func allUsers(
-        maxPages: Int = 1000, retry: GongUsersRetry = GongUsersRetry()
+        maxPages: Int = 1000, retry: GongUsersRetry = GongUsersRetry(),
+        beforeEachCall: @Sendable () async throws(GongUsersError) -> Void = {}
     ) async throws(GongUsersError) -> [GongUser] {
         try await Self.collectUsers(
             maxPages: maxPages, retry: retry,
-            fetch: { cursor async throws(GongUsersError) in try await self.listUsers(cursor: cursor) },
+            fetch: { cursor async throws(GongUsersError) in
+                try await beforeEachCall()
+                return try await self.listUsers(cursor: cursor)
+            },
             sleep: Self.pause)
     }
 
@@ -156,7 +162,7 @@ extension GongClient {
     }
 
     /// Waits `seconds` (cancellable).
-    static func pause(_ seconds: Double) async throws(GongUsersError) {
+    package static func pause(_ seconds: Double) async throws(GongUsersError) {
         guard seconds > 0 else { return }
         do {
             try await Task.sleep(for: .seconds(seconds))

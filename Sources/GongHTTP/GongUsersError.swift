@@ -29,6 +29,8 @@ public enum GongUsersError: Error, Sendable, Hashable {
     case tooManyPages(limit: Int)
     /// The task was cancelled while waiting to retry.
     case cancelled
+    /// The account's shared pace allows no call now (daily budget spent, a long 429 pause of another run).
+    case notNow(reason: String)
 }
 
 extension GongUsersError: CustomStringConvertible {
@@ -69,6 +71,8 @@ extension GongUsersError: CustomStringConvertible {
             return "GET /v2/users had more than \(limit) page(s): stopped"
         case .cancelled:
             return "listing Gong users was cancelled"
+        case .notNow(let reason):
+            return "GET /v2/users was not called: \(reason)"
         }
     }
 

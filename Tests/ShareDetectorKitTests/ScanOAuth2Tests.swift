@@ -326,7 +326,9 @@ struct ScanOAuth2Tests {
             mailboxSources:
               - gongUsers: { active: true, emailDomains: [northwind.example] }
             """, in: folder, sandbox: sandbox)
-        let environment = ScanCommandTests.environment
+        var environment = ScanCommandTests.environment
+        // One machine: every run shares the Gong account's pace and budget.
+        environment["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("account-state").path
 
         let resolved = try CLI.run(["validate", "--resolve", "--config", config], environment: environment)
         #expect(resolved.status == 0, "\(resolved.stderr)")
@@ -351,6 +353,10 @@ struct ScanOAuth2Tests {
                 "alice@northwind.example": "234599484848423", "bob@northwind.example": "9007199254740993",
                 "carol@northwind.example": "99999999999999999999",
             ])
+        // The users calls count in the account's shared budget, like the event calls: 3 + 3 pages, 3 events.
+        let status = try CLI.run(["status", "--json", "--config", config], environment: environment)
+        let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        #expect((object?["gong"] as? [String: Any])?["callsToday"] as? Int == 9, "\(status.stdout)")
 
         // Wrong Gong credentials: the list cannot be read, nothing is scanned, exit 3, the cause named.
         var wrong = environment

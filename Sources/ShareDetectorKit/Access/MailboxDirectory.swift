@@ -1,6 +1,7 @@
 import Foundation
 import GongEngagement
 import GongHTTP
+import ShareLedger
 
 /// Turns `mailboxSources` into mailboxes: every person from Gong's users list or a CSV file of reps becomes an IMAP
 /// mailbox named by their address, with `mailboxDefaults.imap` and the address as user name. Their Gong user ids fill
@@ -88,14 +89,43 @@ public enum MailboxDirectory {
         return result
     }
 
-    /// Every user of the config's Gong account.
+    /// Every user of the config's Gong account. Each call waits for a slot of the account's shared pace and counts
+    /// in its daily budget, as event deliveries do: every run of every team on this machine shares them.
     static func gongUsers(_ config: TeamConfig, key: String) throws(RunFailure) -> [GongUser] {
-        let client = try GongAccess.makeClient(config).client
+        let (client, accountKey) = try GongAccess.makeClient(config)
+        let account = try GongAccess.openAccount(key: accountKey)
+        let gong = config.gong
         let outcome = BlockingResult<[GongUser], GongUsersError>()
-        Task.detached {
-            do throws(GongUsersError) { outcome.finish(.success(try await client.allUsers())) } catch {
-                outcome.finish(.failure(error))
+        let pace: @Sendable () async throws(GongUsersError) -> Void = { () async throws(GongUsersError) in
+            var waited = 0.0
+            while true {
+                let now = Date()
+                let reservation: Reservation
+                do {
+                    reservation = try account.reserveCallSlot(
+                        now: now, callsPerSecond: max(1, Int(gong.callsPerSecond.rounded(.down))),
+                        callsPerDay: gong.callsPerDay)
+                } catch { throw .notNow(reason: "the Gong account state cannot be read: \(error)") }
+                switch reservation {
+                case .go: return
+                case .dailyBudgetExhausted:
+                    throw .notNow(reason: "today's budget of \(gong.callsPerDay) Gong calls is spent")
+                case .waitUntil(let date):
+                    try await GongClient.pause(max(0, date.timeIntervalSince(now)))
+                case .paused(let until):
+                    let wait = until.timeIntervalSince(now)
+                    waited += wait
+                    guard waited <= gong.maxWaitSeconds else {
+                        throw .notNow(reason: "Gong asked for a pause (429) longer than gong.maxWaitSeconds")
+                    }
+                    try await GongClient.pause(wait)
+                }
             }
+        }
+        Task.detached {
+            do throws(GongUsersError) {
+                outcome.finish(.success(try await client.allUsers(beforeEachCall: pace)))
+            } catch { outcome.finish(.failure(error)) }
         }
         switch outcome.wait() {
         case .success(let users): return users
