@@ -334,7 +334,10 @@ struct ScanOAuth2Tests {
         #expect(resolved.status == 0, "\(resolved.stderr)")
         let lines = resolved.stdout.split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.contains(": imap ") }.count == 3)
-        #expect(lines.contains { $0.hasPrefix("carol@northwind.example: imap") && $0.hasSuffix("Gong user 99999999999999999999") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("carol@northwind.example: imap") && $0.hasSuffix("Gong user 99999999999999999999")
+            })
         #expect(!resolved.stdout.contains("dave@"), "inactive users are left out")
         #expect(!resolved.stdout.contains("erin@"), "users outside emailDomains are left out")
         let stats = try sandbox.get("/api/stats") as? [String: Any]
