@@ -1,5 +1,7 @@
 import Foundation
 import GongEngagement
+import MailFetching
+import OAuth2Tokens
 import Testing
 
 @testable import ShareDetectorKit
@@ -252,5 +254,57 @@ struct OrgAccessConfigTests {
         #expect(expanded.sharers["carol@contoso.example"] == "3", "aliases map to the same person")
         #expect(expanded.sharerNames["bob@northwind.example"] == "Bob Lee")
         #expect(MailboxDirectory.select(users, activeOnly: false, domains: []).count == 5)
+    }
+}
+
+/// What `MailboxAccess` makes of a mailbox's OAuth 2 settings before any network call.
+@Suite("Mailbox access")
+struct MailboxAccessTests {
+    /// A transport that must never be used.
+    struct NoNetwork: OAuth2Transport {
+        func post(url: String, form: [UInt8]) throws(OAuth2Error) -> (status: Int, body: [UInt8]) {
+            Issue.record("no token request expected")
+            throw OAuth2Error(.unavailable, detail: "no network in this test")
+        }
+    }
+
+    @Test func aKeyFileWhoseTokenEndpointIsPlainHTTPElsewhereIsRefused() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keyPath = folder.appendingPathComponent("key.pem").path
+        let made = try DovecotHarness.run(
+            "/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", keyPath])
+        #expect(made.status == 0)
+        for (tokenURI, refused) in [
+            ("http://oauth2.example/token", true), ("https://oauth2.googleapis.com/token", false),
+        ] {
+            let key: [String: Any] = [
+                "type": "service_account", "client_email": "sa@p.iam.gserviceaccount.com", "client_id": "1",
+                "private_key_id": "k", "private_key": try String(contentsOfFile: keyPath, encoding: .utf8),
+                "token_uri": tokenURI,
+            ]
+            let keyFile = folder.appendingPathComponent("sa.json").path
+            try JSONSerialization.data(withJSONObject: key).write(to: URL(fileURLWithPath: keyFile))
+            let config = try TeamConfigLoader.parse(
+                """
+                mailboxes:
+                  - name: alice
+                    imap:
+                      provider: gmail
+                      username: alice@northwind.example
+                      oauth2: { serviceAccountKey: "file:\(keyFile)" }
+                """, file: folder.appendingPathComponent("team.yml").path)
+            guard case .imap(let settings) = config.mailboxes[0].source else { return }
+            let access = MailboxAccess(config: config, transport: NoNetwork(), diagnostics: OutputSink())
+            do {
+                let credential = try access.credential(for: settings, mailbox: "alice")
+                #expect(!refused, "\(tokenURI) accepted")
+                #expect("\(credential)" == "oauth2Token(***)")
+            } catch {
+                #expect(refused, "\(error.message)")
+                #expect(error.exitCode == 2)
+                #expect(error.message.contains("token_uri must be an https:// URL"))
+            }
+        }
     }
 }

@@ -55,8 +55,18 @@ final class MailboxAccess: @unchecked Sendable {
         switch settings.flow {
         case .serviceAccount(let reference):
             let key = try serviceAccountKey(reference, mailbox: mailbox)
+            let tokenURL = settings.tokenURL ?? key.tokenURI
+            // The key file names its token endpoint: the signed assertion goes there, so only https (or loopback).
+            guard let url = URL(string: tokenURL), let scheme = url.scheme?.lowercased(), let host = url.host,
+                scheme == "https" || (scheme == "http" && ConfigNodeReader.isLoopback(host))
+            else {
+                throw RunFailure(
+                    exitCode: 2,
+                    message: "\(config.file): oauth2.serviceAccountKey \(reference): token_uri must be an https:// URL "
+                        + "(http:// only for a loopback host)")
+            }
             return OAuth2Grant(
-                kind: .serviceAccount(key, subject: username), tokenURL: settings.tokenURL ?? key.tokenURI,
+                kind: .serviceAccount(key, subject: username), tokenURL: tokenURL,
                 scope: settings.scope ?? "https://mail.google.com/", provider: .google)
         case .clientCredentials(let clientID, let proof):
             let credential: ClientCredential
