@@ -119,7 +119,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ShareDetectorKitTests",
-            dependencies: ["ShareDetectorKit", "ShareLedger", "GongHTTP", "OAuth2Tokens", "MailFetching", "share-detector"],
+            dependencies: [
+                "ShareDetectorKit", "ShareLedger", "GongHTTP", "OAuth2Tokens", "MailFetching", "share-detector",
+            ],
             swiftSettings: strict
         ),
     ],
