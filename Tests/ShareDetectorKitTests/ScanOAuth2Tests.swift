@@ -369,4 +369,94 @@ struct ScanOAuth2Tests {
         #expect(refused.stderr.contains("mailboxSources[0].gongUsers: cannot list Gong's users"))
         #expect(!refused.stderr.contains("not-the-secret-4f1c"))
     }
+
+    @Test func microsoftRefusalsNameTheMailboxAndTheFixAndStopOnlyTheApp() throws {
+        let server = try OAuth2TokenServer(users: [])
+        defer { server.stop() }
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0"])
+        defer { sandbox.stop() }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // No IMAP server is needed: without a token no connection is even tried.
+        let config = try Self.writeConfig(
+            """
+            mailboxDefaults:
+              imap:
+                url: imaps://127.0.0.1:1
+                oauth2:
+                  tenant: \(OAuth2TokenServer.tenant)
+                  clientId: \(OAuth2TokenServer.clientID)
+                  clientSecret: env:TEST_APP_SECRET
+                  tokenURL: \(server.microsoftTokenURL)
+            mailboxes:
+              - name: alice
+                imap: { username: alice@northwind.example }
+              - name: bob
+                imap: { username: bob@northwind.example }
+            """, in: folder, sandbox: sandbox)
+        var environment = ScanCommandTests.environment
+        environment["TEST_APP_SECRET"] = "a-wrong-secret-8d2e"
+        let wrong = try CLI.run(["scan", "--config", config], environment: environment)
+        #expect(wrong.status == 3, "\(wrong.stderr)")
+        for mailbox in ["alice", "bob"] {
+            let line = wrong.stderr.split(separator: "\n").first { $0.hasPrefix("share-detector: \(mailbox):") } ?? ""
+            #expect(line.contains("AADSTS7000215"), "\(wrong.stderr)")
+            #expect(line.contains("give the secret's Value (not its Secret ID)"))
+        }
+        // One app, one request: the refusal is remembered for the run, not asked again for bob.
+        #expect((try server.stats()["failedTokenRequests"] as? Int) == 1)
+        #expect(!wrong.stderr.contains("a-wrong-secret-8d2e"))
+
+        environment["TEST_APP_SECRET"] = OAuth2TokenServer.clientSecret
+        try server.admin("/admin/revoke-app", form: ["clientId": OAuth2TokenServer.clientID])
+        let unconsented = try CLI.run(["scan", "--config", config], environment: environment)
+        #expect(unconsented.status == 3)
+        #expect(unconsented.stderr.contains("AADSTS65001"))
+        #expect(unconsented.stderr.contains("IMAP.AccessAsApp → Grant admin consent"))
+        #expect(!unconsented.stderr.contains(OAuth2TokenServer.clientSecret))
+    }
+
+    @Test func aRepWhoLeavesTheListAndComesBackResumesFromTheirCheckpoint() throws {
+        let emails = ["alice@northwind.example", "bob@northwind.example"]
+        let server = try OAuth2TokenServer(users: emails)
+        defer { server.stop() }
+        let dovecot = try DovecotHarness(users: Self.users(emails), introspectionURL: server.introspectionURL)
+        defer { dovecot.stop() }
+        let sandbox = try SandboxProcess(arguments: ["--rate", "0"])
+        defer { sandbox.stop() }
+        for (index, email) in emails.enumerated() {
+            try dovecot.addMessages(user: email, folder: "Sent", [Self.share(10 * index, from: email)])
+        }
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let reps = folder.appendingPathComponent("reps.csv")
+        let config = try Self.writeConfig(
+            """
+            mailboxDefaults:
+              imap:
+                url: \(dovecot.imapsURL)
+                caFile: \(dovecot.certificatePath)
+                oauth2: { serviceAccountKey: "file:\(server.serviceAccountKeyPath)" }
+            mailboxSources:
+              - csv: reps.csv
+            """, in: folder, sandbox: sandbox)
+        let environment = ScanCommandTests.environment
+        try Data("email\nalice@northwind.example\nbob@northwind.example\n".utf8).write(to: reps)
+        let first = try CLI.run(["scan", "--config", config], environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("bob@northwind.example: 1 fetched"))
+        // bob leaves the list; his mail goes on arriving; he comes back.
+        try Data("email\nalice@northwind.example\n".utf8).write(to: reps)
+        let without = try CLI.run(["scan", "--config", config], environment: environment)
+        #expect(without.status == 0, "\(without.stderr)")
+        #expect(!without.stdout.contains("bob@"))
+        try dovecot.addMessages(
+            user: "bob@northwind.example", folder: "Sent", [Self.share(11, from: "bob@northwind.example")],
+            startIndex: 1)
+        try Data("email\nalice@northwind.example\nbob@northwind.example\n".utf8).write(to: reps)
+        let back = try CLI.run(["scan", "--config", config], environment: environment)
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stdout.contains("bob@northwind.example: 1 fetched, 1 parsed, 0 skipped, 1 shares, 1 new events"))
+        #expect(try sandbox.storedEventIDs().count == 3)
+    }
 }
