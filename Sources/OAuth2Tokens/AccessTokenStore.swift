@@ -82,7 +82,7 @@ public final class AccessTokenStore: @unchecked Sendable {
                 if let rotated = answer.refreshToken, case .refreshToken(_, _, let store) = grant.kind,
                     rotated != store.current()
                 {
-                    try store.replace(with: rotated)
+                    store.replace(with: rotated)
                 }
                 return answer
             } catch {

@@ -43,12 +43,21 @@ public struct CurlOAuth2Transport: OAuth2Transport {
         transfer.set(CURLOPT_HTTPHEADER, list: headers)
         transfer.setCopiedBody(form)
         let (code, status) = transfer.perform()
-        // The form held the secret: libcurl copied it; wipe the copy now.
+        // The form held the secret: libcurl's copy is freed now rather than with the handle.
         transfer.setCopiedBody([])
         guard code == Int(CURLE_OK.rawValue) else {
-            throw OAuth2Error(
-                .unavailable,
-                detail: "the token endpoint \(Self.host(url)) cannot be reached: \(transfer.errorText(code: code))")
+            let text = transfer.errorText(code: code)
+            switch CurlFailure(CURLcode(UInt32(code))) {
+            case .tls:
+                throw OAuth2Error(
+                    .tlsFailure, detail: "TLS with the token endpoint \(Self.host(url)) failed: \(text)",
+                    hint: "check tokenURL; a company proxy that inspects TLS needs its CA in the system store")
+            case .setup:
+                throw OAuth2Error(.invalidAnswer, detail: "the token URL \(Self.host(url)) cannot be used: \(text)")
+            default:
+                throw OAuth2Error(
+                    .unavailable, detail: "the token endpoint \(Self.host(url)) cannot be reached: \(text)")
+            }
         }
         return (status, transfer.sink.body)
     }

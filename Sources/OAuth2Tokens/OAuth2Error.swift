@@ -14,6 +14,8 @@ public struct OAuth2Error: Error, Sendable, Hashable, CustomStringConvertible {
         case unavailable = "oauth2-unavailable"
         /// The endpoint answered something that is not a token response.
         case invalidAnswer = "oauth2-invalid-answer"
+        /// TLS with the token endpoint failed (certificate not trusted, wrong name): retrying will not help.
+        case tlsFailure = "oauth2-tls-failure"
     }
 
     /// What went wrong.

@@ -14,11 +14,22 @@ package struct OAuth2TokenAnswer: Sendable, Equatable {
     package static func read(status: Int, body: [UInt8], grant: OAuth2Grant) throws(OAuth2Error) -> OAuth2TokenAnswer {
         struct Body: Decodable {
             var accessToken: String?
-            var expiresIn: Double?
+            var expiresIn: Lifetime?
             var refreshToken: String?
             var tokenType: String?
             var error: String?
             var errorDescription: String?
+
+            /// `expires_in` as a number or, as some endpoints send it, a string of digits.
+            struct Lifetime: Decodable {
+                var seconds: Double?
+                init(from decoder: any Decoder) throws {
+                    let container = try decoder.singleValueContainer()
+                    seconds =
+                        (try? container.decode(Double.self))
+                        ?? (try? container.decode(String.self)).flatMap(Double.init)
+                }
+            }
 
             enum CodingKeys: String, CodingKey {
                 case accessToken = "access_token"
@@ -32,23 +43,31 @@ package struct OAuth2TokenAnswer: Sendable, Equatable {
         let decoded = try? JSONDecoder().decode(Body.self, from: Data(body))
         if status == 200, let decoded, let token = decoded.accessToken, !token.isEmpty {
             if let type = decoded.tokenType, type.lowercased() != "bearer" {
-                throw OAuth2Error(.invalidAnswer, detail: "\(host(grant)) issued a '\(type)' token, not a Bearer token")
+                throw OAuth2Error(
+                    .invalidAnswer,
+                    detail: "\(host(grant)) issued a '\(clean(type, secrets: []).prefix(40))' token, not a Bearer token"
+                )
             }
-            let lifetime = decoded.expiresIn.map { Int($0.rounded(.down)) } ?? 3600
+            let lifetime = decoded.expiresIn?.seconds.map { Int($0.rounded(.down)) } ?? 3600
             return OAuth2TokenAnswer(
                 accessToken: token, expiresIn: max(1, min(lifetime, 86_400)),
                 refreshToken: decoded.refreshToken.flatMap { $0.isEmpty ? nil : $0 })
         }
-        if status == 429 || status >= 500 {
-            throw OAuth2Error(.unavailable, detail: "\(host(grant)) answered HTTP \(status) to the token request")
+        if status == 429 || status == 408 || status >= 500 || (200..<300).contains(status) {
+            // A 2xx without a token is a proxy or a portal in the way more often than a broken endpoint: try later.
+            throw OAuth2Error(.unavailable, detail: "\(host(grant)) answered HTTP \(status) without a token")
         }
-        guard let decoded, let code = decoded.error else {
+        guard let decoded, let rawCode = decoded.error else {
             throw OAuth2Error(
                 .invalidAnswer,
                 detail: "\(host(grant)) answered HTTP \(status) without a token or an OAuth error",
                 hint: "check tokenURL: it must be the provider's full token endpoint")
         }
+        let code = clean(rawCode, secrets: grant.secrets)
         let description = clean(decoded.errorDescription ?? "", secrets: grant.secrets)
+        if code == "temporarily_unavailable" || code == "server_error" {
+            throw OAuth2Error(.unavailable, detail: "\(host(grant)) is busy: \(code): \(description)")
+        }
         let detail =
             description.isEmpty ? "\(host(grant)) refused: \(code)" : "\(host(grant)) refused: \(code): \(description)"
         throw OAuth2Error(.refused, detail: detail, hint: hint(error: code, description: description, grant: grant))

@@ -12,20 +12,24 @@ public protocol RefreshTokenStore: AnyObject, Sendable {
     var name: String { get }
     /// The refresh token to send now.
     func current() -> String
-    /// Keeps `token` as the one to send from now on; throws when it cannot be made to outlive this run.
-    func replace(with token: String) throws(OAuth2Error)
+    /// Keeps `token` as the one to send from now on (in memory at least); a store that cannot make it outlive the run
+    /// reports that itself (the access token that came with it is still used).
+    func replace(with token: String)
 }
 
-/// A refresh token read from a file; a rotated one replaces the file atomically (a new file, mode 0600, synced, then
-/// renamed over the old one), so a crash leaves either token whole, never half of one.
+/// A refresh token read from a file; a rotated one replaces the file atomically (a new file beside it, created
+/// exclusively with mode 0600 and never through a symbolic link, synced, then renamed over the old one), so a crash
+/// leaves either token whole, never half of one.
 public final class RefreshTokenFile: RefreshTokenStore, @unchecked Sendable {
     /// The file's path.
     public let path: String
     private let lock = NSLock()
     private var token: String
+    private let onSaveFailure: @Sendable (String) -> Void
 
-    /// Reads `path` (surrounding white space removed).
-    public init(path: String) throws(OAuth2Error) {
+    /// Reads `path` (surrounding white space removed); `onSaveFailure` gets a message (never the token) when a rotated
+    /// token cannot be written back.
+    public init(path: String, onSaveFailure: @escaping @Sendable (String) -> Void = { _ in }) throws(OAuth2Error) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw OAuth2Error(.invalidCredential, detail: "cannot read the refresh token file \(path)")
         }
@@ -35,6 +39,7 @@ public final class RefreshTokenFile: RefreshTokenStore, @unchecked Sendable {
         }
         self.path = path
         token = text
+        self.onSaveFailure = onSaveFailure
     }
 
     /// `file:PATH`.
@@ -43,37 +48,38 @@ public final class RefreshTokenFile: RefreshTokenStore, @unchecked Sendable {
     /// The token to send.
     public func current() -> String { lock.withLock { token } }
 
-    /// Writes `token` to a temporary file beside ``path`` (0600), syncs it, renames it over ``path``, syncs the folder.
-    public func replace(with newToken: String) throws(OAuth2Error) {
+    /// Writes `token` to a new file beside ``path`` (`O_EXCL | O_NOFOLLOW`, mode 0600 before any byte), syncs it,
+    /// renames it over ``path``, syncs the folder. When that fails, the token is kept for this run and the failure
+    /// reported: the old file is left as it was.
+    public func replace(with newToken: String) {
         lock.lock()
         defer { lock.unlock() }
-        do {
-            let directory = (path as NSString).deletingLastPathComponent
-            let temporary = "\(path).\(getpid()).tmp"
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else {
-                throw OAuth2Error(
-                    .invalidCredential,
-                    detail: "the refresh token was rotated but \(temporary) cannot be created (errno \(errno))",
-                    hint: "let the scanner write to \(directory)")
-            }
-            let bytes = Array((newToken + "\n").utf8)
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            let synced = fsync(descriptor) == 0
-            _ = fchmod(descriptor, 0o600)
-            close(descriptor)
-            guard written == bytes.count, synced, rename(temporary, path) == 0 else {
-                unlink(temporary)
-                throw OAuth2Error(
-                    .invalidCredential, detail: "the refresh token was rotated but \(path) cannot be replaced",
-                    hint: "let the scanner write to \(directory)")
-            }
-            let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-            if folder >= 0 {
-                _ = fsync(folder)
-                close(folder)
-            }
-            token = newToken
+        token = newToken
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = "\(path).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            onSaveFailure(
+                "the refresh token was rotated but no new file can be created beside \(path) (errno \(errno)): "
+                    + "the next run sends the old one and may be refused; let the scanner write to \(directory)")
+            return
+        }
+        _ = fchmod(descriptor, 0o600)
+        let bytes = Array((newToken + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            onSaveFailure(
+                "the refresh token was rotated but \(path) cannot be replaced: the next run sends the old one and "
+                    + "may be refused")
+            return
+        }
+        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
         }
     }
 }
@@ -98,7 +104,7 @@ public final class RefreshTokenValue: RefreshTokenStore, @unchecked Sendable {
     public func current() -> String { lock.withLock { token } }
 
     /// Keeps the new token in memory and reports that it could not be saved.
-    public func replace(with newToken: String) throws(OAuth2Error) {
+    public func replace(with newToken: String) {
         lock.withLock { token = newToken }
         onRotation(name)
     }

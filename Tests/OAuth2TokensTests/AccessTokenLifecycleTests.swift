@@ -59,4 +59,34 @@ final class AccessTokenLifecycleTests: XCTestCase {
         flaky.fetched(token: "t", expiresIn: 3600, now: 12)
         XCTAssertEqual(flaky.next(now: 13), .use("t"))
     }
+
+    func testAFailedRefreshKeepsTheStillValidTokenInUseUntilItExpires() {
+        var lifecycle = AccessTokenLifecycle()
+        XCTAssertEqual(lifecycle.next(now: 0), .fetch)
+        lifecycle.fetched(token: "t1", expiresIn: 3600, now: 0)
+        XCTAssertEqual(lifecycle.next(now: 3400), .fetch)
+        let down = OAuth2Error(.unavailable, detail: "HTTP 503")
+        lifecycle.failed(down, now: 3401)
+        XCTAssertEqual(lifecycle.next(now: 3402), .use("t1"), "still valid for 198 s")
+        XCTAssertEqual(lifecycle.next(now: 3411), .fetch, "tried again after ten seconds")
+        let revoked = OAuth2Error(.refused, detail: "invalid_grant")
+        lifecycle.failed(revoked, now: 3412)
+        XCTAssertEqual(lifecycle.next(now: 3599), .use("t1"))
+        XCTAssertEqual(lifecycle.next(now: 3600), .fail(revoked), "no token after expiry")
+    }
+
+    func testAMailboxThatKeepsRefusingCostsOneExtraRequestPerToken() {
+        var lifecycle = AccessTokenLifecycle()
+        XCTAssertEqual(lifecycle.next(now: 0), .fetch)
+        lifecycle.fetched(token: "t1", expiresIn: 3600, now: 0)
+        XCTAssertEqual(lifecycle.next(now: 100, rejected: "t1"), .fetch)
+        lifecycle.fetched(token: "t2", expiresIn: 3600, now: 101)
+        XCTAssertEqual(lifecycle.next(now: 500, rejected: "t2"), .use("t2"), "a replacement is not replaced again")
+        XCTAssertEqual(lifecycle.next(now: 900, rejected: "t2"), .use("t2"))
+        XCTAssertEqual(lifecycle.requests, 2)
+        XCTAssertEqual(lifecycle.next(now: 3401 + 101 - 300, rejected: nil), .use("t2"))
+        XCTAssertEqual(lifecycle.next(now: 3402), .fetch, "the normal refresh")
+        lifecycle.fetched(token: "t3", expiresIn: 3600, now: 3402)
+        XCTAssertEqual(lifecycle.next(now: 3500, rejected: "t3"), .fetch, "a refreshed token may be replaced once")
+    }
 }

@@ -63,4 +63,16 @@ final class OAuth2TokenAnswerTests: XCTestCase {
             refusal(#"{"access_token":"x","token_type":"MAC"}"#, status: 200, grant: try google())?.code, .invalidAnswer
         )
     }
+
+    func testBusyAnswersAndLenientLifetimesAreReadAsTheyAreMeant() throws {
+        XCTAssertEqual(
+            refusal(#"{"error":"temporarily_unavailable","error_description":"try later"}"#, grant: try google())?.code,
+            .unavailable)
+        XCTAssertEqual(refusal("<html>captive portal</html>", status: 200, grant: try google())?.code, .unavailable)
+        XCTAssertEqual(refusal("", status: 408, grant: try google())?.code, .unavailable)
+        let answer = try OAuth2TokenAnswer.read(
+            status: 200, body: Array(#"{"access_token":"a","expires_in":"3599","token_type":"Bearer"}"#.utf8),
+            grant: try google())
+        XCTAssertEqual(answer.expiresIn, 3599)
+    }
 }

@@ -11,11 +11,10 @@ final class MailboxAccess: @unchecked Sendable {
     let store: AccessTokenStore
     private let config: TeamConfig
     private let diagnostics: OutputSink
-    private let lock = NSLock()
-    private var keys: [SecretReference: Result<ServiceAccountKey, RunFailure>] = [:]
-    private var certificates: [String: Result<ClientCertificate, RunFailure>] = [:]
-    private var secrets: [SecretReference: Result<String, RunFailure>] = [:]
-    private var refreshTokens: [SecretReference: Result<any RefreshTokenStore, RunFailure>] = [:]
+    private let keys = OnceCache<SecretReference, ServiceAccountKey>()
+    private let certificates = OnceCache<String, ClientCertificate>()
+    private let secrets = OnceCache<SecretReference, String>()
+    private let refreshTokens = OnceCache<SecretReference, any RefreshTokenStore>()
 
     /// Access for `config`'s mailboxes, asking tokens through `transport`.
     init(config: TeamConfig, transport: any OAuth2Transport, diagnostics: OutputSink) {
@@ -104,18 +103,6 @@ final class MailboxAccess: @unchecked Sendable {
 
     // MARK: Material, read once
 
-    private func cached<Value>(
-        _ table: ReferenceWritableKeyPath<MailboxAccess, [SecretReference: Result<Value, RunFailure>]>,
-        _ reference: SecretReference, make: () throws(RunFailure) -> Value
-    ) throws(RunFailure) -> Value {
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = self[keyPath: table][reference] { return try known.get() }
-        let made = Result { () throws(RunFailure) in try make() }
-        self[keyPath: table][reference] = made
-        return try made.get()
-    }
-
     private func read(_ reference: SecretReference, what: String, mailbox: String) throws(RunFailure) -> String {
         do { return try config.resolve(reference) } catch {
             throw RunFailure(exitCode: 2, message: "\(config.file): mailbox \(mailbox): \(what): \(error)")
@@ -123,7 +110,7 @@ final class MailboxAccess: @unchecked Sendable {
     }
 
     private func secret(_ reference: SecretReference, mailbox: String) throws(RunFailure) -> String {
-        try cached(\.secrets, reference) { () throws(RunFailure) in
+        try secrets.value(for: reference) { () throws(RunFailure) in
             try read(reference, what: "oauth2.clientSecret", mailbox: mailbox)
         }
     }
@@ -131,7 +118,7 @@ final class MailboxAccess: @unchecked Sendable {
     private func serviceAccountKey(_ reference: SecretReference, mailbox: String) throws(RunFailure)
         -> ServiceAccountKey
     {
-        try cached(\.keys, reference) { () throws(RunFailure) in
+        try keys.value(for: reference) { () throws(RunFailure) in
             let json = try read(reference, what: "oauth2.serviceAccountKey", mailbox: mailbox)
             do { return try ServiceAccountKey(json: Array(json.utf8), source: reference.description) } catch {
                 throw RunFailure(exitCode: 2, message: "\(config.file): oauth2.serviceAccountKey: \(error)")
@@ -142,12 +129,7 @@ final class MailboxAccess: @unchecked Sendable {
     private func clientCertificate(_ certificate: SecretReference, key: SecretReference, mailbox: String)
         throws(RunFailure) -> ClientCertificate
     {
-        let name = "\(certificate) \(key)"
-        lock.lock()
-        let known = certificates[name]
-        lock.unlock()
-        if let known { return try known.get() }
-        let made = Result { () throws(RunFailure) -> ClientCertificate in
+        try certificates.value(for: "\(certificate) \(key)") { () throws(RunFailure) -> ClientCertificate in
             let pem = try read(certificate, what: "oauth2.clientCertificate", mailbox: mailbox)
             let privateKey = try read(key, what: "oauth2.clientKey", mailbox: mailbox)
             do {
@@ -156,21 +138,28 @@ final class MailboxAccess: @unchecked Sendable {
                 throw RunFailure(exitCode: 2, message: "\(config.file): oauth2.clientCertificate: \(error)")
             }
         }
-        lock.withLock { certificates[name] = made }
-        return try made.get()
     }
 
     private func refreshTokenStore(_ reference: SecretReference, mailbox: String) throws(RunFailure)
         -> any RefreshTokenStore
     {
-        try cached(\.refreshTokens, reference) { () throws(RunFailure) -> any RefreshTokenStore in
-            if case .file(let path) = reference {
-                do { return try RefreshTokenFile(path: path) } catch {
+        // One store per file however its path is spelt, so a rotation is seen by every mailbox using it.
+        var canonical = reference
+        if case .file(let path) = reference, let resolved = realpath(path, nil) {
+            canonical = .file(String(cString: resolved))
+            free(resolved)
+        }
+        let diagnostics = diagnostics
+        return try refreshTokens.value(for: canonical) { () throws(RunFailure) -> any RefreshTokenStore in
+            if case .file(let path) = canonical {
+                let warn: @Sendable (String) -> Void = { message in
+                    diagnostics.line("share-detector: WARNING: mailbox \(mailbox): \(message)", level: .warning)
+                }
+                do { return try RefreshTokenFile(path: path, onSaveFailure: warn) } catch {
                     throw RunFailure(exitCode: 2, message: "\(config.file): mailbox \(mailbox): \(error)")
                 }
             }
             let token = try read(reference, what: "oauth2.refreshToken", mailbox: mailbox)
-            let diagnostics = diagnostics
             return RefreshTokenValue(token: token, name: reference.description) { name in
                 diagnostics.line(
                     "share-detector: WARNING: the refresh token from \(name) was rotated and cannot be saved there; "
@@ -208,5 +197,32 @@ struct MailboxTokenSource: IMAPAccessTokenSource {
         case .refreshToken:
             "the user's consent may not include IMAP access: sign in again"
         }
+    }
+}
+
+/// Values made once per key, each by the first asker, without holding a lock while it is made: others asking for the
+/// same key wait for it, others asking for other keys go on. A failure is remembered like a value.
+final class OnceCache<Key: Hashable & Sendable, Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var values: [Key: Result<Value, RunFailure>] = [:]
+    private var making: Set<Key> = []
+
+    /// The value for `key`, made by `make` when nobody has made it yet.
+    func value(for key: Key, make: () throws(RunFailure) -> Value) throws(RunFailure) -> Value {
+        condition.lock()
+        while making.contains(key) { condition.wait() }
+        if let known = values[key] {
+            condition.unlock()
+            return try known.get()
+        }
+        making.insert(key)
+        condition.unlock()
+        let made = Result { () throws(RunFailure) in try make() }
+        condition.lock()
+        values[key] = made
+        making.remove(key)
+        condition.broadcast()
+        condition.unlock()
+        return try made.get()
     }
 }
