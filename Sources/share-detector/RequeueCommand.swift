@@ -78,8 +78,10 @@ struct RequeueCommand: ParsableCommand {
         }
         let report: RequeueRunner.Report
         do {
+            // Events are rebuilt with the current config: the sharers' Gong ids from mailboxSources included.
             report = try RequeueRunner(
-                config: teamConfig, rules: rules, selection: selection, dryRun: dryRun, lockTimeout: lockTimeout,
+                config: MailboxDirectory.resolve(teamConfig), rules: rules, selection: selection, dryRun: dryRun,
+                lockTimeout: lockTimeout,
                 moveBound: moveApi
             ).run()
         } catch {

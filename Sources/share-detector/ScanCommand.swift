@@ -191,7 +191,8 @@ struct SendCommand: ParsableCommand {
         RunInterruption.install()
         do {
             let summary = try SendRunner(
-                config: teamConfig, lockTimeout: lockTimeout, diagnostics: diagnostics, metricsFile: metricsFile
+                config: MailboxDirectory.resolveForDelivery(teamConfig, diagnostics: diagnostics),
+                lockTimeout: lockTimeout, diagnostics: diagnostics, metricsFile: metricsFile
             ).run()
             if json {
                 output.line(bytes: (try? ScanRunner.encoder.encode(summary)) ?? Data())

@@ -277,6 +277,48 @@ struct IMAPDovecotTests {
         #expect(down?.isRetryable == true)
     }
 
+    /// A token source that first hands out a token the server refuses, then, told it was refused, a good one.
+    final class ScriptedTokens: IMAPAccessTokenSource, @unchecked Sendable {
+        let lock = NSLock()
+        var tokens: [String]
+        var rejected: [String] = []
+        init(_ tokens: [String]) { self.tokens = tokens }
+        func accessToken(rejecting refused: String?) throws(IMAPError) -> String {
+            lock.withLock {
+                if let refused {
+                    rejected.append(refused)
+                    if tokens.count > 1 { tokens.removeFirst() }
+                }
+                return tokens[0]
+            }
+        }
+        var loginRefusedHint: String? { "check the mailbox's permission" }
+    }
+
+    @Test func aRefusedTokenFromASourceIsReportedAndTheLoginTriedOnceWithTheNextOne() throws {
+        let harness = try DovecotHarness()
+        defer { harness.stop() }
+        try harness.addMessages(user: "rep1", folder: "Sent", SentMailCorpus.messages(count: 3))
+        let revoked = "revoked-token-ya29.x1"
+        let tokens = ScriptedTokens([revoked, harness.users[0].token])
+        let fetched = try fetchAll(
+            IMAPFolderSource(account: account(harness, credential: .oauth2(tokens)), folder: "Sent", onWarning: quiet))
+        #expect(fetched.messages.count == 3)
+        #expect(tokens.rejected == [revoked])
+
+        // A source that has nothing better: one retry at most, the refusal reported with the source's hint.
+        let stuck = ScriptedTokens([revoked])
+        let error = expectIMAPError(.authenticationFailed) {
+            _ = try IMAPFolderSource(
+                account: account(harness, credential: .oauth2(stuck)), folder: "Sent", onWarning: quiet
+            )
+            .open()
+        }
+        #expect(stuck.rejected == [revoked])
+        #expect(error.map { "\($0)".contains("A fresh token was refused: check the mailbox's permission") } == true)
+        #expect(error.map { !"\($0)".contains(revoked) } == true)
+    }
+
     @Test func imapsWithASelfSignedCertificateNeedsTheCAFile() throws {
         let harness = try DovecotHarness()
         defer { harness.stop() }

@@ -99,7 +99,87 @@ struct OrgAccessConfigTests {
         #expect(config.mailboxSources == [.csv("/teams/reps.csv")])
     }
 
-    static let defaultsHead = "mailboxDefaults:\n  imap:\n"
+    @Test func aMailboxsOwnLoginWindowOrServerReplacesTheDefaultsWholeGroup() throws {
+        let config = try parse(
+            """
+            mailboxDefaults:
+              imap:
+                url: imaps://mail.northwind.example
+                since: 2026-01-01
+                oauth2: { serviceAccountKey: file:/k.json }
+            mailboxes:
+              - name: legacy
+                imap:
+                  username: legacy@northwind.example
+                  password: env:LEGACY_PASSWORD
+                  lastDays: 3
+              - name: gmail
+                imap: { provider: gmail, username: g@northwind.example }
+              - name: default
+                imap: { username: d@northwind.example }
+            """)
+        guard case .imap(let legacy) = config.mailboxes[0].source, case .imap(let gmail) = config.mailboxes[1].source,
+            case .imap(let plain) = config.mailboxes[2].source
+        else {
+            Issue.record("IMAP mailboxes expected")
+            return
+        }
+        #expect(legacy.password == .environment("LEGACY_PASSWORD"))
+        #expect(legacy.oauth2 == nil)
+        #expect(legacy.since == nil && legacy.lastDays == 3)
+        #expect(gmail.url == "imaps://imap.gmail.com")
+        #expect(plain.url == "imaps://mail.northwind.example")
+        #expect(plain.since == "2026-01-01")
+        #expect(plain.oauth2 != nil)
+    }
+
+    @Test func validateNamesEveryMissingKeyCertificateAndTokenFileOnceWithItsLine() throws {
+        let config = try parse(
+            """
+            mailboxDefaults:
+              imap:
+                provider: microsoft365
+                oauth2:
+                  tenant: t.example
+                  clientId: c
+                  clientCertificate: file:/nonexistent/app.pem
+                  clientKey: file:/nonexistent/app.key
+            mailboxSources:
+              - gongUsers: { active: true }
+            mailboxes:
+              - name: a
+                imap: { username: a@t.example }
+              - name: b
+                imap:
+                  username: b@t.example
+                  oauth2: { refreshToken: file:/nonexistent/b.refresh, clientId: c, tenant: t.example }
+            """)
+        let problems = ConfigChecks.problems(config).map(\.description)
+        #expect(
+            problems.sorted() == [
+                "/teams/emea.yml:17: missing-file: mailboxes[1].imap.oauth2.refreshToken: no such file or folder: "
+                    + "/nonexistent/b.refresh",
+                "/teams/emea.yml:7: missing-file: mailboxDefaults.imap.oauth2.clientCertificate: no such file or "
+                    + "folder: /nonexistent/app.pem",
+                "/teams/emea.yml:8: missing-file: mailboxDefaults.imap.oauth2.clientKey: no such file or folder: "
+                    + "/nonexistent/app.key",
+            ], "\(problems)")
+        #expect(ConfigWarnings.check(config).contains { $0.contains("gongUsers has no emailDomains") })
+    }
+
+    @Test func defaultsWithoutAServerAreFineWhenEachMailboxHasOne() throws {
+        let config = try parse(
+            """
+            mailboxDefaults:
+              imap:
+                folders: [Sent]
+                oauth2: { serviceAccountKey: file:/k.json }
+            mailboxes:
+              - name: a
+                imap: { url: "imaps://a.example", username: a@a.example }
+            """)
+        #expect(config.mailboxes.count == 1)
+    }
 
     @Test(arguments: [
         (
@@ -107,8 +187,14 @@ struct OrgAccessConfigTests {
             "mailboxDefaults.imap.provider", ConfigError.Code.invalidValue, "(did you mean 'gmail'?)"
         ),
         (
-            "mailboxDefaults:\n  imap:\n    oauth2: { serviceAccountKey: file:k }\n", 3, "mailboxDefaults.imap.url",
-            .missingKey, "needs a url, or provider: gmail or microsoft365"
+            "mailboxDefaults:\n  imap:\n    oauth2: { serviceAccountKey: file:k }\nmailboxes:\n  - name: a\n"
+                + "    imap: { username: a@x.example }\n", 6, "mailboxes[0].imap.url", .missingKey,
+            "needs a url, or provider: gmail or microsoft365"
+        ),
+        (
+            "mailboxDefaults:\n  imap:\n    oauth2: { serviceAccountKey: file:k }\nmailboxSources:\n  - csv: r.csv\n",
+            1,
+            "mailboxDefaults.imap.url", .missingKey, "mailboxSources needs the server"
         ),
         (
             "mailboxDefaults:\n  imap:\n    provider: gmail\n    oauth2:\n      serviceAccountKey: file:k\n"
@@ -183,8 +269,8 @@ struct OrgAccessConfigTests {
 
     @Test func csvOfRepsIsReadStrictlyWithLineNumbers() throws {
         let text =
-            "\u{FEFF}email,Name,gongUserId\r\nAlice@Northwind.example,\"Martin, Alice\",234599484848423\r\n"
-            + "bob@northwind.example,,\r\n\r\n\"carol@northwind.example\",\"Carol \"\"CJ\"\" Diaz\",9007199254740993\n"
+            "\u{FEFF}email,Name,gongUserId\r\nAlice@Northwind.example,  \"Martin, Alice\",234599484848423\r\n"
+            + "bob@northwind.example, ,\r\n\r\n\"carol@northwind.example\",\"Carol \"\"CJ\"\" Diaz\",9007199254740993\n"
         let rows = try RepsCSV.parse(Array(text.utf8), file: "reps.csv", key: "k")
         #expect(
             rows == [

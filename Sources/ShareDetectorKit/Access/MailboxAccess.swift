@@ -94,7 +94,7 @@ final class MailboxAccess: @unchecked Sendable {
                 settings.scope
                 ?? (kind == .google
                     ? "https://mail.google.com/"
-                    : "https://outlook.office365.com/IMAP.AccessAsUser.All offline_access")
+                    : "https://outlook.office.com/IMAP.AccessAsUser.All offline_access")
             return OAuth2Grant(
                 kind: .refreshToken(clientID: clientID, clientSecret: secret, store: store), tokenURL: tokenURL,
                 scope: scope, provider: kind)

@@ -49,7 +49,26 @@ public enum MailboxDirectory {
                 people += select(users, activeOnly: activeOnly, domains: domains)
             }
         }
-        return expand(config, people: people)
+        let expanded = expand(config, people: people)
+        guard !expanded.mailboxes.isEmpty else {
+            throw RunFailure(
+                exitCode: 2,
+                message: "\(config.file): mailboxSources gave no mailbox (\(people.count) people listed): check the "
+                    + "CSV file, gongUsers.active and gongUsers.emailDomains")
+        }
+        return expanded
+    }
+
+    /// For `send`: the sources' Gong ids and names, which an event rebuilt for another API needs; when they cannot be
+    /// read, a warning says so and the config is used as it is (delivering what is recorded does not need them).
+    public static func resolveForDelivery(_ config: TeamConfig, diagnostics: OutputSink) -> TeamConfig {
+        guard !config.mailboxSources.isEmpty else { return config }
+        do { return try resolve(config) } catch {
+            diagnostics.line(
+                "share-detector: warning: \(error.message); an event rebuilt for another Gong API now would lack "
+                    + "the listed sharers' Gong ids", level: .warning)
+            return config
+        }
     }
 
     /// The users to read: active ones when asked, in `domains` when given (an alias in a domain counts too).

@@ -124,6 +124,17 @@ package enum RepsCSV {
                 }
                 continue
             }
+            // Spaces before an opening quote (`a@x.example, "Smith, Alice"`) belong to no field.
+            if atFieldStart, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
+                var ahead = index
+                while ahead < input.endIndex, input[ahead] == UInt8(ascii: " ") || input[ahead] == UInt8(ascii: "\t") {
+                    ahead += 1
+                }
+                if ahead < input.endIndex, input[ahead] == UInt8(ascii: "\"") {
+                    index = ahead
+                    continue
+                }
+            }
             switch byte {
             case UInt8(ascii: "\"") where atFieldStart:
                 quoted = true

@@ -34,11 +34,41 @@ public enum ConfigChecks {
             case .mbox(let path): problem = missingFile(path, key: "\(base).mbox", config: config)
             case .emlFolder(let path): problem = missingFile(path, key: "\(base).eml", config: config)
             case .imap(let settings):
-                problem = settings.caFile.flatMap { missingFile($0, key: "\(base).imap.caFile", config: config) }
+                problem = nil
+                found += missingIMAPFiles(settings, base: "\(base).imap", config: config)
             }
             if let problem { found.append(problem) }
         }
+        if let defaults = config.imapDefaults {
+            found += missingIMAPFiles(defaults, base: "mailboxDefaults.imap", config: config)
+        }
         return found
+    }
+
+    /// The `caFile` and `file:` key, certificate and token files an IMAP block names itself (inherited ones are
+    /// checked once, under `mailboxDefaults.imap`).
+    static func missingIMAPFiles(_ settings: IMAPSettings, base: String, config: TeamConfig) -> [ConfigError] {
+        var files: [(String, String?)] = [("caFile", settings.caFile)]
+        func file(_ reference: SecretReference?) -> String? {
+            if case .file(let path)? = reference { return path }
+            return nil
+        }
+        switch settings.oauth2?.flow {
+        case .serviceAccount(let key)?: files.append(("oauth2.serviceAccountKey", file(key)))
+        case .clientCredentials(_, .certificate(let certificate, let key))?:
+            files += [("oauth2.clientCertificate", file(certificate)), ("oauth2.clientKey", file(key))]
+        case .clientCredentials(_, .secret(let secret))?: files.append(("oauth2.clientSecret", file(secret)))
+        case .refreshToken(let token, _, let secret)?:
+            files += [("oauth2.refreshToken", file(token)), ("oauth2.clientSecret", file(secret))]
+        case nil: break
+        }
+        return files.compactMap { name, path in
+            let key = "\(base).\(name)"
+            guard let path,
+                config.keyLines[key] != nil || (name.hasPrefix("oauth2.") && config.keyLines["\(base).oauth2"] != nil)
+            else { return nil }
+            return missingFile(path, key: key, config: config)
+        }
     }
 
     /// Before a scan: no mailboxes is a config error (exit 2), and so is a `gong.caFile` that does not exist; each

@@ -10,6 +10,13 @@ public enum ConfigWarnings {
             warnings.append(
                 "\(config.file): gong.workspaceId is not sent: Gong's digital-interaction API has no workspace field")
         }
+        for (index, source) in config.mailboxSources.enumerated() {
+            if case .gongUsers(_, let domains) = source, domains.isEmpty {
+                warnings.append(
+                    "\(config.file): mailboxSources[\(index)].gongUsers has no emailDomains: the mailbox of every "
+                        + "(active) Gong user is read, not only the reps'")
+            }
+        }
         return warnings + literalSecretWarnings(config)
     }
 

@@ -68,7 +68,12 @@ extension ConfigNodeReader {
         template: Bool = false
     ) throws(ConfigError) -> IMAPSettings {
         func name(_ path: String) -> Substring { path.split(separator: ".").last ?? "" }
-        let ownNames = Set(own.map { name($0.0) })
+        var ownNames = Set(own.map { name($0.0) })
+        // Keys that mean one thing together: a mailbox's own login, window or server replaces the defaults' whole group.
+        for group in [["password", "oauth2Token", "oauth2"], ["since", "lastDays"], ["provider", "url"]]
+        where group.contains(where: { ownNames.contains(Substring($0)) }) {
+            for key in group { ownNames.insert(Substring(key)) }
+        }
         let fields = imapDefaults.filter { !ownNames.contains(name($0.0)) } + own
         func field(_ key: String) -> (String, Node, Node)? { fields.first { name($0.0) == key } }
 
@@ -94,6 +99,8 @@ extension ConfigNodeReader {
             }
         } else if let known = provider.defaultURL {
             url = known
+        } else if template {
+            url = ""  // each mailbox gives its own; mailboxSources then needs one here (checked by the loader)
         } else {
             throw error(
                 .missingKey, node, "\(base).url", "an IMAP mailbox needs a url, or provider: gmail or microsoft365")

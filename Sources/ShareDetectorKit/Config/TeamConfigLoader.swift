@@ -32,6 +32,8 @@ public enum TeamConfigLoader {
         guard let root = node else { throw ConfigError(code: .invalidValue, file: file, message: "the file is empty") }
         try reader.read(root, directory: directory, into: &config)
         config.keyLines = reader.lines
+        var seen: Set<String> = []
+        config.literalSecretKeys = config.literalSecretKeys.filter { seen.insert($0).inserted }
         return config
     }
 
@@ -195,6 +197,12 @@ struct ConfigNodeReader {
                     .missingKey, sources.1, "mailboxDefaults.imap",
                     "mailboxSources needs mailboxDefaults.imap: the provider, server and oauth2 settings every "
                         + "listed person's mailbox uses")
+            }
+            if defaults.url.isEmpty {
+                throw error(
+                    .missingKey, fields.first { $0.0 == "mailboxDefaults" }?.1, "mailboxDefaults.imap.url",
+                    "mailboxSources needs the server every listed person's mailbox is on: url, or provider: gmail "
+                        + "or microsoft365, in mailboxDefaults.imap")
             }
             if defaults.oauth2 == nil && defaults.password == nil && defaults.oauth2Token == nil {
                 throw error(
