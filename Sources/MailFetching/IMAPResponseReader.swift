@@ -23,8 +23,12 @@ public struct IMAPResponseReader: Sendable {
     public var maxLiteralBytes: Int
     /// The longest response text (all lines of one response, without literal data) before framing fails.
     public var maxLineBytes: Int
-    /// The most literals one response may carry.
+    /// The most literals one response keeps; past them, literals are skipped (their size kept), a `BODYSTRUCTURE`
+    /// in that response is marked unusable (the message is then fetched whole) and a body or section among them is
+    /// reported as skipped: one odd message never stops the folder.
     public var maxLiteralsPerResponse = 1_024
+    /// The most literals one response may carry at all (kept and skipped); past this the framing fails.
+    public var maxSkippedLiteralsPerResponse = 65_536
 
     private var buffer: [UInt8] = []
     private var start = 0
@@ -103,13 +107,14 @@ public struct IMAPResponseReader: Sendable {
             start = newline + 1
             // Only the line just read can announce a literal (an empty line after a literal ends the response).
             if let size = Self.trailingLiteralSize(text[partStart...]) {
-                guard literals.count < maxLiteralsPerResponse else {
-                    throw fail("a response carries more than \(maxLiteralsPerResponse) literals")
+                guard literals.count < maxSkippedLiteralsPerResponse else {
+                    throw fail("a response carries more than \(maxSkippedLiteralsPerResponse) literals")
                 }
-                beginLiteral(size)
+                beginLiteral(size, keep: literals.count < maxLiteralsPerResponse)
                 continue
             }
-            var parser = IMAPResponseParser(text: text, literals: literals)
+            var parser = IMAPResponseParser(
+                text: text, literals: literals, overflowed: literals.count > maxLiteralsPerResponse)
             let response = parser.parse()
             text.removeAll(keepingCapacity: text.capacity <= 1 << 16)
             literals.removeAll()
@@ -123,9 +128,9 @@ public struct IMAPResponseReader: Sendable {
         return error
     }
 
-    private mutating func beginLiteral(_ size: UInt64) {
+    private mutating func beginLiteral(_ size: UInt64, keep: Bool) {
         inLiteral = true
-        literalKeep = size <= UInt64(maxLiteralBytes)
+        literalKeep = keep && size <= UInt64(maxLiteralBytes)
         literalRemaining = literalKeep ? Int(size) : 0
         skipRemaining = literalKeep ? 0 : size
         skippedSize = size
@@ -203,10 +208,13 @@ struct IMAPResponseParser {
     private var literals: [PlacedLiteral]
     private var literalIndex = 0
     private var index = 0
+    /// Whether the response had more literals than are kept (some were skipped for their number, not their size).
+    private let overflowed: Bool
 
-    init(text: [UInt8], literals: [PlacedLiteral]) {
+    init(text: [UInt8], literals: [PlacedLiteral], overflowed: Bool = false) {
         self.text = text
         self.literals = literals
+        self.overflowed = overflowed
     }
 
     private var preview: String {
@@ -352,7 +360,7 @@ struct IMAPResponseParser {
                 // message is then fetched whole, never dropped with the rest of the response.
                 let start = index
                 let literalStart = literalIndex
-                if let value = value(depth: 0) {
+                if !overflowed, let value = value(depth: 0) {
                     fetch.bodyStructure = IMAPBodyStructure(value)
                 } else {
                     index = start

@@ -132,6 +132,34 @@ private func read(_ text: String, step: Int = Int.max) throws -> [IMAPResponse] 
         #expect(fetch.body == Array("hi".utf8))
     }
 
+    /// A structure of 1,100 parts whose names are literals: more literals than a response keeps. The message is marked
+    /// for a whole fetch (its structure unusable), its UID is read, and the next response is read as usual.
+    @Test func aStructureWithMoreLiteralsThanKeptIsUnusableNotFatal() throws {
+        var text = "* 4 FETCH (UID 41 BODYSTRUCTURE ("
+        for index in 0..<1_100 {
+            let name = "part\(index).pdf"
+            text += "(\"application\" \"pdf\" (\"name\" {\(name.utf8.count)}\r\n\(name)) NIL NIL \"base64\" 10) "
+        }
+        text += "\"mixed\"))\r\n* 5 FETCH (UID 42 BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 3 1))\r\n"
+        var reader = IMAPResponseReader(maxLiteralBytes: 1 << 20, maxLineBytes: 1 << 20)
+        reader.feed(Array(text.utf8)[...])
+        var fetches: [IMAPFetch] = []
+        while let response = try reader.next() {
+            if case .fetch(let fetch) = response { fetches.append(fetch) }
+        }
+        #expect(fetches.map(\.uid) == [41, 42])
+        #expect(fetches.first?.bodyStructureUnusable == true)
+        #expect(fetches.first?.bodyStructure == nil)
+        #expect(fetches.last?.bodyStructureUnusable == false)
+        #expect(fetches.last?.bodyStructure != nil)
+
+        // Past the hard cap the framing still fails (a bound on what one response may hold).
+        var strict = IMAPResponseReader(maxLiteralBytes: 1 << 20, maxLineBytes: 1 << 20)
+        strict.maxSkippedLiteralsPerResponse = 1_050
+        strict.feed(Array(text.utf8)[...])
+        #expect(throws: IMAPError.self) { while try strict.next() != nil {} }
+    }
+
     @Test func malformedResponsesAreUnparsedNotFatal() throws {
         let responses = try read("* 1 FETCH (UID x)\r\n* 2 FETCH (UID 3\r\n\r\nS1 OK done\r\n")
         #expect(responses.count == 4)
