@@ -111,6 +111,9 @@ public struct IMAPFetch: Sendable, Equatable {
     public var sections: [String: [UInt8]] = [:]
     /// The size of the largest section literal that exceeded the cap and was skipped.
     public var skippedSectionSize: UInt64?
+    /// Whether the response carried more literals than the reader keeps, so some were skipped for their number, not
+    /// their size (see ``IMAPResponseReader/maxLiteralsPerResponse``).
+    public var literalsOverflowed = false
 
     /// Creates an empty fetch for `sequenceNumber`.
     public init(sequenceNumber: UInt32) {

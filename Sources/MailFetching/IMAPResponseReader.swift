@@ -332,6 +332,7 @@ struct IMAPResponseParser {
     private mutating func parseFetch(_ sequenceNumber: UInt32) -> IMAPFetch? {
         guard take(UInt8(ascii: "(")) else { return nil }
         var fetch = IMAPFetch(sequenceNumber: sequenceNumber)
+        fetch.literalsOverflowed = overflowed
         skipSpaces()
         while let byte = peek, byte != UInt8(ascii: ")") {
             let name = attributeName().uppercased()

@@ -21,6 +21,9 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 /// Every response (or the error) for `input` fed in pieces of the given sizes (cycled).
 func responses(_ input: [UInt8], pieces: [Int]) -> (items: [IMAPResponse], failed: Bool) {
     var reader = IMAPResponseReader(maxLiteralBytes: cap, maxLineBytes: lineCap)
+    // Small literal counts, so the "more literals than kept" path (skipped by number) runs too.
+    reader.maxLiteralsPerResponse = 6
+    reader.maxSkippedLiteralsPerResponse = 64
     var items: [IMAPResponse] = []
     var offset = 0
     var piece = 0
@@ -53,7 +56,9 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for item in whole.items {
         if case .fetch(let fetch) = item {
             check((fetch.body?.count ?? 0) <= max(cap, lineCap), "a body over the caps was kept")
-            if let skipped = fetch.skippedBodySize { check(skipped > UInt64(cap), "skipped \(skipped) bytes") }
+            if let skipped = fetch.skippedBodySize {
+                check(skipped > UInt64(cap) || fetch.literalsOverflowed, "skipped \(skipped) bytes")
+            }
             for (_, bytes) in fetch.sections {
                 check(bytes.count <= max(cap, lineCap), "a section over the caps was kept")
             }
