@@ -122,7 +122,7 @@ public final class ScanRunner: @unchecked Sendable {
             session: session, gong: gong, diagnostics: diagnostics, onDelivered: { board?.deliveredOne() })
         let feed = sender.feed
         let ledger = session.ledger
-        var (summary, sinks) = scanMailboxes { LedgerScanSink(ledger: ledger, feed: feed) }
+        var (summary, sinks) = scanMailboxes { _ in LedgerScanSink(ledger: ledger, feed: feed) }
         let report: Deliverer.Report
         do throws(RunFailure) { report = try sender.finish() } catch {
             progress?.close()

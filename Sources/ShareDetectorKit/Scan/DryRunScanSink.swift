@@ -8,7 +8,10 @@ struct DryRunScanSink: ScanSink {
     /// The team's ledger, opened read-only, when it exists.
     let ledger: ShareLedger?
     let json: Bool
-    let output: OutputSink
+    /// Where lines go, in config order.
+    let output: MailboxOrderedOutput
+    /// The mailbox's config index.
+    let mailbox: Int
 
     func checkpoint(for key: String) -> Checkpoint? { try? ledger?.checkpoint(for: key) }
     var commitsEachMessage: Bool { true }
@@ -22,14 +25,19 @@ struct DryRunScanSink: ScanSink {
             if !known { counts.newEvents += 1 }
             if json {
                 output.line(
-                    bytes: event.body.dropLast(1) + Array(",\"source\":".utf8)
-                        + ((try? ScanRunner.encoder.encode(source)) ?? Data()) + Array("}".utf8))
+                    Array(event.body.dropLast(1)) + Array(",\"source\":".utf8)
+                        + Array((try? ScanRunner.encoder.encode(source)) ?? Data()) + Array("}".utf8),
+                    mailbox: mailbox)
             } else if index < batch.gongEvents.count {
                 output.line(
-                    EventTextView.render(batch.gongEvents[index], source: source)
-                        + (known ? "            (already in the ledger)\n" : ""))
+                    Array(
+                        (EventTextView.render(batch.gongEvents[index], source: source)
+                            + (known ? "            (already in the ledger)\n" : "")).utf8), mailbox: mailbox)
             }
         }
         batch = ScanBatch()
     }
+
+    /// Lets the next mailbox's lines through.
+    func finish() { output.finish(mailbox: mailbox) }
 }

@@ -20,8 +20,13 @@ extension ScanRunner {
                     level: .warning)
             }
         }
-        let (json, output, reader) = (options.json, output, ledger)
-        var (summary, _) = scanMailboxes { DryRunScanSink(ledger: reader, json: json, output: output) }
+        let (json, reader) = (options.json, ledger)
+        // Events in config order, whatever order the mailboxes finish in: dry runs can be compared with diff.
+        let ordered = MailboxOrderedOutput(output: output)
+        var (summary, _) = scanMailboxes { index in
+            DryRunScanSink(ledger: reader, json: json, output: ordered, mailbox: index)
+        }
+        ordered.finishAll()
         summary.exitCode = max(summary.exitCode, Self.exitCode(summary))
         if RunInterruption.isRequested { summary.exitCode = RunInterruption.exitStatus }
         progress?.close()

@@ -45,14 +45,23 @@ extension ScanRunner {
     {
         var failures: [String] = []
         for var stream in try streams(of: mailbox) {
-            if RunInterruption.isRequested { break }
+            // Interrupted means: something of this mailbox was left unread (not merely: a signal came afterwards).
+            if RunInterruption.isRequested {
+                counts.interrupted = true
+                break
+            }
             let known = options.backfill ? nil : stream.checkpointKey.flatMap { sink.checkpoint(for: $0) }
             var batch = ScanBatch()
             do {
                 for note in try stream.open(at: known) where !options.quiet {
                     diagnostics.line("\(mailbox.name): \(note)")
                 }
-                while !RunInterruption.isRequested, let item = try stream.next() {
+                while true {
+                    if RunInterruption.isRequested {
+                        counts.interrupted = true
+                        break
+                    }
+                    guard let item = try stream.next() else { break }
                     handle(
                         item, mailbox: mailbox.name, stream: stream, records: sink.keepsDetectionRecords,
                         batch: &batch, counts: &counts)
@@ -61,7 +70,7 @@ extension ScanRunner {
                         try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
                     }
                 }
-                if !RunInterruption.isRequested { stream.finish() }
+                if !counts.interrupted { stream.finish() }
                 try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
             } catch let error as ScanStreamError {
                 // Keep what was read before the failure.

@@ -8,11 +8,12 @@ extension ScanRunner {
     var concurrency: Int { options.concurrency ?? config.concurrency }
 
     /// Reads every mailbox of the config, `concurrency` at once and at most `imap.maxConnectionsPerHost` per IMAP
-    /// server, each into its own sink from `makeSink`; one mailbox's failure never stops the others.
+    /// server, each into its own sink from `makeSink` (given the mailbox's config index); one mailbox's failure never
+    /// stops the others.
     ///
     /// Returns the summary (mailboxes in config order; those a signal kept from starting are left out, as a
     /// sequential run leaves them) and each mailbox's sink, by config index.
-    func scanMailboxes<Sink: ScanSink & Sendable>(sink makeSink: @escaping @Sendable () -> Sink) -> (
+    func scanMailboxes<Sink: ScanSink & Sendable>(sink makeSink: @escaping @Sendable (Int) -> Sink) -> (
         Summary, [Sink?]
     ) {
         let mailboxes = config.mailboxes
@@ -29,7 +30,7 @@ extension ScanRunner {
         pool.run(stop: { RunInterruption.isRequested }) { [self] index in
             let mailbox = mailboxes[index]
             var counts = MailboxSummary(mailbox: mailbox.name)
-            var sink = makeSink()
+            var sink = makeSink(index)
             var failure: RunFailure?
             diagnostics.line("\(mailbox.name): scan started", level: .debug, metadata: ["mailbox": "\(mailbox.name)"])
             progress?.started(mailbox.name)
@@ -40,11 +41,11 @@ extension ScanRunner {
                     "share-detector: \(mailbox.name): \(error.message)", level: .error,
                     metadata: ["mailbox": "\(mailbox.name)"])
             }
-            if RunInterruption.isRequested { counts.interrupted = true }
             diagnostics.line(
                 "\(mailbox.name): scan finished (\(counts.fetched) fetched, \(counts.newEvents) new events)",
                 level: .debug, metadata: ["mailbox": "\(mailbox.name)"])
             progress?.finished(counts)
+            sink.finish()
             results.store(index, counts: counts, sink: sink, failure: failure)
         }
         var summary = Summary()

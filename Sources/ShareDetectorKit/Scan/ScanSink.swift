@@ -15,4 +15,11 @@ protocol ScanSink {
     mutating func commit(
         _ batch: inout ScanBatch, cursor: Checkpoint?, key: String?, counts: inout ScanRunner.MailboxSummary)
         throws(RunFailure)
+    /// The mailbox has been read (or failed): nothing more comes.
+    mutating func finish()
+}
+
+extension ScanSink {
+    /// Nothing to do by default.
+    mutating func finish() {}
 }
