@@ -19,8 +19,9 @@ struct LinkCandidate: Sendable {
 /// A single-pass, linear HTML scanner that finds `<a href>` links and bare URLs in text nodes and
 /// tracks the region (quote blocks, signatures, Outlook reply headers, …) each one sits in.
 ///
-/// It is not an HTML parser: it tokenizes tags, comments and text, skips `script`/`style`
-/// content, and keeps a bounded stack of the quote / signature elements that are open.
+/// It is not an HTML parser: ``HTMLTokenizer`` gives it tags and text (comments and `script`/`style` content
+/// skipped); this scanner classifies them into regions, keeping a bounded stack of the quote / signature elements that
+/// are open.
 struct HTMLScanner {
     private let buf: UnsafeBufferPointer<UInt8>
     private let end: Int
@@ -47,20 +48,6 @@ struct HTMLScanner {
     private static let markerWindow = 300
     private static let headerWindow = 2048
     private static let forwardProbeWindow = 1024
-
-    /// Tags the scanner cares about.
-    private enum Tag: Equatable {
-        case a, div, blockquote, pre, hr, br, img, lineBreaking, rawText, other
-        /// Index into `depths` for tags that can hold a region frame.
-        var depthIndex: Int? {
-            switch self {
-            case .div: 0
-            case .blockquote: 1
-            case .pre: 2
-            default: nil
-            }
-        }
-    }
 
     /// An open element that sets a region for its content.
     private struct Frame {
@@ -94,18 +81,6 @@ struct HTMLScanner {
         var target = false
     }
 
-    /// The attributes the scanner reads, as raw byte ranges.
-    private struct Attributes {
-        var href: Range<Int>?
-        var classes: Range<Int>?
-        var id: Range<Int>?
-        var type: Range<Int>?
-        var style: Range<Int>?
-        var smartmail: Range<Int>?
-        /// `name` of an `a` (Outlook's `_MailAutoSig` bookmark).
-        var name: Range<Int>?
-    }
-
     private let context: ThreadContext
     /// A reply header, forward marker or Gmail quote container was seen: quote elements below are someone else's
     /// text even in a fresh message.
@@ -130,207 +105,25 @@ struct HTMLScanner {
         self.maxCandidates = maxCandidates
     }
 
-    // MARK: - Tokenizer
+    // MARK: - Tokens
 
-    /// Scans the whole part.
+    /// Scans the whole part: the tokenizer's tags and text, in document order, until the candidate cap.
     mutating func run() {
-        guard let base = buf.baseAddress else { return }
-        var i = 0
-        while i < end, candidates.count < maxCandidates {
-            guard let hit = memchr(base + i, 0x3C, end - i) else {
-                text(i, end)
-                break
+        var tokenizer = HTMLTokenizer(buf)
+        while candidates.count < maxCandidates, let token = tokenizer.next() {
+            switch token {
+            case .text(let range): text(range.lowerBound, range.upperBound)
+            case .startTag(let tag, let start, let attributes, let selfClosing):
+                startTag(tag, at: start, attributes, selfClosing: selfClosing)
+            case .endTag(let tag): endTag(tag)
             }
-            let lt = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
-            if lt > i { text(i, lt) }
-            i = markup(at: lt)
         }
         closeAnchor()
     }
 
-    private func find(_ byte: UInt8, from i: Int) -> Int {
-        guard i < end, let base = buf.baseAddress, let hit = memchr(base + i, Int32(byte), end - i) else { return end }
-        return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
-    }
-
-    @inline(__always)
-    private func isLetter(_ c: UInt8) -> Bool { c | 0x20 >= 0x61 && c | 0x20 <= 0x7A }
-
-    /// Handles the markup at `lt` (a `<`) and returns where text resumes.
-    private mutating func markup(at lt: Int) -> Int {
-        let n = lt + 1
-        guard n < end else { return end }
-        let c = buf[n]
-        if c == UInt8(ascii: "!") {
-            if n + 2 < end, buf[n + 1] == 0x2D, buf[n + 2] == 0x2D {
-                // Comment: up to the next "-->".
-                var k = n + 3
-                while k < end {
-                    k = find(0x3E, from: k)
-                    if k >= end { return end }
-                    if k - 2 >= n + 1, buf[k - 1] == 0x2D, buf[k - 2] == 0x2D { return k + 1 }
-                    k += 1
-                }
-                return end
-            }
-            return min(end, find(0x3E, from: n) + 1)
-        }
-        if c == UInt8(ascii: "?") { return min(end, find(0x3E, from: n) + 1) }
-        if c == UInt8(ascii: "/") {
-            guard n + 1 < end, isLetter(buf[n + 1]) else { return min(end, find(0x3E, from: n) + 1) }
-            let (tag, _) = tagName(from: n + 1)
-            endTag(tag)
-            return min(end, find(0x3E, from: n) + 1)
-        }
-        guard isLetter(c) else { return n }  // a literal "<"
-        let (tag, nameEnd) = tagName(from: n)
-        var attributes = Attributes()
-        let (tagEnd, selfClosing) = readAttributes(from: nameEnd, into: &attributes, wanted: tag)
-        guard tagEnd < end else { return end }  // a tag cut off by the end of the part is dropped
-        startTag(tag, at: lt, attributes, selfClosing: selfClosing)
-        let resume = min(end, tagEnd + 1)
-        if tag == .rawText, !selfClosing { return skipRawText(from: resume, name: n..<nameEnd) }
-        return resume
-    }
-
-    /// Reads a tag name starting at `i`; returns the tag and the end of the name.
-    private func tagName(from i: Int) -> (Tag, Int) {
-        var e = i
-        while e < end, HTMLEntities.isASCIIAlnum(buf[e]) || buf[e] == 0x2D || buf[e] == 0x3A { e += 1 }
-        let length = e - i
-        func named(_ s: StaticString) -> Bool {
-            length == s.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: i, s)
-        }
-        let tag: Tag
-        switch length {
-        case 1:
-            switch BareURLScanner.asciiLower(buf[i]) {
-            case UInt8(ascii: "a"): tag = .a
-            case UInt8(ascii: "p"): tag = .lineBreaking
-            default: tag = .other
-            }
-        case 2:
-            if named("br") {
-                tag = .br
-            } else if named("hr") {
-                tag = .hr
-            } else if named("li") || named("tr") || named("td") || named("th") || named("h1") || named("h2")
-                || named("h3")
-            {
-                tag = .lineBreaking
-            } else {
-                tag = .other
-            }
-        case 3:
-            tag = named("div") ? .div : named("pre") ? .pre : named("img") ? .img : .other
-        case 5:
-            tag = named("style") || named("title") ? .rawText : .other
-        case 6:
-            tag = named("script") ? .rawText : .other
-        case 8:
-            tag = named("textarea") ? .rawText : .other
-        case 10:
-            tag = named("blockquote") ? .blockquote : .other
-        default:
-            tag = .other
-        }
-        return (tag, e)
-    }
-
-    /// Reads attributes up to the closing `>`; returns its index (or `end`) and whether the tag
-    /// ends with `/>`.
-    private func readAttributes(from start: Int, into attributes: inout Attributes, wanted tag: Tag) -> (Int, Bool) {
-        let wantsRegion = tag == .div || tag == .blockquote || tag == .pre
-        var i = start
-        var lastWasSlash = false
-        while i < end {
-            let c = buf[i]
-            if c == 0x3E { return (i, lastWasSlash) }
-            if c <= 0x20 || c == 0x2F {
-                lastWasSlash = c == 0x2F
-                i += 1
-                continue
-            }
-            lastWasSlash = false
-            let nameStart = i
-            while i < end {
-                let d = buf[i]
-                if d <= 0x20 || d == 0x3D || d == 0x3E || d == 0x2F { break }
-                i += 1
-            }
-            let nameEnd = i
-            while i < end, buf[i] <= 0x20 { i += 1 }
-            var value: Range<Int>?
-            if i < end, buf[i] == 0x3D {
-                i += 1
-                while i < end, buf[i] <= 0x20 { i += 1 }
-                guard i < end else { return (end, false) }
-                let q = buf[i]
-                if q == 0x22 || q == 0x27 {
-                    let close = find(q, from: i + 1)
-                    value = (i + 1)..<close
-                    i = min(end, close + 1)
-                } else {
-                    let valueStart = i
-                    while i < end, buf[i] > 0x20, buf[i] != 0x3E { i += 1 }
-                    value = valueStart..<i
-                }
-            }
-            guard let value else { continue }
-            let length = nameEnd - nameStart
-            func named(_ s: StaticString) -> Bool {
-                length == s.utf8CodeUnitCount && BareURLScanner.matchesLowercase(buf, at: nameStart, s)
-            }
-            if tag == .a {
-                if attributes.href == nil, named("href") {
-                    attributes.href = value
-                } else if named("name") {
-                    attributes.name = value
-                }
-            } else if wantsRegion {
-                if named("class") {
-                    attributes.classes = value
-                } else if named("id") {
-                    attributes.id = value
-                } else if named("type") {
-                    attributes.type = value
-                } else if named("style") {
-                    attributes.style = value
-                } else if named("data-smartmail") {
-                    attributes.smartmail = value
-                }
-            }
-        }
-        return (end, false)
-    }
-
-    /// Skips the content of `script`, `style`, `title` and `textarea` up to its end tag.
-    private func skipRawText(from start: Int, name: Range<Int>) -> Int {
-        var k = start
-        while k < end {
-            k = find(0x3C, from: k)
-            guard k + 1 < end else { return end }
-            if buf[k + 1] == 0x2F {
-                var same = k + 2 + name.count <= end
-                if same {
-                    for j in 0..<name.count
-                    where BareURLScanner.asciiLower(buf[k + 2 + j])
-                        != BareURLScanner.asciiLower(buf[name.lowerBound + j])
-                    {
-                        same = false
-                        break
-                    }
-                }
-                if same { return k }
-            }
-            k += 1
-        }
-        return end
-    }
-
     // MARK: - Elements
 
-    private mutating func startTag(_ tag: Tag, at start: Int, _ attributes: Attributes, selfClosing: Bool) {
+    private mutating func startTag(_ tag: HTMLTag, at start: Int, _ attributes: HTMLTagAttributes, selfClosing: Bool) {
         switch tag {
         case .a:
             closeAnchor()
@@ -364,7 +157,7 @@ struct HTMLScanner {
         }
     }
 
-    private mutating func endTag(_ tag: Tag) {
+    private mutating func endTag(_ tag: HTMLTag) {
         if tag == .a {
             closeAnchor()
             return
@@ -400,7 +193,7 @@ struct HTMLScanner {
     ]
 
     /// Opens a frame or an Outlook header candidate for a `div`, `blockquote` or `pre` start tag.
-    private mutating func regionElement(_ tag: Tag, index: Int, at start: Int, _ attributes: Attributes) {
+    private mutating func regionElement(_ tag: HTMLTag, index: Int, at start: Int, _ attributes: HTMLTagAttributes) {
         let tagText = tag == .div ? "div" : tag == .blockquote ? "blockquote" : "pre"
         func push(_ region: LinkRegion, _ element: String, probes: Bool, inlineReplies: Bool = false) {
             guard frames.count < Self.maxFrames else {
