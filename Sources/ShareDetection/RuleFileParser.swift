@@ -12,9 +12,12 @@ struct ParsedRuleFile: Sendable {
 struct RuleFileParser {
     let file: String
     private(set) var errors: [RuleError] = []
+    /// The package's one YAML reader (located errors, unknown keys, typed values); this parser collects every problem.
+    private var yaml: YAMLNodeReader
 
     init(file: String) {
         self.file = file
+        yaml = YAMLNodeReader(file: file)
     }
 
     static let topLevelKeys = ["version", "defaults", "rules", "wrappers", "exclusions"]
@@ -32,47 +35,26 @@ struct RuleFileParser {
     // MARK: Errors
 
     mutating func fail(_ code: RuleError.Code, _ node: Node?, _ key: String, _ message: String) {
-        let mark = node?.mark
-        errors.append(
-            RuleError(
-                code: code, file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, key: key, message: message
-            ))
+        errors.append(yaml.error(code, node, key, message))
     }
 
     // MARK: Node helpers
 
     /// The mapping's pairs by key, after reporting unknown keys (with a "did you mean" when close).
     mutating func fields(_ node: Node, _ path: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {
-        guard case .mapping(let mapping) = node else {
-            fail(.invalidValue, node, path, "expected a mapping of keys to values")
-            return nil
-        }
+        let (fields, problems) = yaml.fields(node, path, allowed: allowed)
+        errors += problems
+        guard node.mapping != nil else { return nil }
         var out: [String: (key: Node, value: Node)] = [:]
-        for (key, value) in mapping {
-            guard let name = key.string else {
-                fail(.invalidValue, key, path, "keys must be plain text")
-                continue
-            }
-            if !allowed.contains(name) {
-                var message = "unknown key '\(name)'"
-                if let near = allowed.first(where: { ruleEditDistance($0.lowercased(), name.lowercased()) <= 2 }) {
-                    message += " (did you mean '\(near)'?)"
-                }
-                message += "; allowed: " + allowed.joined(separator: ", ")
-                fail(.unknownKey, key, join(path, name), message)
-                continue
-            }
-            out[name] = (key, value)
-        }
+        for field in fields { out[String(field.path.split(separator: ".").last ?? "")] = (field.key, field.value) }
         return out
     }
 
     mutating func string(_ node: Node, _ path: String) -> String? {
-        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-            fail(.invalidValue, node, path, "expected a non-empty text value")
+        do { return try yaml.string(node, path, nonEmpty: true) } catch {
+            errors.append(error)
             return nil
         }
-        return scalar.string
     }
 
     mutating func strings(_ node: Node, _ path: String) -> [String]? {
@@ -137,10 +119,8 @@ struct RuleFileParser {
     mutating func parse(_ text: String) -> ParsedRuleFile {
         var result = ParsedRuleFile()
         let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            reportYAMLError(error)
+        do { root = try YAMLNodeReader.compose(text, file: file) } catch {
+            errors.append(error)
             return result
         }
         guard let root else { return result }
@@ -162,27 +142,6 @@ struct RuleFileParser {
             result.exclusions = exclusions(node.value)
         }
         return result
-    }
-
-    mutating func reportYAMLError(_ error: Error) {
-        var line = 0
-        var column = 0
-        var message = "\(error)"
-        if let yaml = error as? YamlError {
-            switch yaml {
-            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-                .composer(let context, let problem, let mark, _):
-                line = mark.line
-                column = mark.column
-                message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                line = context.mark.line
-                column = context.mark.column
-                message = "duplicate key " + duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            default: break
-            }
-        }
-        errors.append(RuleError(code: .yamlSyntax, file: file, line: line, column: column, message: message))
     }
 
     // MARK: Provider rules

@@ -342,7 +342,7 @@ struct ValidateCommandTests {
         try Data("team: x\ngong:\n  reportingSystem: r\n  callsPerSecnd: 3\n".utf8).write(to: file)
         let result = try CLI.run(["validate", "--config", file.path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("\(file.path):4: unknown-key: gong.callsPerSecnd"))
+        #expect(result.stderr.contains("\(file.path):4:3: unknown-key: gong.callsPerSecnd"))
     }
 
     @Test func missingMailboxesAndPathsAreReportedWithStatus2() throws {

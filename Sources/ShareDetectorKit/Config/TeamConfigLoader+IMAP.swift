@@ -14,8 +14,8 @@ extension ConfigNodeReader {
     /// `mailboxDefaults: { imap: {…} }`: kept as key nodes, read under each mailbox's own keys (which win), and checked
     /// now on their own so a mistake is reported at its line even before a mailbox uses it.
     mutating func readMailboxDefaults(_ node: Node, directory: String, config: inout TeamConfig) throws(ConfigError) {
-        for (key, _, value) in try mapping(node, "mailboxDefaults", allowed: ["imap"]) {
-            imapDefaults = try mapping(value, key, allowed: Self.imapKeys)
+        for (key, _, value) in try yaml.mapping(node, "mailboxDefaults", allowed: ["imap"]) {
+            imapDefaults = try yaml.mapping(value, key, allowed: Self.imapKeys)
             let saved = imapDefaults
             imapDefaults = []
             var template = try readIMAP(
@@ -29,31 +29,32 @@ extension ConfigNodeReader {
     /// `mailboxSources: [ {gongUsers: {active, emailDomains}}, {csv: path} ]`.
     mutating func readMailboxSources(_ node: Node, directory: String) throws(ConfigError) -> [MailboxSource] {
         guard let sequence = node.sequence else {
-            throw error(.invalidValue, node, "mailboxSources", "expected a list of gongUsers: or csv: entries")
+            throw yaml.error(.invalidValue, node, "mailboxSources", "expected a list of gongUsers: or csv: entries")
         }
         var sources: [MailboxSource] = []
         for (index, item) in sequence.enumerated() {
             let base = "mailboxSources[\(index)]"
-            let fields = try mapping(item, base, allowed: ["gongUsers", "csv"])
+            let fields = try yaml.mapping(item, base, allowed: ["gongUsers", "csv"])
             guard fields.count == 1, let (key, _, value) = fields.first else {
-                throw error(.invalidValue, item, base, "each entry is one gongUsers: or csv:")
+                throw yaml.error(.invalidValue, item, base, "each entry is one gongUsers: or csv:")
             }
             if key.hasSuffix(".csv") {
-                let path = try path(value, key, directory: directory)
+                let path = try yaml.path(value, key, directory: directory)
                 sources.append(.csv(path))
             } else {
                 var activeOnly = true
                 var domains: [String] = []
                 if value.mapping != nil {
-                    for (subkey, _, setting) in try mapping(value, key, allowed: ["active", "emailDomains"]) {
+                    for (subkey, _, setting) in try yaml.mapping(value, key, allowed: ["active", "emailDomains"]) {
                         if subkey.hasSuffix(".active") {
-                            activeOnly = try bool(setting, subkey)
+                            activeOnly = try yaml.bool(setting, subkey)
                         } else {
-                            domains = try strings(setting, subkey).map { $0.lowercased() }
+                            domains = try yaml.strings(setting, subkey).map { $0.lowercased() }
                         }
                     }
                 } else if value.scalar?.string.isEmpty != true && value.bool != true {
-                    throw error(.invalidValue, value, key, "expected { active: true, emailDomains: [example.com] }")
+                    throw yaml.error(
+                        .invalidValue, value, key, "expected { active: true, emailDomains: [example.com] }")
                 }
                 sources.append(.gongUsers(activeOnly: activeOnly, emailDomains: domains))
             }
@@ -79,37 +80,37 @@ extension ConfigNodeReader {
 
         var provider = IMAPProvider.generic
         if let (key, _, value) = field("provider") {
-            let text = try string(value, key)
+            let text = try yaml.string(value, key)
             guard let known = IMAPProvider(rawValue: text) else {
                 let names = IMAPProvider.allCases.map(\.rawValue)
                 let hint = names.first { ruleEditDistance($0, text.lowercased()) <= 3 }.map {
                     " (did you mean '\($0)'?)"
                 }
-                throw error(
+                throw yaml.error(
                     .invalidValue, value, key, "expected \(names.joined(separator: ", ")), got '\(text)'\(hint ?? "")")
             }
             provider = known
         }
         let url: String
         if let (key, _, value) = field("url") {
-            url = try string(value, key)
+            url = try yaml.string(value, key)
             let lowered = url.lowercased()
             guard lowered.hasPrefix("imaps://") || lowered.hasPrefix("imap://") else {
-                throw error(.invalidValue, value, key, "expected imaps://host or imap://host")
+                throw yaml.error(.invalidValue, value, key, "expected imaps://host or imap://host")
             }
         } else if let known = provider.defaultURL {
             url = known
         } else if template {
             url = ""  // each mailbox gives its own; mailboxSources then needs one here (checked by the loader)
         } else {
-            throw error(
+            throw yaml.error(
                 .missingKey, node, "\(base).url", "an IMAP mailbox needs a url, or provider: gmail or microsoft365")
         }
         var username = ""
         if let (key, _, value) = field("username") {
-            username = try string(value, key)
+            username = try yaml.string(value, key)
         } else if !template {
-            throw error(.missingKey, node, "\(base).username", "an IMAP mailbox needs a username")
+            throw yaml.error(.missingKey, node, "\(base).username", "an IMAP mailbox needs a username")
         }
         var settings = IMAPSettings(url: url, username: username)
         settings.provider = provider
@@ -119,21 +120,21 @@ extension ConfigNodeReader {
             case "oauth2Token": settings.oauth2Token = try secret(value, key, directory: directory, config: &config)
             case "oauth2":
                 settings.oauth2 = try readOAuth2(value, key, provider: provider, directory: directory, config: &config)
-            case "caFile": settings.caFile = try path(value, key, directory: directory)
-            case "folders": settings.folders = try strings(value, key)
-            case "allowInsecure": settings.allowInsecure = try bool(value, key)
+            case "caFile": settings.caFile = try yaml.path(value, key, directory: directory)
+            case "folders": settings.folders = try yaml.strings(value, key)
+            case "allowInsecure": settings.allowInsecure = try yaml.bool(value, key)
             case "since":
-                let since = try string(value, key)
+                let since = try yaml.string(value, key)
                 guard since.count == 10, since.split(separator: "-").count == 3 else {
-                    throw error(.invalidValue, value, key, "expected a date like 2026-01-31")
+                    throw yaml.error(.invalidValue, value, key, "expected a date like 2026-01-31")
                 }
                 settings.since = since
-            case "lastDays": settings.lastDays = Int(try number(value, key, range: 1...36_500))
+            case "lastDays": settings.lastDays = Int(try yaml.number(value, key, range: 1...36_500))
             case "fetch":
-                switch try string(value, key) {
+                switch try yaml.string(value, key) {
                 case "parts": settings.fetchWholeMessages = false
                 case "whole": settings.fetchWholeMessages = true
-                case let other: throw error(.invalidValue, value, key, "expected parts or whole, got '\(other)'")
+                case let other: throw yaml.error(.invalidValue, value, key, "expected parts or whole, got '\(other)'")
                 }
             default: break
             }
@@ -141,7 +142,7 @@ extension ConfigNodeReader {
         let given = [settings.password != nil, settings.oauth2Token != nil, settings.oauth2 != nil].filter { $0 }.count
         if given != 1, !(template && given == 0) {
             let place = field("oauth2") ?? field("oauth2Token") ?? field("password")
-            throw error(
+            throw yaml.error(
                 given == 0 ? .missingKey : .invalidValue, place?.1 ?? node,
                 given == 0 ? "\(base).oauth2" : place?.0 ?? base,
                 "give one of password, oauth2Token or oauth2 (here or in mailboxDefaults.imap)")
@@ -159,12 +160,12 @@ extension ConfigNodeReader {
         ]
         var references: [String: (SecretReference, Node)] = [:]
         var texts: [String: (String, Node)] = [:]
-        for (key, _, value) in try mapping(node, base, allowed: keys) {
+        for (key, _, value) in try yaml.mapping(node, base, allowed: keys) {
             let short = String(key.split(separator: ".").last ?? "")
             switch short {
             case "tenant", "clientId", "tokenURL", "scope":
-                let text = try string(value, key)
-                guard !text.isEmpty else { throw error(.invalidValue, value, key, "must not be empty") }
+                let text = try yaml.string(value, key)
+                guard !text.isEmpty else { throw yaml.error(.invalidValue, value, key, "must not be empty") }
                 texts[short] = (text, value)
             default:
                 references[short] = (try secret(value, key, directory: directory, config: &config), value)
@@ -175,7 +176,7 @@ extension ConfigNodeReader {
             guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), parsed.host != nil,
                 scheme == "https" || (scheme == "http" && Self.isLoopback(parsed.host ?? ""))
             else {
-                throw error(
+                throw yaml.error(
                     .invalidValue, value, key("tokenURL"),
                     "expected the full https:// token endpoint URL (http:// only for a loopback host)")
             }
@@ -186,7 +187,7 @@ extension ConfigNodeReader {
             references[$0] != nil
         }
         if grants.isEmpty {
-            throw error(
+            throw yaml.error(
                 .missingKey, node, key("serviceAccountKey"),
                 "give serviceAccountKey (Google), clientId with clientSecret or clientCertificate (Microsoft 365), "
                     + "or refreshToken with clientId")
@@ -195,33 +196,34 @@ extension ConfigNodeReader {
             if let other = ["refreshToken", "clientSecret", "clientCertificate", "clientKey"].first(where: {
                 references[$0] != nil
             }) ?? (clientID != nil ? "clientId" : nil) {
-                throw error(
+                throw yaml.error(
                     .invalidValue, references[other]?.1 ?? texts[other]?.1 ?? value, key(other),
                     "serviceAccountKey is a grant of its own: remove \(other)")
             }
             if provider == .microsoft365 {
-                throw error(
+                throw yaml.error(
                     .invalidValue, value, key("serviceAccountKey"),
                     "Microsoft 365 has no service accounts: use clientId with clientSecret or clientCertificate")
             }
             flow = .serviceAccount(key: reference)
         } else if let (reference, value) = references["refreshToken"] {
             if let other = ["clientCertificate", "clientKey"].first(where: { references[$0] != nil }) {
-                throw error(.invalidValue, value, key(other), "a refresh token grant takes clientSecret, not \(other)")
+                throw yaml.error(
+                    .invalidValue, value, key(other), "a refresh token grant takes clientSecret, not \(other)")
             }
             guard let clientID else {
-                throw error(.missingKey, node, key("clientId"), "refreshToken needs the clientId it was issued to")
+                throw yaml.error(.missingKey, node, key("clientId"), "refreshToken needs the clientId it was issued to")
             }
             flow = .refreshToken(reference, clientID: clientID, clientSecret: references["clientSecret"]?.0)
             if texts["tokenURL"] == nil, provider == .generic {
-                throw error(.missingKey, node, key("tokenURL"), "refreshToken on a generic server needs tokenURL")
+                throw yaml.error(.missingKey, node, key("tokenURL"), "refreshToken on a generic server needs tokenURL")
             }
         } else {
             guard let clientID else {
-                throw error(.missingKey, node, key("clientId"), "app-only access needs the application's clientId")
+                throw yaml.error(.missingKey, node, key("clientId"), "app-only access needs the application's clientId")
             }
             if provider == .gmail {
-                throw error(
+                throw yaml.error(
                     .invalidValue, references["clientSecret"]?.1 ?? node, key("clientSecret"),
                     "Gmail has no app-only access: use serviceAccountKey (domain-wide delegation)")
             }
@@ -230,14 +232,15 @@ extension ConfigNodeReader {
             case (nil, let certificate?, let privateKey?):
                 flow = .clientCredentials(clientID: clientID, proof: .certificate(certificate.0, key: privateKey.0))
             case (nil, _?, nil):
-                throw error(.missingKey, node, key("clientKey"), "clientCertificate needs its private key as clientKey")
+                throw yaml.error(
+                    .missingKey, node, key("clientKey"), "clientCertificate needs its private key as clientKey")
             default:
-                throw error(
+                throw yaml.error(
                     .invalidValue, references["clientCertificate"]?.1 ?? node, key("clientCertificate"),
                     "give clientSecret or clientCertificate with clientKey, not both")
             }
             if texts["tokenURL"] == nil, texts["tenant"] == nil {
-                throw error(
+                throw yaml.error(
                     .missingKey, node, key("tenant"),
                     "app-only access needs the tenant (its id or northwind.onmicrosoft.com), or tokenURL")
             }
@@ -246,7 +249,7 @@ extension ConfigNodeReader {
         } else if let (tenant, _) = texts["tenant"], texts["tokenURL"] == nil,
             tenant.contains("/") || tenant.contains(" ")
         {
-            throw error(.invalidValue, texts["tenant"]?.1, key("tenant"), "a tenant is an id or a domain name")
+            throw yaml.error(.invalidValue, texts["tenant"]?.1, key("tenant"), "a tenant is an id or a domain name")
         }
         return OAuth2Settings(
             flow: flow, tokenURL: texts["tokenURL"]?.0, tenant: texts["tenant"]?.0, scope: texts["scope"]?.0)

@@ -15,11 +15,7 @@ public enum TeamConfigLoader {
 
     /// Parses config text; `file` names it in errors and anchors relative paths.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> TeamConfig {
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            let line = (error as? YamlError).flatMap { yamlErrorLine($0) } ?? 0
-            throw ConfigError(code: .yamlSyntax, file: file, line: line, message: "not valid YAML")
-        }
+        let node = try YAMLNodeReader.compose(text, file: file)
         var reader = ConfigNodeReader(file: file)
         var directory = (file as NSString).deletingLastPathComponent
         if !directory.hasPrefix("/") {
@@ -36,106 +32,21 @@ public enum TeamConfigLoader {
         config.literalSecretKeys = config.literalSecretKeys.filter { seen.insert($0).inserted }
         return config
     }
-
-    private static func yamlErrorLine(_ error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default:
-            return nil
-        }
-    }
 }
 
-/// Walks the YAML nodes of a config.
+/// Walks the YAML nodes of a config with the package's one YAML reader.
 struct ConfigNodeReader {
-    let file: String
+    /// The shared reader: located errors, unknown keys, typed values.
+    var yaml: YAMLNodeReader
     /// The line of every key read so far, by key path.
-    var lines: [String: Int] = [:]
+    var lines: [String: Int] { yaml.lines }
+
+    init(file: String) {
+        yaml = YAMLNodeReader(file: file)
+    }
+
     /// The keys of `mailboxDefaults.imap`, read under every mailbox's own `imap` keys.
     var imapDefaults: [(String, Node, Node)] = []
-
-    func error(_ code: ConfigError.Code, _ node: Node?, _ key: String, _ message: String) -> ConfigError {
-        ConfigError(code: code, file: file, line: node?.mark.map { $0.line } ?? 0, key: key, message: message)
-    }
-
-    mutating func mapping(_ node: Node, _ key: String, allowed: [String]) throws(ConfigError) -> [(String, Node, Node)]
-    {
-        guard let mapping = node.mapping else {
-            throw error(.invalidValue, node, key, "expected a mapping of keys to values")
-        }
-        var result: [(String, Node, Node)] = []
-        for (keyNode, value) in mapping {
-            guard let name = keyNode.string else { throw error(.invalidValue, keyNode, key, "keys must be text") }
-            let path = key.isEmpty ? name : "\(key).\(name)"
-            guard allowed.contains(name) else {
-                let hint = allowed.min {
-                    ruleEditDistance($0.lowercased(), name.lowercased())
-                        < ruleEditDistance($1.lowercased(), name.lowercased())
-                }
-                let suggestion =
-                    hint.flatMap {
-                        ruleEditDistance($0.lowercased(), name.lowercased()) <= 3 ? " (did you mean '\($0)'?)" : nil
-                    } ?? ""
-                throw error(.unknownKey, keyNode, path, "unknown key '\(name)'\(suggestion)")
-            }
-            if let mark = keyNode.mark { lines[path] = mark.line }
-            result.append((path, keyNode, value))
-        }
-        return result
-    }
-
-    func string(_ node: Node, _ key: String) throws(ConfigError) -> String {
-        guard let scalar = node.scalar else { throw error(.invalidValue, node, key, "expected a text value") }
-        return scalar.string
-    }
-
-    func strings(_ node: Node, _ key: String) throws(ConfigError) -> [String] {
-        if node.scalar != nil { return [try string(node, key)] }
-        guard let sequence = node.sequence else { throw error(.invalidValue, node, key, "expected a list") }
-        var values: [String] = []
-        for (index, item) in sequence.enumerated() { values.append(try string(item, "\(key)[\(index)]")) }
-        return values
-    }
-
-    func bool(_ node: Node, _ key: String) throws(ConfigError) -> Bool {
-        guard let value = node.bool else { throw error(.invalidValue, node, key, "expected true or false") }
-        return value
-    }
-
-    func number(_ node: Node, _ key: String, range: ClosedRange<Double>) throws(ConfigError) -> Double {
-        guard let value = node.float ?? node.int.map(Double.init), range.contains(value) else {
-            throw error(
-                .invalidValue, node, key, "expected a number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
-    }
-
-    /// A whole number in `range`.
-    func integer(_ node: Node, _ key: String, range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard let value = node.int, range.contains(value) else {
-            throw error(
-                .invalidValue, node, key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
-    }
-
-    /// A number above 0 and at most `maximum`.
-    func positive(_ node: Node, _ key: String, maximum: Double) throws(ConfigError) -> Double {
-        guard let value = node.float ?? node.int.map(Double.init), value > 0, value <= maximum else {
-            throw error(.invalidValue, node, key, "expected a number above 0, at most \(maximum)")
-        }
-        return value
-    }
-
-    func path(_ node: Node, _ key: String, directory: String) throws(ConfigError) -> String {
-        let value = try string(node, key)
-        guard !value.isEmpty else { throw error(.invalidValue, node, key, "expected a path") }
-        return value.hasPrefix("/")
-            ? value
-            : ((directory as NSString).appendingPathComponent(value) as NSString)
-                .standardizingPath
-    }
 
     mutating func read(_ root: Node, directory: String, into config: inout TeamConfig) throws(ConfigError) {
         let keys = [
@@ -143,49 +54,49 @@ struct ConfigNodeReader {
             "crmAccounts", "secretCommandTimeoutSeconds", "concurrency", "imap", "mailboxDefaults", "mailboxSources",
         ]
         config.statePath = (directory as NSString).appendingPathComponent("state/share-detector.sqlite")
-        let fields = try mapping(root, "", allowed: keys)
+        let fields = try yaml.mapping(root, "", allowed: keys)
         // The defaults come first wherever they are in the file: mailboxes are read on top of them.
         if let defaults = fields.first(where: { $0.0 == "mailboxDefaults" }) {
             try readMailboxDefaults(defaults.2, directory: directory, config: &config)
         }
         for (key, _, value) in fields {
             switch key {
-            case "team": config.team = try string(value, key)
-            case "internalDomains": config.internalDomains = try strings(value, key).map { $0.lowercased() }
+            case "team": config.team = try yaml.string(value, key)
+            case "internalDomains": config.internalDomains = try yaml.strings(value, key).map { $0.lowercased() }
             case "rules":
                 var paths: [String] = []
                 for (index, item) in (value.sequence.map(Array.init) ?? [value]).enumerated() {
-                    let resolved = try path(item, "rules[\(index)]", directory: directory)
+                    let resolved = try yaml.path(item, "rules[\(index)]", directory: directory)
                     guard FileManager.default.fileExists(atPath: resolved) else {
-                        throw error(.invalidValue, item, "rules[\(index)]", "no such file or folder: \(resolved)")
+                        throw yaml.error(.invalidValue, item, "rules[\(index)]", "no such file or folder: \(resolved)")
                     }
                     paths.append(resolved)
                 }
                 config.rulePaths = paths
-            case "builtInRules": config.useBuiltInRules = try bool(value, key)
+            case "builtInRules": config.useBuiltInRules = try yaml.bool(value, key)
             case "secretCommandTimeoutSeconds":
-                config.secretCommandTimeoutSeconds = try positive(value, key, maximum: 86_400)
+                config.secretCommandTimeoutSeconds = try yaml.positive(value, key, maximum: 86_400)
             case "exclude":
-                for (subkey, _, item) in try mapping(value, key, allowed: ["domains", "addresses"]) {
+                for (subkey, _, item) in try yaml.mapping(value, key, allowed: ["domains", "addresses"]) {
                     if subkey.hasSuffix("domains") {
-                        config.excludedDomains = try strings(item, subkey).map { $0.lowercased() }
+                        config.excludedDomains = try yaml.strings(item, subkey).map { $0.lowercased() }
                     } else {
-                        config.excludedAddresses = try strings(item, subkey).map { $0.lowercased() }
+                        config.excludedAddresses = try yaml.strings(item, subkey).map { $0.lowercased() }
                     }
                 }
-            case "state": config.statePath = try path(value, key, directory: directory)
-            case "concurrency": config.concurrency = try integer(value, key, range: 1...64)
+            case "state": config.statePath = try yaml.path(value, key, directory: directory)
+            case "concurrency": config.concurrency = try yaml.integer(value, key, range: 1...64)
             case "imap":
-                for (subkey, _, item) in try mapping(value, key, allowed: ["maxConnectionsPerHost"]) {
-                    config.imapMaxConnectionsPerHost = try integer(item, subkey, range: 1...100)
+                for (subkey, _, item) in try yaml.mapping(value, key, allowed: ["maxConnectionsPerHost"]) {
+                    config.imapMaxConnectionsPerHost = try yaml.integer(item, subkey, range: 1...100)
                 }
             case "gong": try readGong(value, directory: directory, into: &config)
             case "mailboxes": config.mailboxes = try readMailboxes(value, directory: directory, config: &config)
             case "mailboxSources": config.mailboxSources = try readMailboxSources(value, directory: directory)
             case "sharers", "crmAccounts":
                 var map: [String: String] = [:]
-                for (subkey, keyNode, item) in try mapping(value, key, allowed: [String](allKeys(value))) {
-                    map[(keyNode.string ?? "").lowercased()] = try string(item, subkey)
+                for (subkey, keyNode, item) in try yaml.mapping(value, key, allowed: [String](allKeys(value))) {
+                    map[(keyNode.string ?? "").lowercased()] = try yaml.string(item, subkey)
                 }
                 if key == "sharers" { config.sharers = map } else { config.crmAccounts = map }
             default: break
@@ -193,19 +104,19 @@ struct ConfigNodeReader {
         }
         if let sources = fields.first(where: { $0.0 == "mailboxSources" }) {
             guard let defaults = config.imapDefaults else {
-                throw error(
+                throw yaml.error(
                     .missingKey, sources.1, "mailboxDefaults.imap",
                     "mailboxSources needs mailboxDefaults.imap: the provider, server and oauth2 settings every "
                         + "listed person's mailbox uses")
             }
             if defaults.url.isEmpty {
-                throw error(
+                throw yaml.error(
                     .missingKey, fields.first { $0.0 == "mailboxDefaults" }?.1, "mailboxDefaults.imap.url",
                     "mailboxSources needs the server every listed person's mailbox is on: url, or provider: gmail "
                         + "or microsoft365, in mailboxDefaults.imap")
             }
             if defaults.oauth2 == nil && defaults.password == nil && defaults.oauth2Token == nil {
-                throw error(
+                throw yaml.error(
                     .missingKey, fields.first { $0.0 == "mailboxDefaults" }?.1, "mailboxDefaults.imap.oauth2",
                     "mailboxSources needs the login every listed person's mailbox uses: oauth2 in "
                         + "mailboxDefaults.imap")
@@ -232,8 +143,8 @@ struct ConfigNodeReader {
     mutating func secret(_ node: Node, _ key: String, directory: String, config: inout TeamConfig)
         throws(ConfigError) -> SecretReference
     {
-        let value = try string(node, key)
-        guard !value.isEmpty else { throw error(.invalidValue, node, key, "expected a secret reference") }
+        let value = try yaml.string(node, key)
+        guard !value.isEmpty else { throw yaml.error(.invalidValue, node, key, "expected a secret reference") }
         let reference = SecretReference(value, relativeTo: directory)
         if reference.isLiteral { config.literalSecretKeys.append(key) }
         return reference
@@ -246,27 +157,29 @@ struct ConfigNodeReader {
             "requestTimeoutSeconds", "alertAfterHours", "maxWaitSeconds", "caFile",
         ]
         var gong = GongSettings()
-        for (key, _, value) in try mapping(node, "gong", allowed: keys) {
+        for (key, _, value) in try yaml.mapping(node, "gong", allowed: keys) {
             switch key {
             case "gong.api":
-                let name = try string(value, key)
+                let name = try yaml.string(value, key)
                 guard let api = GongAPI(rawValue: name) else {
                     let names = GongAPI.allCases.map(\.rawValue)
                     let hint = names.first { ruleEditDistance($0, name.lowercased()) <= 3 }.map {
                         " (did you mean '\($0)'?)"
                     }
-                    throw error(
+                    throw yaml.error(
                         .invalidValue, value, key,
                         "expected \(names.joined(separator: " or ")), got '\(name)'\(hint ?? "")")
                 }
                 gong.api = api
             case "gong.baseURL":
-                let url = try string(value, key)
+                let url = try yaml.string(value, key)
                 guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
                     scheme == "https" || scheme == "http", parsed.host != nil
-                else { throw error(.invalidValue, value, key, "expected an http(s) URL such as https://api.gong.io") }
+                else {
+                    throw yaml.error(.invalidValue, value, key, "expected an http(s) URL such as https://api.gong.io")
+                }
                 if scheme == "http", !Self.isLoopback(parsed.host ?? "") {
-                    throw error(
+                    throw yaml.error(
                         .invalidValue, value, key,
                         "http:// would send the Gong credentials and events in clear: use https:// "
                             + "(http:// is allowed only for a loopback host: 127.0.0.1, ::1, localhost)")
@@ -277,28 +190,30 @@ struct ConfigNodeReader {
                 gong.accessKeySecret = try secret(value, key, directory: directory, config: &config)
             case "gong.bearerToken": gong.bearerToken = try secret(value, key, directory: directory, config: &config)
             case "gong.reportingSystem":
-                gong.reportingSystem = try string(value, key)
-                if gong.reportingSystem.isEmpty { throw error(.invalidValue, value, key, "must not be empty") }
-            case "gong.workspaceId": gong.workspaceId = try string(value, key)
-            case "gong.callsPerSecond": gong.callsPerSecond = try number(value, key, range: 0.01...1000)
-            case "gong.callsPerDay": gong.callsPerDay = Int(try number(value, key, range: 1...10_000_000))
-            case "gong.includeMessageBody": gong.includeMessageBody = try bool(value, key)
-            case "gong.maxBodyBytes": gong.maxBodyBytes = Int(try number(value, key, range: 256...1_000_000))
-            case "gong.connectTimeoutSeconds": gong.connectTimeoutSeconds = Int(try number(value, key, range: 1...600))
-            case "gong.requestTimeoutSeconds": gong.requestTimeoutSeconds = Int(try number(value, key, range: 1...3600))
-            case "gong.alertAfterHours": gong.alertAfterHours = try positive(value, key, maximum: 87_600)
-            case "gong.maxWaitSeconds": gong.maxWaitSeconds = try number(value, key, range: 0...86_400)
-            case "gong.caFile": gong.caFile = try path(value, key, directory: directory)
+                gong.reportingSystem = try yaml.string(value, key)
+                if gong.reportingSystem.isEmpty { throw yaml.error(.invalidValue, value, key, "must not be empty") }
+            case "gong.workspaceId": gong.workspaceId = try yaml.string(value, key)
+            case "gong.callsPerSecond": gong.callsPerSecond = try yaml.number(value, key, range: 0.01...1000)
+            case "gong.callsPerDay": gong.callsPerDay = Int(try yaml.number(value, key, range: 1...10_000_000))
+            case "gong.includeMessageBody": gong.includeMessageBody = try yaml.bool(value, key)
+            case "gong.maxBodyBytes": gong.maxBodyBytes = Int(try yaml.number(value, key, range: 256...1_000_000))
+            case "gong.connectTimeoutSeconds":
+                gong.connectTimeoutSeconds = Int(try yaml.number(value, key, range: 1...600))
+            case "gong.requestTimeoutSeconds":
+                gong.requestTimeoutSeconds = Int(try yaml.number(value, key, range: 1...3600))
+            case "gong.alertAfterHours": gong.alertAfterHours = try yaml.positive(value, key, maximum: 87_600)
+            case "gong.maxWaitSeconds": gong.maxWaitSeconds = try yaml.number(value, key, range: 0...86_400)
+            case "gong.caFile": gong.caFile = try yaml.path(value, key, directory: directory)
             default: break
             }
         }
         if (gong.accessKey == nil) != (gong.accessKeySecret == nil) {
-            throw error(
+            throw yaml.error(
                 .missingKey, node, gong.accessKey == nil ? "gong.accessKey" : "gong.accessKeySecret",
                 "accessKey and accessKeySecret go together")
         }
         if gong.bearerToken != nil && gong.accessKey != nil {
-            throw error(
+            throw yaml.error(
                 .invalidValue, node, "gong.bearerToken", "use either bearerToken or the access key pair, not both")
         }
         config.gong = gong
@@ -307,36 +222,38 @@ struct ConfigNodeReader {
     private mutating func readMailboxes(_ node: Node, directory: String, config: inout TeamConfig)
         throws(ConfigError) -> [MailboxConfig]
     {
-        guard let sequence = node.sequence else { throw error(.invalidValue, node, "mailboxes", "expected a list") }
+        guard let sequence = node.sequence else {
+            throw yaml.error(.invalidValue, node, "mailboxes", "expected a list")
+        }
         var mailboxes: [MailboxConfig] = []
         var names: Set<String> = []
         for (index, item) in sequence.enumerated() {
             let base = "mailboxes[\(index)]"
             var name: String?
             var source: MailboxConfig.Source?
-            for (key, _, value) in try mapping(item, base, allowed: ["name", "mbox", "eml", "imap"]) {
+            for (key, _, value) in try yaml.mapping(item, base, allowed: ["name", "mbox", "eml", "imap"]) {
                 switch key {
-                case "\(base).name": name = try string(value, key)
+                case "\(base).name": name = try yaml.string(value, key)
                 case "\(base).mbox", "\(base).eml":
-                    guard source == nil else { throw error(.invalidValue, value, key, "a mailbox has one source") }
-                    let resolved = try path(value, key, directory: directory)
+                    guard source == nil else { throw yaml.error(.invalidValue, value, key, "a mailbox has one source") }
+                    let resolved = try yaml.path(value, key, directory: directory)
                     source = key.hasSuffix("mbox") ? .mbox(resolved) : .emlFolder(resolved)
                 case "\(base).imap":
-                    guard source == nil else { throw error(.invalidValue, value, key, "a mailbox has one source") }
-                    let own = try mapping(value, key, allowed: Self.imapKeys)
+                    guard source == nil else { throw yaml.error(.invalidValue, value, key, "a mailbox has one source") }
+                    let own = try yaml.mapping(value, key, allowed: Self.imapKeys)
                     source = .imap(
                         try readIMAP(merging: own, node: value, base: key, directory: directory, config: &config))
                 default: break
                 }
             }
             guard let source else {
-                throw error(.missingKey, item, base, "a mailbox needs one of mbox, eml or imap")
+                throw yaml.error(.missingKey, item, base, "a mailbox needs one of mbox, eml or imap")
             }
             guard let name, !name.isEmpty else {
-                throw error(.missingKey, item, "\(base).name", "a mailbox needs a name")
+                throw yaml.error(.missingKey, item, "\(base).name", "a mailbox needs a name")
             }
             guard names.insert(name).inserted else {
-                throw error(.invalidValue, item, "\(base).name", "mailbox name '\(name)' is used twice")
+                throw yaml.error(.invalidValue, item, "\(base).name", "mailbox name '\(name)' is used twice")
             }
             mailboxes.append(MailboxConfig(name: name, source: source))
         }

@@ -1,7 +1,8 @@
-/// A problem in a rule file, located by file, line and key.
+/// A problem in a YAML file the tool reads — a team config or a rule file — located by file, line, column and key:
+/// the one error type of ``YAMLNodeReader``.
 ///
 /// `description` reads `rules/team.yml:12:5: unknown-key: rules[0].hots: unknown key 'hots' (…)`.
-public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct LocatedError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of problem it is; stable, suitable for tests and scripts.
     public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
         /// The code text (`unknown-key`).
@@ -30,11 +31,15 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidTemplate = Code(rawValue: "invalid-template")
         /// Two rules with the same id.
         public static let duplicateID = Code(rawValue: "duplicate-id")
+        /// A secret reference that cannot be resolved.
+        public static let secretUnavailable = Code(rawValue: "secret-unavailable")
+        /// A path in a config (mailbox, CA file, key file) that does not exist.
+        public static let missingFile = Code(rawValue: "missing-file")
     }
 
     /// The kind of problem.
     public var code: Code
-    /// The rule file, as given or found (`rules/providers/google.yml`).
+    /// The file, as given or found (`rules/providers/google.yml`, `teams/emea.yml`).
     public var file: String
     /// 1-based line, 0 when unknown.
     public var line: Int
@@ -64,3 +69,6 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         return out + message
     }
 }
+
+/// A problem in a rule file (the one ``LocatedError`` type).
+public typealias RuleError = LocatedError
