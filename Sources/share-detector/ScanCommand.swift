@@ -41,6 +41,11 @@ struct ScanCommand: ParsableCommand {
             minutes: one run per ledger at a time (a second run waits --lock-timeout seconds, then exits with 1), \
             and a crash at any point loses and duplicates nothing.
 
+            mailboxSources (a CSV file of reps, Gong's users list) are read first: each person becomes an IMAP \
+            mailbox with mailboxDefaults.imap. With imap.oauth2 the run gets its own access tokens (a Google \
+            service account, a Microsoft 365 app, or a refresh token), one per identity, in memory only \
+            (docs/google-workspace.md, docs/microsoft-365.md).
+
             Delivery stops early — leaving every event pending for the next run — when Gong answers 429 with a \
             pause longer than gong.maxWaitSeconds, fails or cannot be reached for several calls in a row, refuses \
             the credentials, or the daily budget is spent. Each cause is printed on standard error, also under \
