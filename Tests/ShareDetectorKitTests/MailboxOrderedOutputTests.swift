@@ -35,6 +35,29 @@ struct MailboxOrderedOutputTests {
         #expect(text == "a1\na2\nb1\nb2\nc1\nd1\nd2\ne1\n")
     }
 
+    @Test func aMailboxHoldingTooMuchWaitsForItsTurnAndTheRunMovesOn() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString)").path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        defer { unlink(path) }
+        let sink = OutputSink(descriptor: descriptor)
+        let ordered = MailboxOrderedOutput(output: sink, maxHeldBytes: 4)
+        let wrote = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            ordered.line(Array("b1".utf8), mailbox: 1)
+            ordered.line(Array("b2".utf8), mailbox: 1)
+            ordered.line(Array("b3".utf8), mailbox: 1)  // over 4 bytes held: waits for mailbox 0
+            wrote.signal()
+        }
+        #expect(wrote.wait(timeout: .now() + 0.5) == .timedOut, "mailbox 1 waits while mailbox 0 runs")
+        ordered.line(Array("a1".utf8), mailbox: 0)
+        ordered.finish(mailbox: 0)
+        #expect(wrote.wait(timeout: .now() + 5) == .success)
+        ordered.finish(mailbox: 1)
+        sink.flush()
+        close(descriptor)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "a1\nb1\nb2\nb3\n")
+    }
+
     @Test func aDryRunOfManyMailboxesAtOncePrintsWhatAOneByOneRunPrints() throws {
         let folder = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
