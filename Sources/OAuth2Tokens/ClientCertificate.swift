@@ -35,3 +35,12 @@ public struct ClientCertificate: Sendable {
         return Array(data)
     }
 }
+
+extension ClientCertificate: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Who it is, never the private key.
+    public var description: String { "ClientCertificate(x5t \(sha1Thumbprint))" }
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+    /// No children: `dump` never reaches the key.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}

@@ -68,3 +68,42 @@ public enum ClientCredential: Sendable {
     /// A certificate: a JWT client assertion signed with its key.
     case certificate(ClientCertificate)
 }
+
+extension OAuth2Grant: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// `OAuth2Grant(<identity>)`: the kind, endpoint and who, never a secret or key.
+    public var description: String { "OAuth2Grant(\(identity))" }
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+    /// No children: `dump` and `print` of a grant never reach its secrets.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}
+
+extension ClientCredential: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// `secret(***)` or `certificate(x5t …)`: never the secret.
+    public var description: String {
+        switch self {
+        case .secret: "secret(***)"
+        case .certificate(let certificate): "certificate(x5t \(certificate.sha1Thumbprint))"
+        }
+    }
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+    /// No children.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}
+
+extension OAuth2Grant.Kind: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The kind and who, never a secret: `refreshToken(client c, RefreshTokenFile(path))`.
+    public var description: String {
+        switch self {
+        case .serviceAccount(let key, let subject): "serviceAccount(\(key), subject \(subject))"
+        case .clientCredentials(let clientID, let credential): "clientCredentials(client \(clientID), \(credential))"
+        case .refreshToken(let clientID, let secret, let store):
+            "refreshToken(client \(clientID)\(secret == nil ? "" : ", secret ***"), \(store))"
+        }
+    }
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+    /// No children: `dump` never reaches a secret.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}

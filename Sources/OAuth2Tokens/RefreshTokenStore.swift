@@ -109,3 +109,17 @@ public final class RefreshTokenValue: RefreshTokenStore, @unchecked Sendable {
         onRotation(name)
     }
 }
+
+extension RefreshTokenFile: CustomStringConvertible, CustomReflectable {
+    /// `RefreshTokenFile(path)`: never the token.
+    public var description: String { "RefreshTokenFile(\(path))" }
+    /// No children: `dump` never reaches the token.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}
+
+extension RefreshTokenValue: CustomStringConvertible, CustomReflectable {
+    /// `RefreshTokenValue(env:NAME)`: never the token.
+    public var description: String { "RefreshTokenValue(\(name))" }
+    /// No children: `dump` never reaches the token.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}

@@ -59,3 +59,12 @@ public struct ServiceAccountKey: Sendable {
         privateKey = try JSONWebToken.rsaPrivateKey(pem: try field(file.privateKey, "private_key"), what: source)
     }
 }
+
+extension ServiceAccountKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Who it is, never the private key.
+    public var description: String { "ServiceAccountKey(\(clientEmail), key \(keyID))" }
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+    /// No children: `dump` never reaches the key.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
+}

@@ -94,4 +94,38 @@ final class OAuth2TokenRequestTests: XCTestCase {
             ).contains("not an RSA private key"))
         XCTAssertEqual(reason(OAuth2TestKeys.serviceAccountJSON()), "accepted")
     }
+
+    func testGrantsKeysAndCredentialsNeverPrintOrDumpTheirSecrets() throws {
+        let key = try ServiceAccountKey(json: OAuth2TestKeys.serviceAccountJSON(), source: "sa.json")
+        let grants = [
+            OAuth2Grant(
+                kind: .serviceAccount(key, subject: "a@x.example"), tokenURL: "https://t.example/token", scope: "s",
+                provider: .google),
+            OAuth2Grant(
+                kind: .clientCredentials(clientID: "c", credential: .secret("client-secret-value-91")),
+                tokenURL: "https://t.example/token", scope: "s", provider: .microsoft),
+            OAuth2Grant(
+                kind: .refreshToken(
+                    clientID: "c", clientSecret: "client-secret-value-91",
+                    store: RefreshTokenValue(token: "refresh-token-value-77", name: "env:R") { _ in }),
+                tokenURL: "https://t.example/token", scope: "s", provider: .other),
+        ]
+        let keyLine = try XCTUnwrap(
+            OAuth2TestKeys.rsa.pemRepresentation.split(separator: "\n").first { $0.count > 40 })
+        for grant in grants {
+            var dumped = ""
+            dump(grant, to: &dumped)
+            for text in [
+                "\(grant)", String(reflecting: grant), dumped, "\(grant.kind)", String(reflecting: grant.kind),
+            ] {
+                XCTAssertFalse(text.contains("client-secret-value-91"), text)
+                XCTAssertFalse(text.contains("refresh-token-value-77"), text)
+                XCTAssertFalse(text.contains(keyLine), text)
+            }
+        }
+        var dumpedKey = ""
+        dump(key, to: &dumpedKey)
+        XCTAssertFalse(dumpedKey.contains(keyLine))
+        XCTAssertEqual("\(ClientCredential.secret("client-secret-value-91"))", "secret(***)")
+    }
 }

@@ -167,6 +167,18 @@ struct OrgAccessConfigTests {
         #expect(ConfigWarnings.check(config).contains { $0.contains("gongUsers has no emailDomains") })
     }
 
+    @Test func theListingNeverShowsAPasswordWrittenInAURL() throws {
+        let config = try parse(
+            """
+            mailboxes:
+              - name: a
+                imap: { url: "imaps://rep:Hunter2-pass@mail.example:993/Sent", username: a@x.example, password: env:P }
+            """)
+        let lines = MailboxDirectory.listing(config)
+        #expect(lines == ["a: imap imaps://***@mail.example:993/Sent user a@x.example, password, the \\Sent folder"])
+        #expect(MailboxDirectory.withoutUserInfo("imaps://mail.example/a@b") == "imaps://mail.example/a@b")
+    }
+
     @Test func defaultsWithoutAServerAreFineWhenEachMailboxHasOne() throws {
         let config = try parse(
             """

@@ -187,8 +187,20 @@ extension MailboxDirectory {
                     ?? (settings.oauth2Token != nil ? "oauth2Token" : "password")
                 let folders = settings.folders.isEmpty ? "the \\Sent folder" : settings.folders.joined(separator: ", ")
                 let sharer = config.sharers[settings.username.lowercased()].map { ", Gong user \($0)" } ?? ""
-                return "\(mailbox.name): imap \(settings.url) user \(settings.username), \(login), \(folders)\(sharer)"
+                return
+                    "\(mailbox.name): imap \(withoutUserInfo(settings.url)) user \(settings.username), \(login), \(folders)\(sharer)"
             }
         }
+    }
+}
+
+extension MailboxDirectory {
+    /// `url` with any `user:password@` of its authority masked (`imaps://***@host/`): a listing never shows it.
+    static func withoutUserInfo(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + "***" + String(rest[at...])
     }
 }
