@@ -41,14 +41,14 @@ final class OAuth2TokenRequestTests: XCTestCase {
 
     func testClientSecretGrantSendsMicrosoftsFields() throws {
         let grant = OAuth2Grant(
-            kind: .clientCredentials(clientID: "app-1", credential: .secret("s3cret value&=")),
+            kind: .clientCredentials(clientID: "app-1", credential: .secret("fake secret"s3cret value&="=")),
             tokenURL: "https://login.microsoftonline.com/northwind.onmicrosoft.com/oauth2/v2.0/token",
             scope: "https://outlook.office365.com/.default", provider: .microsoft)
         let fields = try OAuth2TokenRequest.fields(for: grant, now: now, jti: "j")
         XCTAssertEqual(
             String(decoding: OAuth2TokenRequest.formEncoded(fields), as: UTF8.self),
             "client_id=app-1&scope=https%3A%2F%2Foutlook.office365.com%2F.default&grant_type=client_credentials"
-                + "&client_secret=s3cret%20value%26%3D")
+                + "&client_secret=fake%20secret%26%3D")
     }
 
     func testClientAssertionCarriesTheCertificatesThumbprintAndIsSignedWithItsKey() throws {

@@ -28,7 +28,7 @@ final class OAuth2TokenServer: @unchecked Sendable {
     /// The application's client id.
     static let clientID = "6b1f0c2e-0d4b-4c9a-9a51-3e2f1a7c0d11"
     /// The application's client secret.
-    static let clientSecret = "app-secret-Zq8~vX2.k9"
+    static let clientSecret = "fake-app-secret-for-tests~0"
     /// The service account.
     static let serviceAccount = "scanner@northwind-sales.iam.gserviceaccount.com"
 

@@ -132,7 +132,7 @@ def main():
         "delegatedScopes": [GMAIL],
         "users": ["alice@northwind.example", "bob@northwind.example"],
         "apps": [
-            {"tenant": TENANT, "clientId": SECRET_APP, "clientSecret": "s3cret", "certificatePEM": None,
+            {"tenant": TENANT, "clientId": SECRET_APP, "clientSecret": "fake-client-secret", "certificatePEM": None,
              "consented": True},
             {"tenant": TENANT, "clientId": CERT_APP, "clientSecret": None, "certificatePEM": pem(app_cert),
              "consented": True},
@@ -156,7 +156,7 @@ def main():
         err.seek(0)
         stdout, stderr = out.read(), err.read()
         check("stdout is exactly one line", stdout == f"listening {port}\n", repr(stdout))
-        check("no token in stdout/stderr", not any(t in stdout + stderr for t in issued + ["rt-1", "rt-2", "s3cret"]))
+        check("no token in stdout/stderr", not any(t in stdout + stderr for t in issued + ["rt-1", "rt-2", "fake-client-secret"]))
         check("server exited cleanly on SIGTERM", process.returncode == 0, process.returncode)
 
         # natural expiry with a 1-second lifetime
@@ -271,7 +271,7 @@ def run_checks(c, port, sa_key, wrong_key, app_key, other_key, app_cert, other_c
 
     # --- Microsoft client_credentials
     status, answer, _ = c.post(ms_path, {"grant_type": "client_credentials", "client_id": SECRET_APP,
-                                         "client_secret": "s3cret", "scope": OUTLOOK})
+                                         "client_secret": "fake-client-secret", "scope": OUTLOOK})
     check("client secret works", status == 200 and answer.get("token_type") == "Bearer"
           and answer.get("expires_in") == 3600 and answer.get("ext_expires_in") == 3600, answer)
     secret_app_token = answer["access_token"]
@@ -284,13 +284,13 @@ def run_checks(c, port, sa_key, wrong_key, app_key, other_key, app_cert, other_c
           and result[1].get("correlation_id") == "0f0f0f0f-1111-2222-3333-444444444444", result[1])
     expect_error("unknown tenant", c.post("/contoso.example/oauth2/v2.0/token",
                                           {"grant_type": "client_credentials", "client_id": SECRET_APP,
-                                           "client_secret": "s3cret", "scope": OUTLOOK}),
+                                           "client_secret": "fake-client-secret", "scope": OUTLOOK}),
                  400, "invalid_request", "AADSTS90002: Tenant 'contoso.example' not found.", ms=True)
     expect_error("unknown client", c.post(ms_path, {"grant_type": "client_credentials", "client_id": "9999",
-                                                    "client_secret": "s3cret", "scope": OUTLOOK}),
+                                                    "client_secret": "fake-client-secret", "scope": OUTLOOK}),
                  400, "unauthorized_client", "AADSTS700016: Application with identifier '9999'", ms=True)
     expect_error("bad scope", c.post(ms_path, {"grant_type": "client_credentials", "client_id": SECRET_APP,
-                                               "client_secret": "s3cret", "scope": "https://graph.microsoft.com/.default"}),
+                                               "client_secret": "fake-client-secret", "scope": "https://graph.microsoft.com/.default"}),
                  400, "invalid_scope", "AADSTS70011", ms=True)
     status, answer, _ = c.post(ms_path, assertion_form(app_key, app_cert, port))
     check("client assertion (x5t) works", status == 200 and answer.get("access_token"), answer)
