@@ -41,7 +41,7 @@ final class OAuth2TokenRequestTests: XCTestCase {
 
     func testClientSecretGrantSendsMicrosoftsFields() throws {
         let grant = OAuth2Grant(
-            kind: .clientCredentials(clientID: "app-1", credential: .secret("fake secret"s3cret value&="=")),
+            kind: .clientCredentials(clientID: "app-1", credential: .secret("fake secret&=")),
             tokenURL: "https://login.microsoftonline.com/northwind.onmicrosoft.com/oauth2/v2.0/token",
             scope: "https://outlook.office365.com/.default", provider: .microsoft)
         let fields = try OAuth2TokenRequest.fields(for: grant, now: now, jti: "j")
