@@ -73,10 +73,8 @@ package struct OAuth2TokenAnswer: Sendable, Equatable {
         throw OAuth2Error(.refused, detail: detail, hint: hint(error: code, description: description, grant: grant))
     }
 
-    /// The token endpoint's host, for messages.
-    static func host(_ grant: OAuth2Grant) -> String {
-        URL(string: grant.tokenURL)?.host ?? "the token endpoint"
-    }
+    /// The token endpoint's `host[:port]`, for messages.
+    static func host(_ grant: OAuth2Grant) -> String { CurlOAuth2Transport.host(grant.tokenURL) }
 
     /// The provider's text: one line, at most 300 characters, secrets masked.
     static func clean(_ text: String, secrets: [String]) -> String {

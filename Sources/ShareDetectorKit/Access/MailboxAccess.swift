@@ -56,9 +56,7 @@ final class MailboxAccess: @unchecked Sendable {
             let key = try serviceAccountKey(reference, mailbox: mailbox)
             let tokenURL = settings.tokenURL ?? key.tokenURI
             // The key file names its token endpoint: the signed assertion goes there, so only https (or loopback).
-            guard let url = URL(string: tokenURL), let scheme = url.scheme?.lowercased(), let host = url.host,
-                scheme == "https" || (scheme == "http" && ConfigNodeReader.isLoopback(host))
-            else {
+            guard ConfigNodeReader.isSafeEndpoint(tokenURL) else {
                 throw RunFailure(
                     exitCode: 2,
                     message: "\(config.file): oauth2.serviceAccountKey \(reference): token_uri must be an https:// URL "

@@ -173,9 +173,7 @@ extension ConfigNodeReader {
         }
         func key(_ short: String) -> String { "\(base).\(short)" }
         if let (url, value) = texts["tokenURL"] {
-            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), parsed.host != nil,
-                scheme == "https" || (scheme == "http" && Self.isLoopback(parsed.host ?? ""))
-            else {
+            guard Self.isSafeEndpoint(url) else {
                 throw yaml.error(
                     .invalidValue, value, key("tokenURL"),
                     "expected the full https:// token endpoint URL (http:// only for a loopback host)")

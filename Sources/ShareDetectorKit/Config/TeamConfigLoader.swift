@@ -124,6 +124,15 @@ struct ConfigNodeReader {
         }
     }
 
+    /// Whether credentials may be sent to `url`: `https://` with a host, or `http://` to a loopback host (the sandbox,
+    /// a test server). The one rule for `gong.baseURL`, `oauth2.tokenURL` and a key file's `token_uri`.
+    static func isSafeEndpoint(_ url: String) -> Bool {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), let host = parsed.host else {
+            return false
+        }
+        return scheme == "https" || (scheme == "http" && isLoopback(host))
+    }
+
     /// Whether `host` is a loopback address or name: 127.0.0.0/8, ::1, localhost.
     static func isLoopback(_ host: String) -> Bool {
         var name = host.lowercased()
@@ -178,7 +187,7 @@ struct ConfigNodeReader {
                 else {
                     throw yaml.error(.invalidValue, value, key, "expected an http(s) URL such as https://api.gong.io")
                 }
-                if scheme == "http", !Self.isLoopback(parsed.host ?? "") {
+                if !Self.isSafeEndpoint(url) {
                     throw yaml.error(
                         .invalidValue, value, key,
                         "http:// would send the Gong credentials and events in clear: use https:// "
