@@ -54,6 +54,18 @@ struct ScanOAuth2Tests {
         return path
     }
 
+    /// `mailboxDefaults` for every mailbox on `dovecot`, logging in with `server`'s service account.
+    static func serviceAccountDefaults(_ dovecot: DovecotHarness, _ server: OAuth2TokenServer) -> String {
+        """
+        mailboxDefaults:
+          imap:
+            url: \(dovecot.imapsURL)
+            caFile: \(dovecot.certificatePath)
+            oauth2: { serviceAccountKey: "file:\(server.serviceAccountKeyPath)" }
+
+        """
+    }
+
     /// Fails the test when any secret shows in the run's output or in any file of the state folder.
     static func expectNoSecrets(
         _ results: [CLI.Result], folder: URL, secrets: [String], sourceLocation: SourceLocation = #_sourceLocation
@@ -213,15 +225,8 @@ struct ScanOAuth2Tests {
         try Data(("email\n" + emails.joined(separator: "\n") + "\n").utf8).write(
             to: folder.appendingPathComponent("reps.csv"))
         let config = try Self.writeConfig(
-            """
-            mailboxDefaults:
-              imap:
-                url: \(dovecot.imapsURL)
-                caFile: \(dovecot.certificatePath)
-                oauth2: { serviceAccountKey: "file:\(server.serviceAccountKeyPath)" }
-            mailboxSources:
-              - csv: reps.csv
-            """, in: folder, sandbox: sandbox)
+            Self.serviceAccountDefaults(dovecot, server) + "mailboxSources:\n  - csv: reps.csv\n", in: folder,
+            sandbox: sandbox)
         let scan = try CLI.run(["scan", "--config", config], environment: ScanCommandTests.environment)
         #expect(scan.status == 3, "\(scan.stderr)")
         #expect(try sandbox.storedEventIDs().count == 2, "alice and carol delivered")
@@ -317,15 +322,9 @@ struct ScanOAuth2Tests {
             try dovecot.addMessages(user: email, folder: "Sent", [Self.share(index, from: email)])
         }
         let config = try Self.writeConfig(
-            """
-            mailboxDefaults:
-              imap:
-                url: \(dovecot.imapsURL)
-                caFile: \(dovecot.certificatePath)
-                oauth2: { serviceAccountKey: "file:\(server.serviceAccountKeyPath)" }
-            mailboxSources:
-              - gongUsers: { active: true, emailDomains: [northwind.example] }
-            """, in: folder, sandbox: sandbox)
+            Self.serviceAccountDefaults(dovecot, server)
+                + "mailboxSources:\n  - gongUsers: { active: true, emailDomains: [northwind.example] }\n", in: folder,
+            sandbox: sandbox)
         var environment = ScanCommandTests.environment
         // One machine: every run shares the Gong account's pace and budget.
         environment["SHARE_DETECTOR_STATE_DIR"] = folder.appendingPathComponent("account-state").path
@@ -431,15 +430,8 @@ struct ScanOAuth2Tests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let reps = folder.appendingPathComponent("reps.csv")
         let config = try Self.writeConfig(
-            """
-            mailboxDefaults:
-              imap:
-                url: \(dovecot.imapsURL)
-                caFile: \(dovecot.certificatePath)
-                oauth2: { serviceAccountKey: "file:\(server.serviceAccountKeyPath)" }
-            mailboxSources:
-              - csv: reps.csv
-            """, in: folder, sandbox: sandbox)
+            Self.serviceAccountDefaults(dovecot, server) + "mailboxSources:\n  - csv: reps.csv\n", in: folder,
+            sandbox: sandbox)
         let environment = ScanCommandTests.environment
         try Data("email\nalice@northwind.example\nbob@northwind.example\n".utf8).write(to: reps)
         let first = try CLI.run(["scan", "--config", config], environment: environment)
