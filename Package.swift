@@ -39,6 +39,13 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        // PostgreSQL's C client for the shared ledger (chosen over PostgresNIO: synchronous like the rest of the core,
+        // and TLS verify-full, .pgpass, PG* variables and multi-host failover come with it; no NIO build in CI).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(name: "MailParsing", dependencies: ["CGMime"], swiftSettings: strict),
         // One libcurl layer: the easy handle and the meaning of its failures, for IMAP and for Gong.
         .target(name: "CurlSupport", dependencies: ["CCurl"], swiftSettings: strict),
@@ -63,7 +70,7 @@ let package = Package(
         .target(name: "GongHTTP", dependencies: ["GongEngagement", "CurlSupport", "CCurl"], swiftSettings: strict),
         .target(
             name: "ShareLedger",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CLibPQ", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(

@@ -35,6 +35,10 @@ extension ScanRunner {
                 sink.line("\(mailbox.mailbox): not scanned: \(error)")
                 continue
             }
+            if let holder = mailbox.scannedElsewhere {
+                if !options.quiet { sink.line("\(mailbox.mailbox): being scanned by \(holder); left to it") }
+                continue
+            }
             if options.quiet { continue }
             sink.line(
                 "\(mailbox.mailbox): \(mailbox.fetched) fetched, \(mailbox.parsed) parsed, \(mailbox.skipped) skipped, "

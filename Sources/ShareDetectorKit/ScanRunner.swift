@@ -61,6 +61,8 @@ public final class ScanRunner: @unchecked Sendable {
         public var error: String?
         /// Whether a signal stopped the scan of this mailbox before its end (the rest is read next time).
         public var interrupted = false
+        /// Another scanner holds the mailbox's lease (shared ledger): who, so this run left it to them.
+        public var scannedElsewhere: String?
     }
 
     /// The whole run's outcome.
@@ -122,7 +124,13 @@ public final class ScanRunner: @unchecked Sendable {
             session: session, gong: gong, diagnostics: diagnostics, onDelivered: { board?.deliveredOne() })
         let feed = sender.feed
         let ledger = session.ledger
-        var (summary, sinks) = scanMailboxes { _ in LedgerScanSink(ledger: ledger, feed: feed) }
+        let leases =
+            ledger.isShared
+            ? MailboxLeaseKeeper(ledger: ledger, duration: config.leaseSeconds, diagnostics: diagnostics) : nil
+        var (summary, sinks) = scanMailboxes(leases: leases) { _, lease in
+            LedgerScanSink(ledger: ledger, feed: feed, lease: lease)
+        }
+        leases?.stop()
         let report: Deliverer.Report
         do throws(RunFailure) { report = try sender.finish() } catch {
             progress?.close()

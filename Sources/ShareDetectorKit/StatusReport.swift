@@ -17,23 +17,36 @@ public enum StatusReport {
         public var problems: [String]
     }
 
-    /// The report as text or one JSON object.
-    public static func render(config: TeamConfig, json: Bool, now: Date = Date()) throws(RunFailure) -> Rendered {
-        guard FileManager.default.fileExists(atPath: config.statePath) else {
+    /// The report as text or one JSON object; with `allTeams` (a shared PostgreSQL ledger), every team in the
+    /// database too.
+    public static func render(
+        config: TeamConfig, json: Bool, allTeams: Bool = false, now: Date = Date()
+    ) throws(RunFailure) -> Rendered {
+        guard let ledger = try LedgerAccess.open(config, mode: .readOnly) else {
             return Rendered(
                 text: json
                     ? #"{"ledger":null,"message":"no ledger yet"}"#
-                    : "\(config.team): no ledger at \(config.statePath) yet (nothing scanned)",
+                    : "\(config.team): no ledger at \(config.stateLocation) yet (nothing scanned)",
                 exitCode: 0, problems: [])
         }
+        if allTeams, !(ledger is PostgresLedger) {
+            throw RunFailure(
+                exitCode: 2,
+                message: "--all-teams needs a shared PostgreSQL ledger (state: postgresql://…); "
+                    + "\(config.statePath) holds one team")
+        }
         let status: LedgerStatus
-        do { status = try ShareLedger(path: config.statePath).status() } catch {
+        let shared: SharedView?
+        do {
+            status = try ledger.status()
+            shared = try (ledger as? PostgresLedger).map { try SharedView.read($0, allTeams: allTeams) }
+        } catch {
             throw RunFailure(exitCode: 2, message: "cannot read the ledger: \(error)")
         }
         let summary = DeliverySummary(report: nil, status: status, config: config, now: now)
         var problems = summary.problems
         var exitCode = summary.exitCode
-        let read = accountState(config, now: now)
+        let read = accountState(config, ledger: ledger, now: now)
         var account: AccountView?
         var accountNote: String?
         switch read {
@@ -49,8 +62,9 @@ public enum StatusReport {
             json
             ? renderJSON(
                 config: config, status: status, account: account, accountNote: accountNote, problems: problems,
-                summary: summary, now: now)
-            : renderText(config: config, status: status, account: account, accountNote: accountNote, now: now)
+                summary: summary, shared: shared, now: now)
+            : renderText(
+                config: config, status: status, account: account, accountNote: accountNote, shared: shared, now: now)
         return Rendered(text: text, exitCode: exitCode, problems: problems)
     }
 
@@ -60,6 +74,8 @@ public enum StatusReport {
         var pausedUntil: Date?
         var pauseReason: String?
         var consecutiveFailures: Int
+        /// Calls reserved in the last 10 seconds (every machine's, for a shared ledger).
+        var recentCalls: Int = 0
     }
 
     /// What `status` could read of the account's state.
@@ -72,25 +88,29 @@ public enum StatusReport {
         case failed(String)
     }
 
-    static func accountState(_ config: TeamConfig, now: Date) -> AccountRead {
+    static func accountState(_ config: TeamConfig, ledger: any LedgerStore, now: Date) -> AccountRead {
         // Read only: a status never creates the state file.
         let path = GongAccountState.defaultPath()
-        guard FileManager.default.fileExists(atPath: path) else {
+        let shared = ledger is PostgresLedger
+        guard shared || FileManager.default.fileExists(atPath: path) else {
             return .notShown("Gong account: no call made from this machine yet (\(path))")
         }
         let key: String
         do { key = try GongAccess.makeClient(config).accountKey } catch {
             return .notShown("Gong account: credentials not resolvable here (\(error.message)); quota not shown")
         }
+        let statePlace = shared ? ledger.location : path
         do {
-            let account = try GongAccountState(path: path, accountKey: key)
+            let account = try LedgerAccess.account(config, key: key, ledger: ledger)
             let pause = try account.pause(now: now)
+            let cutoff = Int64((now.timeIntervalSince1970 - 10) * 1_000_000)
             return .view(
                 AccountView(
                     callsToday: try account.callsToday(now: now), pausedUntil: pause?.until,
-                    pauseReason: pause?.reason, consecutiveFailures: try account.consecutiveFailures()))
+                    pauseReason: pause?.reason, consecutiveFailures: try account.consecutiveFailures(),
+                    recentCalls: try account.recentCallSlots().filter { $0 > cutoff }.count))
         } catch {
-            return .failed("cannot read the Gong account state \(path): \(error)")
+            return .failed("cannot read the Gong account state \(statePlace): \(error)")
         }
     }
 
@@ -102,10 +122,10 @@ public enum StatusReport {
 
     static func renderJSON(
         config: TeamConfig, status: LedgerStatus, account: AccountView?, accountNote: String?, problems: [String],
-        summary: DeliverySummary, now: Date
+        summary: DeliverySummary, shared: SharedView?, now: Date
     ) -> String {
         var object: [String: Any] = [
-            "team": config.team, "ledger": config.statePath, "callsPerDay": config.gong.callsPerDay,
+            "team": config.team, "ledger": config.stateLocation, "callsPerDay": config.gong.callsPerDay,
             "waiting": summary.waiting, "alertAfterHours": config.gong.alertAfterHours,
             "oldestWaitingHours": summary.oldestWaitingHours as Any, "problems": problems,
         ]
@@ -114,6 +134,8 @@ public enum StatusReport {
                 [
                     "callsToday": account.callsToday, "pausedUntil": account.pausedUntil.map(iso) as Any,
                     "pauseReason": account.pauseReason as Any, "consecutiveFailures": account.consecutiveFailures,
+                    "callsLast10s": account.recentCalls, "callsPerSecond": config.gong.callsPerSecond,
+                    "callsPerDay": config.gong.callsPerDay,
                 ] as [String: Any]
         } else if let accountNote {
             object["gong"] = ["notShown": accountNote]
@@ -149,14 +171,16 @@ public enum StatusReport {
             }
             return value
         }
+        shared?.addJSON(to: &object, now: now)
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
     static func renderText(
-        config: TeamConfig, status: LedgerStatus, account: AccountView?, accountNote: String?, now: Date
+        config: TeamConfig, status: LedgerStatus, account: AccountView?, accountNote: String?, shared: SharedView?,
+        now: Date
     ) -> String {
-        var lines = ["\(config.team): ledger \(config.statePath)"]
+        var lines = ["\(config.team): ledger \(config.stateLocation)"]
         let order: [OutboxState] = [.pending, .sending, .retry, .delivered, .dead]
         lines.append("events: " + order.map { "\($0.rawValue) \(status.counts[$0] ?? 0)" }.joined(separator: ", "))
         let byAPI = status.deliveredByAPI.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
@@ -164,7 +188,9 @@ public enum StatusReport {
             "Gong API: \(config.gong.api.rawValue)"
                 + (byAPI.isEmpty ? "" : " (delivered: \(byAPI.joined(separator: ", ")))"))
         if let account {
-            lines.append("Gong calls today (UTC): \(account.callsToday) of \(config.gong.callsPerDay)")
+            lines.append(
+                "Gong calls today (UTC): \(account.callsToday) of \(config.gong.callsPerDay); "
+                    + "\(account.recentCalls) in the last 10 s (pace \(config.gong.callsPerSecond)/s)")
             if let until = account.pausedUntil {
                 lines.append("Gong paused until \(iso(until)): \(account.pauseReason ?? "429")")
             }
@@ -205,6 +231,7 @@ public enum StatusReport {
                 "  … and \(undeliveredTotal - status.undelivered.count) more (`status --json` lists up to "
                     + "\(status.undelivered.count); the ledger has them all)")
         }
+        shared?.addText(to: &lines, now: now)
         return lines.joined(separator: "\n")
     }
 }

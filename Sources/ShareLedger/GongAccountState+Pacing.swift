@@ -20,7 +20,7 @@ extension GongAccountState {
     /// few milliseconds between reserving a slot and the request reaching Gong never let a server-side
     /// 1-second window see one call too many.
     public func reserveCallSlot(
-        now: Date, callsPerSecond: Int, callsPerDay: Int, safetyMargin: TimeInterval = 0.025
+        now: Date, callsPerSecond: Int, callsPerDay: Int, safetyMargin: TimeInterval
     ) throws -> Reservation {
         let nowMicros = Self.micros(now)
         let day = utcDay(now)

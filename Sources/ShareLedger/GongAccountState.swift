@@ -16,9 +16,11 @@ import GRDB
 /// from the base URL and a hash of the credential, so two team configs using the same Gong credentials share one
 /// pace and one quota, and no secret is stored. Every read-modify-write runs in one `BEGIN IMMEDIATE` transaction,
 /// so overlapping processes never exceed the pace together.
-public final class GongAccountState: Sendable {
+public final class GongAccountState: GongAccountPace {
     /// The state file.
     public let path: String
+    /// The state file's path.
+    public var location: String { path }
     /// The account's key in the file.
     public let accountKey: String
     let pool: DatabasePool
@@ -92,7 +94,7 @@ public final class GongAccountState: Sendable {
     // MARK: - The 429 pause
 
     /// Pauses every call to this account until `until` (a later pause already stored wins).
-    public func pause(until: Date, reason: String, now: Date = Date()) throws {
+    public func pause(until: Date, reason: String, now: Date) throws {
         try write { db in
             try self.ensureRow(db, now: now)
             try db.execute(
@@ -105,7 +107,7 @@ public final class GongAccountState: Sendable {
     }
 
     /// The stored pause, when it lasts beyond `now`.
-    public func pause(now: Date = Date()) throws -> (until: Date, reason: String)? {
+    public func pause(now: Date) throws -> (until: Date, reason: String)? {
         try read { db in
             guard
                 let row = try Row.fetchOne(
@@ -131,7 +133,7 @@ public final class GongAccountState: Sendable {
     /// Counts one call's outcome for the account, in one transaction: a failure (transport error or 5xx) adds one
     /// to the shared count of consecutive failures, any other answer resets it. Returns the new count, so runs of
     /// several configs of one account decide on the same number.
-    public func noteCall(failed: Bool, lastFailure: String?, now: Date = Date()) throws -> Int {
+    public func noteCall(failed: Bool, lastFailure: String?, now: Date) throws -> Int {
         try write { db in
             try self.ensureRow(db, now: now)
             try db.execute(

@@ -29,7 +29,11 @@ public struct LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidArgument = Code(rawValue: "invalidArgument")
         /// The ledger or its lock file is a symbolic link, which is never followed.
         public static let symlinkRefused = Code(rawValue: "symlinkRefused")
-        /// Any other SQLite failure.
+        /// The database holds no ledger yet (a read-only open of an empty PostgreSQL database).
+        public static let noLedger = Code(rawValue: "noLedger")
+        /// A mailbox lease lapsed or passed to another scanner before a commit.
+        public static let leaseLost = Code(rawValue: "leaseLost")
+        /// Any other database failure.
         public static let database = Code(rawValue: "database")
 
         /// The code's name.

@@ -80,7 +80,7 @@ public struct LedgerStatus: Sendable, Hashable {
 
 extension ShareLedger {
     /// The ledger's summary, with up to `errorLimit` recent failures and `undeliveredLimit` undelivered events.
-    public func status(errorLimit: Int = 20, undeliveredLimit: Int = 1_000) throws -> LedgerStatus {
+    public func status(errorLimit: Int, undeliveredLimit: Int) throws -> LedgerStatus {
         try read { db in
             var counts: [OutboxState: Int] = [:]
             for state in OutboxState.allCases { counts[state] = 0 }

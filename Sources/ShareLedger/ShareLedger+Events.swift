@@ -11,10 +11,11 @@ extension ShareLedger {
     /// - Throws: `LedgerError` (`invalidArgument` for an empty event id); nothing is written then.
     @discardableResult
     public func commit(
-        events: [LedgerEvent], checkpoint: Checkpoint?, for sourceKey: String, now: Date = Date()
+        events: [LedgerEvent], checkpoint: Checkpoint?, for sourceKey: String, lease: MailboxLease?, now: Date
     ) throws -> CommitResult {
         let checkpointJSON = try checkpoint.map { try Self.encode($0) }
         return try writeImmediate { db in
+            if let lease { try checkLease(lease, now: now, db: db) }
             var result = CommitResult()
             for event in events {
                 if try insert(event, now: now, db: db) {
@@ -33,12 +34,6 @@ extension ShareLedger {
             }
             return result
         }
-    }
-
-    /// Inserts one event without touching any checkpoint; returns `false` when its id was already known.
-    @discardableResult
-    public func insert(_ event: LedgerEvent, now: Date = Date()) throws -> Bool {
-        try commit(events: [event], checkpoint: nil, for: "", now: now).inserted.count == 1
     }
 
     /// Whether the ledger already has `eventId`.

@@ -14,7 +14,7 @@ extension ShareLedger {
     /// `staleAfter` seconds (left by a crashed run). The select and the update run in one `BEGIN IMMEDIATE`
     /// transaction, so two overlapping runs on the same file never claim the same event.
     public func claimDue(
-        now: Date, limit: Int, staleAfter: TimeInterval = ShareLedger.defaultStaleSendingAfter
+        now: Date, limit: Int, staleAfter: TimeInterval
     ) throws -> [ClaimedEvent] {
         guard limit > 0 else { return [] }
         let token = UUID().uuidString
@@ -54,20 +54,15 @@ extension ShareLedger {
         }
     }
 
-    /// Persists a delivery outcome of a claimed event and appends its attempt to the log, in one transaction.
+    /// Persists a delivery outcome of `eventId` claimed with `claimToken` and appends its attempt to the log, in one
+    /// transaction.
     ///
-    /// The state changes only while the row is still `sending` under `claim.claimToken`; otherwise (the claim went
+    /// The state changes only while the row is still `sending` under `claimToken`; otherwise (the claim went
     /// stale and another run took the event) the attempt is logged and `superseded` is returned — except that a
     /// `delivered` outcome always wins over a non-final state, because Gong has the event.
     @discardableResult
-    public func record(_ claim: ClaimedEvent, _ update: OutboxUpdate, now: Date = Date()) throws -> RecordResult {
-        try record(eventId: claim.eventId, claimToken: claim.claimToken, update, now: now)
-    }
-
-    /// Persists a delivery outcome of `eventId` claimed with `claimToken`; see `record(_:_:now:)`.
-    @discardableResult
     public func record(
-        eventId: String, claimToken: String?, _ update: OutboxUpdate, now: Date = Date()
+        eventId: String, claimToken: String?, _ update: OutboxUpdate, now: Date
     ) throws -> RecordResult {
         try writeImmediate { db in
             if let attempt = update.attempt {
@@ -115,7 +110,7 @@ extension ShareLedger {
 
     /// Replaces the body of a claimed event with one built for another Gong API, while the event is not bound to
     /// its API (no attempt that may have reached Gong, no call in flight) and the claim is still this run's.
-    public func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date = Date()) throws -> RebindResult {
+    public func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date) throws -> RebindResult {
         try writeImmediate { db in
             let owned =
                 try Bool.fetchOne(
@@ -149,7 +144,7 @@ extension ShareLedger {
     }
 
     /// Puts claimed rows that were not sent back to `pending` (e.g. when a run stops early), keeping their attempts.
-    public func release(_ claims: [ClaimedEvent], now: Date = Date()) throws {
+    public func release(_ claims: [ClaimedEvent], now: Date) throws {
         try writeImmediate { db in
             for claim in claims {
                 try db.execute(
@@ -212,6 +207,21 @@ public struct OutboxEntry: Sendable, Hashable {
     public var createdAt: Date
     /// When the row last changed.
     public var updatedAt: Date
+
+    init(
+        eventId: String, state: OutboxState, attempts: Int, nextAttemptAt: Date?, lastError: String?,
+        lastStatus: Int?, gongRequestId: String?, createdAt: Date, updatedAt: Date
+    ) {
+        self.eventId = eventId
+        self.state = state
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+        self.lastStatus = lastStatus
+        self.gongRequestId = gongRequestId
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 
     init(row: Row) {
         eventId = row["event_id"]

@@ -98,7 +98,7 @@ extension ShareLedger {
     /// Gong); the move unbinds it. Call while holding the run lock.
     @discardableResult
     public func requeue(
-        eventId: String, body: Data, rebuilt: Bool, api: String? = nil, moveBound: Bool = false, now: Date = Date()
+        eventId: String, body: Data, rebuilt: Bool, api: String?, moveBound: Bool, now: Date
     ) throws -> Bool {
         try writeImmediate { db in
             guard

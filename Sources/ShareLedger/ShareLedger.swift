@@ -169,6 +169,18 @@ public final class ShareLedger: Sendable {
                     UPDATE attempts SET api = 'content-shared';
                     """)
         }
+        // v4: mailbox leases (the contract's; a SQLite ledger is also held whole by the run lock).
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE leases (
+                        mailbox TEXT PRIMARY KEY NOT NULL,
+                        holder TEXT NOT NULL,
+                        acquired_at REAL NOT NULL,
+                        expires_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 

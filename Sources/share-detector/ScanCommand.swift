@@ -104,12 +104,25 @@ struct ScanCommand: ParsableCommand {
             """)
     var concurrency: Int?
 
+    @Option(
+        name: .long,
+        help: """
+            Scan again and again, this long from start to start (30s, 5m, 1h), until SIGTERM or SIGINT: for a \
+            container or a service. A failed pass is reported and the next one runs; a signal between passes \
+            exits 0.
+            """)
+    var every: String?
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
         if let concurrency, !(1...64).contains(concurrency) {
             throw ValidationError("--concurrency takes a whole number from 1 to 64")
         }
+        if let every, RepeatingRun.interval(every) == nil {
+            throw ValidationError("--every takes a duration from 1s to 24h, e.g. 30s, 5m or 1h")
+        }
+        if every != nil, dryRun { throw ValidationError("--every and --dry-run do not go together") }
     }
 
     func run() throws {
@@ -139,17 +152,31 @@ struct ScanCommand: ParsableCommand {
             diagnostics.flush()
         }
         RunInterruption.install()
-        do {
-            // mailboxSources (a CSV of reps, Gong's users list) become mailboxes before anything is read.
-            let resolved = try MailboxDirectory.resolve(teamConfig)
-            let summary = try ScanRunner(
-                config: resolved, rules: rules, options: options, output: output, diagnostics: diagnostics
-            ).run()
-            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
-        } catch let failure as RunFailure {
-            diagnostics.line("share-detector: \(failure.message)")
-            throw ExitCode(failure.exitCode)
+        let pass = { () -> Int32 in
+            do throws(RunFailure) {
+                // mailboxSources (a CSV of reps, Gong's users list) become mailboxes before anything is read.
+                let resolved = try MailboxDirectory.resolve(teamConfig)
+                let summary = try ScanRunner(
+                    config: resolved, rules: rules, options: options, output: output, diagnostics: diagnostics
+                ).run()
+                return summary.exitCode
+            } catch {
+                diagnostics.line("share-detector: \(error.message)")
+                return error.exitCode
+            }
         }
+        let status =
+            if let every, let interval = RepeatingRun.interval(every) {
+                RepeatingRun.run(every: interval, diagnostics: diagnostics) {
+                    let status = pass()
+                    output.flush()
+                    diagnostics.flush()
+                    return status
+                }
+            } else {
+                pass()
+            }
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
@@ -231,10 +258,15 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Flag(
+        name: .long,
+        help: "With a shared PostgreSQL ledger: add every team in the database (event counts and mailbox leases).")
+    var allTeams = false
+
     func run() throws {
         let teamConfig = try loadConfig(config)
         let rendered: StatusReport.Rendered
-        do { rendered = try StatusReport.render(config: teamConfig, json: json) } catch {
+        do { rendered = try StatusReport.render(config: teamConfig, json: json, allTeams: allTeams) } catch {
             FileHandle.standardError.write(Data("share-detector: \(error.message)\n".utf8))
             throw ExitCode(error.exitCode)
         }

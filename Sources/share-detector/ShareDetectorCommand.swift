@@ -18,7 +18,7 @@ struct ShareDetectorCommand: ParsableCommand {
         version: ShareDetectorVersion.current,
         subcommands: [
             ScanCommand.self, SendCommand.self, StatusCommand.self, RequeueCommand.self, TestCommand.self,
-            InspectCommand.self, ValidateCommand.self, SandboxCommand.self,
+            InspectCommand.self, ValidateCommand.self, SandboxCommand.self, LedgerCommand.self,
         ]
     )
 

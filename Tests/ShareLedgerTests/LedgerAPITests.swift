@@ -13,9 +13,11 @@ struct LedgerAPITests {
         return event
     }
 
-    @Test("a new event keeps its API; a claim carries the API, the binding and the detection record")
-    func claimCarriesAPI() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "a new event keeps its API; a claim carries the API, the binding and the detection record",
+        arguments: LedgerBackend.available)
+    func claimCarriesAPI(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(event("a", api: "digital-interaction"), now: t0)
         let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
@@ -25,9 +27,11 @@ struct LedgerAPITests {
         #expect(try ledger.api(of: "a")?.api == "digital-interaction")
     }
 
-    @Test("rebind replaces body and API of an unbound event held by the claim, and of nothing else")
-    func rebindOnlyUnboundAndOwned() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "rebind replaces body and API of an unbound event held by the claim, and of nothing else",
+        arguments: LedgerBackend.available)
+    func rebindOnlyUnboundAndOwned(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(event("a", api: "content-shared"), now: t0)
         let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
@@ -42,9 +46,11 @@ struct LedgerAPITests {
         #expect(try ledger.body(of: "a") == body)
     }
 
-    @Test("an attempt that may have reached Gong binds the event; a refused connection or a 429 does not")
-    func attemptsBind() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "an attempt that may have reached Gong binds the event; a refused connection or a 429 does not",
+        arguments: LedgerBackend.available)
+    func attemptsBind(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(event("a", api: "content-shared"), now: t0)
         var claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
@@ -76,9 +82,11 @@ struct LedgerAPITests {
         #expect(try ledger.api(of: "a")?.api == "content-shared")
     }
 
-    @Test("a call in flight binds the event until its outcome is recorded: a crash mid-call never changes its API")
-    func inFlightBinds() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "a call in flight binds the event until its outcome is recorded: a crash mid-call never changes its API",
+        arguments: LedgerBackend.available)
+    func inFlightBinds(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         do {
             let ledger = try temp.open()
             try ledger.insert(event("a", api: "content-shared"), now: t0)
@@ -123,9 +131,9 @@ struct LedgerAPITests {
         #expect(try ledger.api(of: "b")?.bound == false)
     }
 
-    @Test("an operator's --move-api requeue moves a bound event and unbinds it")
-    func moveBound() throws {
-        let temp = TemporaryLedger()
+    @Test("an operator's --move-api requeue moves a bound event and unbinds it", arguments: LedgerBackend.available)
+    func moveBound(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(event("a", api: "content-shared"), now: t0)
         let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
@@ -146,9 +154,11 @@ struct LedgerAPITests {
         #expect(try ledger.api(of: "a")?.bound == false)
     }
 
-    @Test("requeue moves an unbound event to another API but refuses to move a bound one")
-    func requeueRespectsBinding() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "requeue moves an unbound event to another API but refuses to move a bound one",
+        arguments: LedgerBackend.available)
+    func requeueRespectsBinding(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(event("free", api: "content-shared"), now: t0)
         try ledger.insert(event("bound", api: "content-shared"), now: t0)
@@ -172,9 +182,9 @@ struct LedgerAPITests {
         #expect(try ledger.requeue(eventId: "bound", body: Data("{}".utf8), rebuilt: true, api: "content-shared"))
     }
 
-    @Test("status counts delivered events per API")
-    func statusByAPI() throws {
-        let temp = TemporaryLedger()
+    @Test("status counts delivered events per API", arguments: LedgerBackend.available)
+    func statusByAPI(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(event("a", api: "content-shared"), now: t0)
         try ledger.insert(event("b", api: "digital-interaction"), now: t0)
@@ -248,7 +258,7 @@ struct LedgerAPITests {
             }
         }
         let ledger = try temp.open()
-        #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3"])
+        #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3", "v4"])
         #expect(try ledger.api(of: "tried")?.api == "content-shared")
         #expect(try ledger.api(of: "tried")?.bound == true)
         #expect(try ledger.api(of: "fresh")?.bound == false)

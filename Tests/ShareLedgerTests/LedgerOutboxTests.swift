@@ -4,9 +4,9 @@ import Testing
 
 @Suite("ShareLedger outbox")
 struct LedgerOutboxTests {
-    @Test("claimDue moves due rows to sending, oldest first, and never twice")
-    func claimBasics() throws {
-        let temp = TemporaryLedger()
+    @Test("claimDue moves due rows to sending, oldest first, and never twice", arguments: LedgerBackend.available)
+    func claimBasics(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.commit(events: (0..<5).map { sampleEvent("e\($0)") }, checkpoint: nil, for: "s", now: t0)
         let first = try ledger.claimDue(now: t0, limit: 3)
@@ -20,9 +20,11 @@ struct LedgerOutboxTests {
         #expect(try ledger.status().counts[.sending] == 5)
     }
 
-    @Test("two ledger instances on one file claiming concurrently never get the same event")
-    func claimExclusivity() async throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "two ledger instances on one file claiming concurrently never get the same event",
+        arguments: LedgerBackend.available)
+    func claimExclusivity(backend: LedgerBackend) async throws {
+        let temp = try TestLedger(backend)
         let setup = try temp.open()
         let ids = (0..<200).map { "ev-\($0)" }
         try setup.commit(events: ids.map { sampleEvent($0) }, checkpoint: nil, for: "s", now: t0)
@@ -49,9 +51,11 @@ struct LedgerOutboxTests {
         #expect(Set(flat) == Set(ids))
     }
 
-    @Test("a row left sending by a crashed run is reclaimed after the timeout, and the stale claim is superseded")
-    func staleSending() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "a row left sending by a crashed run is reclaimed after the timeout, and the stale claim is superseded",
+        arguments: LedgerBackend.available)
+    func staleSending(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(sampleEvent("e"), now: t0)
         let crashed = try #require(try ledger.claimDue(now: t0, limit: 1).first)
@@ -78,9 +82,11 @@ struct LedgerOutboxTests {
         #expect(try ledger.attempts(for: "e").map(\.status) == [500, 409])
     }
 
-    @Test("a delivered outcome from a superseded claim still wins: Gong has the event")
-    func deliveredWins() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "a delivered outcome from a superseded claim still wins: Gong has the event", arguments: LedgerBackend.available
+    )
+    func deliveredWins(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.insert(sampleEvent("e"), now: t0)
         let old = try #require(try ledger.claimDue(now: t0, limit: 1).first)
@@ -94,9 +100,11 @@ struct LedgerOutboxTests {
         #expect(try ledger.claimDue(now: t0.addingTimeInterval(1_000), limit: 5).isEmpty)
     }
 
-    @Test("retry rows are due at next_attempt_at with the next attempt number; dead rows never")
-    func retryAndDead() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "retry rows are due at next_attempt_at with the next attempt number; dead rows never",
+        arguments: LedgerBackend.available)
+    func retryAndDead(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.commit(events: [sampleEvent("r"), sampleEvent("d")], checkpoint: nil, for: "s", now: t0)
         let claims = try ledger.claimDue(now: t0, limit: 2)
@@ -130,7 +138,9 @@ struct LedgerOutboxTests {
 
         let rebuilt = Data(#"{"eventId":"d","fixed":true}"#.utf8)
         #expect(try ledger.requeueCandidates(RequeueSelection(deadOnly: true)).map(\.eventId) == ["d"])
-        #expect(try ledger.requeue(eventId: "d", body: rebuilt, rebuilt: true, now: t0.addingTimeInterval(60)))
+        #expect(
+            try ledger.requeue(
+                eventId: "d", body: rebuilt, rebuilt: true, api: nil, moveBound: false, now: t0.addingTimeInterval(60)))
         #expect(try ledger.outboxEntry(for: "d")?.state == .pending)
         #expect(try ledger.outboxEntry(for: "d")?.attempts == 0)
         #expect(try ledger.body(of: "d") == rebuilt)
@@ -149,9 +159,9 @@ struct LedgerOutboxTests {
         #expect(try ledger.requeueCandidates(RequeueSelection(eventIds: ["d"])).isEmpty)
     }
 
-    @Test("released claims go back to pending; a stopped run loses nothing")
-    func release() throws {
-        let temp = TemporaryLedger()
+    @Test("released claims go back to pending; a stopped run loses nothing", arguments: LedgerBackend.available)
+    func release(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         try ledger.commit(events: (0..<3).map { sampleEvent("e\($0)") }, checkpoint: nil, for: "s", now: t0)
         let claims = try ledger.claimDue(now: t0, limit: 3)
@@ -162,9 +172,9 @@ struct LedgerOutboxTests {
         #expect(try ledger.claimDue(now: t0, limit: 5).count == 3)
     }
 
-    @Test("recording for an unknown event is an error")
-    func unknownEvent() throws {
-        let temp = TemporaryLedger()
+    @Test("recording for an unknown event is an error", arguments: LedgerBackend.available)
+    func unknownEvent(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         #expect(throws: LedgerError.self) {
             try ledger.record(eventId: "nope", claimToken: nil, OutboxUpdate(state: .delivered, attempts: 1))

@@ -15,9 +15,11 @@ struct LedgerPacingTests {
         return best
     }
 
-    @Test("two instances on one file never exceed callsPerSecond in any 1-second window")
-    func pacingAcrossInstances() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "two instances on one file never exceed callsPerSecond in any 1-second window",
+        arguments: LedgerBackend.available)
+    func pacingAcrossInstances(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let a = try temp.openAccount()
         let b = try temp.openAccount()
         var granted: [Int64] = []
@@ -43,9 +45,11 @@ struct LedgerPacingTests {
         #expect(try a.callsToday(now: t0) == granted.count)
     }
 
-    @Test("asking again exactly at waitUntil is granted (no livelock) and windows stay within the limit")
-    func waitUntilIsExact() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "asking again exactly at waitUntil is granted (no livelock) and windows stay within the limit",
+        arguments: LedgerBackend.available)
+    func waitUntilIsExact(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let a = try temp.openAccount()
         let b = try temp.openAccount()
         var clock = t0.addingTimeInterval(0.123_456)
@@ -72,9 +76,11 @@ struct LedgerPacingTests {
         #expect(span >= 13 && span < 13.01, "span \(span)")
     }
 
-    @Test("concurrent callers from two instances (real threads) never exceed the limit at the same instant")
-    func concurrentReservations() async throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "concurrent callers from two instances (real threads) never exceed the limit at the same instant",
+        arguments: LedgerBackend.available)
+    func concurrentReservations(backend: LedgerBackend) async throws {
+        let temp = try TestLedger(backend)
         let a = try temp.openAccount()
         let b = try temp.openAccount()
         // Everyone asks at the same simulated instant: exactly callsPerSecond are granted.
@@ -93,9 +99,11 @@ struct LedgerPacingTests {
         #expect(results.filter { $0 == .waitUntil(t0.addingTimeInterval(1)) }.count == 17)
     }
 
-    @Test("the daily budget stops calls for the rest of the UTC day and resets the next day")
-    func dailyBudget() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "the daily budget stops calls for the rest of the UTC day and resets the next day",
+        arguments: LedgerBackend.available)
+    func dailyBudget(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let a = try temp.openAccount()
         let b = try temp.openAccount()
         // 2025-06-15T23:59:50Z
@@ -119,18 +127,18 @@ struct LedgerPacingTests {
         #expect(try a.callsToday(now: nextDay) == 1)
     }
 
-    @Test("a zero budget is exhausted at once")
-    func zeroBudget() throws {
-        let temp = TemporaryLedger()
+    @Test("a zero budget is exhausted at once", arguments: LedgerBackend.available)
+    func zeroBudget(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.openAccount()
         #expect(
             try ledger.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 0, safetyMargin: 0)
                 == .dailyBudgetExhausted)
     }
 
-    @Test("old call times are pruned")
-    func pruning() throws {
-        let temp = TemporaryLedger()
+    @Test("old call times are pruned", arguments: LedgerBackend.available)
+    func pruning(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.openAccount()
         for second in 0..<30 {
             _ = try ledger.reserveCallSlot(
@@ -139,9 +147,11 @@ struct LedgerPacingTests {
         #expect(try ledger.recentCallSlots().count <= 11)
     }
 
-    @Test("a 429 pause stops every instance's calls until it ends; a shorter pause never shortens a longer one")
-    func pauseIsSharedAndOnlyGrows() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "a 429 pause stops every instance's calls until it ends; a shorter pause never shortens a longer one",
+        arguments: LedgerBackend.available)
+    func pauseIsSharedAndOnlyGrows(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let a = try temp.openAccount()
         let b = try temp.openAccount()
         let until = t0.addingTimeInterval(120)
@@ -157,9 +167,11 @@ struct LedgerPacingTests {
         #expect(try a.pause(now: until) == nil)
     }
 
-    @Test("accounts are separate: another key has its own budget, pause and breaker in the same file")
-    func accountsAreSeparate() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "accounts are separate: another key has its own budget, pause and breaker in the same file",
+        arguments: LedgerBackend.available)
+    func accountsAreSeparate(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let a = try temp.openAccount(key: "https://a.example#1")
         let other = try temp.openAccount(key: "https://a.example#2")
         #expect(try a.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 1) == .go)
@@ -175,9 +187,11 @@ struct LedgerPacingTests {
         #expect(try temp.openAccount(key: "https://a.example#1").consecutiveFailures() == 4, "persisted")
     }
 
-    @Test("a refunded call (it never reached Gong) gives today's budget back, never below zero")
-    func refund() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "a refunded call (it never reached Gong) gives today's budget back, never below zero",
+        arguments: LedgerBackend.available)
+    func refund(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let account = try temp.openAccount()
         #expect(try account.reserveCallSlot(now: t0, callsPerSecond: 3, callsPerDay: 1) == .go)
         #expect(
@@ -206,9 +220,11 @@ struct LedgerPacingTests {
         }
     }
 
-    @Test("the failure count is counted in the shared file: runs of two configs add up, any answer resets it")
-    func sharedFailureCount() throws {
-        let temp = TemporaryLedger()
+    @Test(
+        "the failure count is counted in the shared file: runs of two configs add up, any answer resets it",
+        arguments: LedgerBackend.available)
+    func sharedFailureCount(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let a = try temp.openAccount()
         let b = try temp.openAccount()
         #expect(try a.noteCall(failed: true, lastFailure: "transport error", now: t0) == 1)

@@ -21,7 +21,7 @@ struct LedgerStorageTests {
         let temp = TemporaryLedger()
         do {
             let ledger = try temp.open()
-            #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3"])
+            #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3", "v4"])
             try ledger.commit(
                 events: [sampleEvent("e1")], checkpoint: .imap(IMAPCheckpoint(uidValidity: 7, lastUID: 42)),
                 for: "INBOX",
@@ -29,7 +29,7 @@ struct LedgerStorageTests {
         }
         for _ in 0..<2 {
             let ledger = try temp.open()
-            #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3"])
+            #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3", "v4"])
             #expect(try ledger.contains(eventId: "e1"))
             #expect(try ledger.checkpoint(for: "INBOX") == .imap(IMAPCheckpoint(uidValidity: 7, lastUID: 42)))
         }

@@ -112,7 +112,7 @@ public enum MailboxDirectory {
     /// in its daily budget, as event deliveries do: every run of every team on this machine shares them.
     static func gongUsers(_ config: TeamConfig, key: String) throws(RunFailure) -> [GongUser] {
         let (client, accountKey) = try GongAccess.makeClient(config)
-        let account = try GongAccess.openAccount(key: accountKey)
+        let account = try LedgerAccess.account(config, key: accountKey)
         let gong = config.gong
         let outcome = BlockingResult<[GongUser], GongUsersError>()
         let pace: @Sendable () async throws(GongUsersError) -> Void = { () async throws(GongUsersError) in

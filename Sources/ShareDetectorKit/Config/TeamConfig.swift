@@ -20,8 +20,16 @@ public struct TeamConfig: Sendable {
     public var excludedDomains: [String] = []
     /// Addresses that never produce events.
     public var excludedAddresses: [String] = []
-    /// The ledger's path (absolute).
+    /// The ledger's path (absolute), when it is a SQLite file.
     public var statePath: String = "state/share-detector.sqlite"
+    /// The shared PostgreSQL ledger's URL (`state: postgresql://…`), `nil` for a SQLite file; never holds a password.
+    public var stateURL: String?
+    /// `statePassword`: the PostgreSQL password (else libpq's `PGPASSWORD` / `~/.pgpass`).
+    public var statePassword: SecretReference?
+    /// `leaseSeconds`: how long a scanner's lease on a mailbox lasts without a heartbeat (shared ledger).
+    public var leaseSeconds: Double = 60
+    /// Where the ledger is, for messages: the SQLite path or the PostgreSQL URL.
+    public var stateLocation: String { stateURL ?? statePath }
     /// Gong settings.
     public var gong = GongSettings()
     /// Mailboxes to scan.

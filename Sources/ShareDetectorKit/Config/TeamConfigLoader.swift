@@ -52,6 +52,7 @@ struct ConfigNodeReader {
         let keys = [
             "team", "internalDomains", "rules", "builtInRules", "exclude", "state", "gong", "mailboxes", "sharers",
             "crmAccounts", "secretCommandTimeoutSeconds", "concurrency", "imap", "mailboxDefaults", "mailboxSources",
+            "statePassword", "leaseSeconds",
         ]
         config.statePath = (directory as NSString).appendingPathComponent("state/share-detector.sqlite")
         let fields = try yaml.mapping(root, "", allowed: keys)
@@ -84,7 +85,14 @@ struct ConfigNodeReader {
                         config.excludedAddresses = try yaml.strings(item, subkey).map { $0.lowercased() }
                     }
                 }
-            case "state": config.statePath = try yaml.path(value, key, directory: directory)
+            case "state":
+                if let url = try postgresURL(value, key) {
+                    config.stateURL = url
+                } else {
+                    config.statePath = try yaml.path(value, key, directory: directory)
+                }
+            case "leaseSeconds": config.leaseSeconds = try yaml.positive(value, key, maximum: 3_600)
+            case "statePassword": config.statePassword = try secret(value, key, directory: directory, config: &config)
             case "concurrency": config.concurrency = try yaml.integer(value, key, range: 1...64)
             case "imap":
                 for (subkey, _, item) in try yaml.mapping(value, key, allowed: ["maxConnectionsPerHost"]) {
@@ -101,6 +109,11 @@ struct ConfigNodeReader {
                 if key == "sharers" { config.sharers = map } else { config.crmAccounts = map }
             default: break
             }
+        }
+        if let password = fields.first(where: { $0.0 == "statePassword" }), config.stateURL == nil {
+            throw yaml.error(
+                .invalidValue, password.1, "statePassword",
+                "statePassword is for a PostgreSQL ledger (state: postgresql://…); a SQLite ledger has no password")
         }
         if let sources = fields.first(where: { $0.0 == "mailboxSources" }) {
             guard let defaults = config.imapDefaults else {
@@ -122,6 +135,27 @@ struct ConfigNodeReader {
                         + "mailboxDefaults.imap")
             }
         }
+    }
+
+    /// `state` as a PostgreSQL URL (`postgresql://` or `postgres://`), `nil` when it is a SQLite path. A password
+    /// written in the URL is refused: it would be shown wherever the URL is; `statePassword` takes it.
+    mutating func postgresURL(_ node: Node, _ key: String) throws(ConfigError) -> String? {
+        let value = try yaml.string(node, key)
+        let lower = value.lowercased()
+        guard lower.hasPrefix("postgresql://") || lower.hasPrefix("postgres://") else { return nil }
+        let afterScheme = value[value.range(of: "://")!.upperBound...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+            throw yaml.error(
+                .invalidValue, node, key,
+                "the URL holds a password: remove it and set statePassword: env:NAME (or use PGPASSWORD or ~/.pgpass)")
+        }
+        if lower.contains("password=") {
+            throw yaml.error(
+                .invalidValue, node, key,
+                "the URL holds a password parameter: remove it and set statePassword: env:NAME (or use ~/.pgpass)")
+        }
+        return value
     }
 
     /// Whether credentials may be sent to `url`: `https://` with a host, or `http://` to a loopback host (the sandbox,

@@ -82,8 +82,8 @@ public final class Deliverer {
         }
     }
 
-    let ledger: ShareLedger
-    let account: GongAccountState
+    let ledger: any LedgerStore
+    let account: any GongAccountPace
     let send: (ClaimedEvent) -> GongCallResult
     let rebuild: (ClaimedEvent, GongAPI) -> Result<Data, EventRebuildError>
     let options: Options
@@ -105,7 +105,7 @@ public final class Deliverer {
     ///   - send: makes one call for a claimed event to its `api` (a `GongClient` call in production).
     ///   - clock: the time source and sleeper (injected by tests).
     public init(
-        ledger: ShareLedger, account: GongAccountState, options: Options,
+        ledger: any LedgerStore, account: any GongAccountPace, options: Options,
         machine: DeliveryStateMachine = DeliveryStateMachine(), clock: any DeliveryClock = SystemDeliveryClock(),
         diagnostics: OutputSink? = nil,
         rebuild: @escaping (ClaimedEvent, GongAPI) -> Result<Data, EventRebuildError> = { _, api in
@@ -125,7 +125,8 @@ public final class Deliverer {
 
     /// Creates a deliverer that sends with `client` and rebuilds with `builder`.
     public convenience init(
-        ledger: ShareLedger, account: GongAccountState, client: GongClient, builder: EventBuilder, options: Options,
+        ledger: any LedgerStore, account: any GongAccountPace, client: GongClient, builder: EventBuilder,
+        options: Options,
         clock: any DeliveryClock = SystemDeliveryClock(), diagnostics: OutputSink? = nil
     ) {
         self.init(

@@ -3,44 +3,43 @@ import GongEngagement
 import GongHTTP
 import ShareLedger
 
-/// The one set-up `scan`, `send` and `requeue` share: the team's ledger, opened and held under its run lock, and —
-/// when sending — the Gong client and the account's shared state.
+/// The one set-up `scan`, `send` and `requeue` share: the team's ledger, opened (a SQLite ledger held under its run
+/// lock; a shared PostgreSQL ledger needs none: mailbox leases and `SKIP LOCKED` claims keep runs apart), and — when
+/// sending — the Gong client and the account's shared state.
 public final class DeliverySession: Sendable {
     /// The team config.
     public let config: TeamConfig
     /// The ledger, open.
-    public let ledger: ShareLedger
-    private let lock: RunLock
+    public let ledger: any LedgerStore
+    private let lock: RunLock?
 
-    private init(config: TeamConfig, ledger: ShareLedger, lock: RunLock) {
+    private init(config: TeamConfig, ledger: any LedgerStore, lock: RunLock?) {
         self.config = config
         self.ledger = ledger
         self.lock = lock
     }
 
-    deinit { lock.release() }
+    deinit { lock?.release() }
 
-    /// Opens the ledger (creating it when `create`, else failing with exit 1 when it does not exist yet) and takes
-    /// its run lock, waiting up to `lockTimeout` seconds.
+    /// Opens the ledger (creating it when `create`, else failing with exit 1 when it does not exist yet) and, for a
+    /// SQLite ledger, takes its run lock, waiting up to `lockTimeout` seconds.
     public static func open(config: TeamConfig, lockTimeout: TimeInterval, create: Bool) throws(RunFailure)
         -> DeliverySession
     {
-        if !create, !FileManager.default.fileExists(atPath: config.statePath) {
-            throw RunFailure(exitCode: 1, message: "no ledger at \(config.statePath) yet: run scan first")
+        guard let ledger = try LedgerAccess.open(config, mode: create ? .create : .existing) else {
+            throw RunFailure(exitCode: 1, message: "no ledger at \(config.stateLocation) yet: run scan first")
         }
-        let ledger: ShareLedger
-        do { ledger = try ShareLedger(path: config.statePath) } catch {
-            throw RunFailure(exitCode: 2, message: "cannot open the ledger: \(error)")
-        }
-        let lock: RunLock
-        do { lock = try ledger.lock(waitingUpTo: lockTimeout) } catch {
-            throw RunFailure(exitCode: 1, message: "\(error)")
+        var lock: RunLock?
+        if let file = ledger as? ShareLedger {
+            do { lock = try file.lock(waitingUpTo: lockTimeout) } catch {
+                throw RunFailure(exitCode: 1, message: "\(error)")
+            }
         }
         return DeliverySession(config: config, ledger: ledger, lock: lock)
     }
 
     /// Releases the run lock (also done when the session is deinitialised).
-    public func close() { lock.release() }
+    public func close() { lock?.release() }
 
     /// Resolves the Gong credentials (running a `command:` secret once) and creates the client: call before any
     /// work, so a config error stops the run before it reads a mailbox.
@@ -57,7 +56,7 @@ public final class DeliverySession: Sendable {
         feed: DeliveryFeed? = nil, onDelivered: (@Sendable () -> Void)? = nil
     ) throws(RunFailure) -> Deliverer.Report {
         let client = gong.client
-        let account = try GongAccess.openAccount(key: gong.accountKey)
+        let account = try LedgerAccess.account(config, key: gong.accountKey, ledger: ledger)
         let deliverer = Deliverer(
             ledger: ledger, account: account, client: client, builder: EventBuilder(config: config),
             options: Deliverer.Options(settings: config.gong),

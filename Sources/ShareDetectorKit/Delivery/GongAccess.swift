@@ -56,12 +56,4 @@ package enum GongAccess {
         let path = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
         return "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "") + path
     }
-
-    /// Opens the account's shared state (pace, budget, pause, breaker).
-    static func openAccount(key: String) throws(RunFailure) -> GongAccountState {
-        let path = GongAccountState.defaultPath()
-        do { return try GongAccountState(path: path, accountKey: key) } catch {
-            throw RunFailure(exitCode: 1, message: "cannot open the Gong account state: \(error)")
-        }
-    }
 }

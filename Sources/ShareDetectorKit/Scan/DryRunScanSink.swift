@@ -6,7 +6,7 @@ import ShareLedger
 /// the ledger's cursors (a plain dry run shows what the next scan would record) unless told to ignore them.
 struct DryRunScanSink: ScanSink {
     /// The team's ledger, opened read-only, when it exists.
-    let ledger: ShareLedger?
+    let ledger: (any LedgerStore)?
     let json: Bool
     /// Where lines go, in config order.
     let output: MailboxOrderedOutput

@@ -11,11 +11,14 @@ extension ScanRunner {
     /// server, each into its own sink from `makeSink` (given the mailbox's config index); one mailbox's failure never
     /// stops the others.
     ///
+    /// With `leases` (a shared ledger), a mailbox is read only under its lease; one another scanner holds is left to
+    /// it (`scannedElsewhere`), not an error.
+    ///
     /// Returns the summary (mailboxes in config order; those a signal kept from starting are left out, as a
     /// sequential run leaves them) and each mailbox's sink, by config index.
-    func scanMailboxes<Sink: ScanSink & Sendable>(sink makeSink: @escaping @Sendable (Int) -> Sink) -> (
-        Summary, [Sink?]
-    ) {
+    func scanMailboxes<Sink: ScanSink & Sendable>(
+        leases: MailboxLeaseKeeper? = nil, sink makeSink: @escaping @Sendable (Int, MailboxLease?) -> Sink
+    ) -> (Summary, [Sink?]) {
         let mailboxes = config.mailboxes
         let hosts: [String?] = mailboxes.map { mailbox in
             guard case .imap(let settings) = mailbox.source else { return nil }
@@ -30,8 +33,31 @@ extension ScanRunner {
         pool.run(stop: { RunInterruption.isRequested }) { [self] index in
             let mailbox = mailboxes[index]
             var counts = MailboxSummary(mailbox: mailbox.name)
-            var sink = makeSink(index)
             var failure: RunFailure?
+            var lease: MailboxLease?
+            if let leases {
+                do throws(RunFailure) {
+                    switch try leases.acquire(mailbox.name) {
+                    case .acquired(let granted): lease = granted
+                    case .heldBy(let other):
+                        counts.scannedElsewhere = "\(other.holder) since \(StatusReport.iso(other.acquiredAt))"
+                        diagnostics.line(
+                            "\(mailbox.name): being scanned by \(other.holder); left to it", level: .info,
+                            metadata: ["mailbox": "\(mailbox.name)"])
+                        results.store(index, counts: counts, sink: nil, failure: nil)
+                        return
+                    }
+                } catch {
+                    counts.error = error.message
+                    diagnostics.line(
+                        "share-detector: \(mailbox.name): \(error.message)", level: .error,
+                        metadata: ["mailbox": "\(mailbox.name)"])
+                    results.store(index, counts: counts, sink: nil, failure: error)
+                    return
+                }
+            }
+            defer { if let lease { leases?.release(lease) } }
+            var sink = makeSink(index, lease)
             diagnostics.line("\(mailbox.name): scan started", level: .debug, metadata: ["mailbox": "\(mailbox.name)"])
             progress?.started(mailbox.name)
             do throws(RunFailure) { try scan(mailbox, into: &sink, counts: &counts) } catch {
@@ -71,7 +97,7 @@ private final class MailboxResults<Sink: Sendable>: @unchecked Sendable {
         sinks = Array(repeating: nil, count: count)
     }
 
-    func store(_ index: Int, counts: ScanRunner.MailboxSummary, sink: Sink, failure: RunFailure?) {
+    func store(_ index: Int, counts: ScanRunner.MailboxSummary, sink: Sink?, failure: RunFailure?) {
         lock.lock()
         defer { lock.unlock() }
         self.counts[index] = counts

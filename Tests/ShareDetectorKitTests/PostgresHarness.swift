@@ -1,0 +1,1 @@
+../ShareLedgerTests/PostgresHarness.swift
