@@ -8,6 +8,9 @@ public protocol GongAccountPace: AnyObject, Sendable {
     var accountKey: String { get }
     /// Where the state lives, for messages.
     var location: String { get }
+    /// How much wider than one second the pacing window is: room for the delay between reserving a call and its
+    /// arrival at Gong, which differs from call to call (more across machines than within one).
+    var pacingMargin: TimeInterval { get }
     /// Pauses every call to the account until `until` (a later stored pause wins).
     func pause(until: Date, reason: String, now: Date) throws
     /// The stored pause, when it lasts beyond `now`.
@@ -43,8 +46,9 @@ extension GongAccountPace {
         try noteCall(failed: failed, lastFailure: lastFailure, now: Date())
     }
 
-    /// Reserves with the default 25 ms safety margin.
+    /// Reserves with the state's ``pacingMargin``.
     public func reserveCallSlot(now: Date, callsPerSecond: Int, callsPerDay: Int) throws -> Reservation {
-        try reserveCallSlot(now: now, callsPerSecond: callsPerSecond, callsPerDay: callsPerDay, safetyMargin: 0.025)
+        try reserveCallSlot(
+            now: now, callsPerSecond: callsPerSecond, callsPerDay: callsPerDay, safetyMargin: pacingMargin)
     }
 }

@@ -18,6 +18,7 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Inserts a batch of events (each with a pending outbox row; a known event id is a no-op reported in
     /// `alreadyKnown`) and moves `sourceKey`'s checkpoint, in one transaction. With a `lease`, the transaction first
     /// checks that the lease is still this holder's and unexpired, else nothing is written (`leaseLost`).
+    @discardableResult
     func commit(
         events: [LedgerEvent], checkpoint: Checkpoint?, for sourceKey: String, lease: MailboxLease?, now: Date
     ) throws -> CommitResult
@@ -39,6 +40,7 @@ public protocol LedgerStore: AnyObject, Sendable {
     func claimDue(now: Date, limit: Int, staleAfter: TimeInterval) throws -> [ClaimedEvent]
     /// Persists an outcome of `eventId` claimed with `claimToken`, with its attempt, in one transaction (a claim
     /// that went stale is `superseded`, except that `delivered` wins over a non-final state).
+    @discardableResult
     func record(eventId: String, claimToken: String?, _ update: OutboxUpdate, now: Date) throws -> RecordResult
     /// Replaces a claimed, unbound event's body with one for another Gong API.
     func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date) throws -> RebindResult
@@ -60,6 +62,7 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// The states of `eventIds` (unknown ids are absent).
     func states(of eventIds: [String]) throws -> [String: OutboxState]
     /// Puts `eventId` back as `pending` with `body`, writing what it was to the requeue log; `false` when delivered.
+    @discardableResult
     func requeue(eventId: String, body: Data, rebuilt: Bool, api: String?, moveBound: Bool, now: Date) throws -> Bool
     /// The requeue log of `eventId`, oldest first.
     func requeueHistory(for eventId: String) throws -> [RequeueEntry]

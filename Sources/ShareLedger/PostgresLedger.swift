@@ -10,11 +10,15 @@ public final class PostgresLedger: LedgerStore {
 
     /// Connects to `url` (a `postgresql://` URL or libpq `key=value` string; TLS, `.pgpass` and `PG*` variables as
     /// libpq documents them) and, when `migrate`, creates or upgrades the schema; else checks it is this binary's.
+    /// A transaction cut by a lost connection runs again on a new one for up to `reconnectWindow` seconds.
     ///
     /// - Throws: `LedgerError` naming the URL without its password.
-    public init(url: String, password: String?, team: String, migrate: Bool = true) throws {
+    public init(
+        url: String, password: String?, team: String, migrate: Bool = true, reconnectWindow: TimeInterval = 60
+    ) throws {
         self.team = team
-        database = try PostgresDatabase(url: url, password: password, migrate: migrate)
+        database = try PostgresDatabase(
+            url: url, password: password, reconnectWindow: reconnectWindow, migrate: migrate)
     }
 
     /// The same database for another team (one connection pool).
@@ -180,27 +184,44 @@ public final class PostgresLedger: LedgerStore {
     /// ``LedgerStore``'s `acquireLease(mailbox:holder:duration:)`, as its documentation says.
     public func acquireLease(mailbox: String, holder: String, duration: TimeInterval) throws -> LeaseOutcome {
         try database.transaction { connection in
-            let now = try Self.serverNow(connection)
             let rows = try connection.execute(
                 "SELECT * FROM sd_leases WHERE team = $1 AND mailbox = $2 FOR UPDATE", [team, mailbox]
             ).rows
+            // After the row lock: a release or takeover this waited for happened before this instant.
+            let now = try Self.serverNow(connection)
             if let row = rows.first {
                 let current = lease(row)
                 if current.holder != holder, current.expiresAt.timeIntervalSince1970 > now { return .heldBy(current) }
             }
             let isRenewal = rows.first?.string("holder") == holder
-            let row = try connection.execute(
-                """
-                INSERT INTO sd_leases (team, mailbox, holder, acquired_at, renewed_at, expires_at)
-                VALUES ($1, $2, $3, $4, $4, $5)
-                ON CONFLICT (team, mailbox) DO UPDATE SET holder = excluded.holder,
-                    acquired_at = CASE WHEN sd_leases.holder = excluded.holder THEN sd_leases.acquired_at
-                                       ELSE excluded.acquired_at END,
-                    renewed_at = excluded.renewed_at, expires_at = excluded.expires_at
-                RETURNING *
-                """, [team, mailbox, holder, String(now), String(now + duration)]
-            ).rows[0]
+            // Two scanners may both find no row; the second INSERT waits for the first and must then lose, not
+            // overwrite: the update applies only to this holder's row or a lapsed one.
+            guard
+                let row = try connection.execute(
+                    """
+                    INSERT INTO sd_leases (team, mailbox, holder, acquired_at, renewed_at, expires_at)
+                    VALUES ($1, $2, $3, $4, $4, $5)
+                    ON CONFLICT (team, mailbox) DO UPDATE SET holder = excluded.holder,
+                        acquired_at = CASE WHEN sd_leases.holder = excluded.holder THEN sd_leases.acquired_at
+                                           ELSE excluded.acquired_at END,
+                        renewed_at = excluded.renewed_at, expires_at = excluded.expires_at
+                    WHERE sd_leases.holder = excluded.holder OR sd_leases.expires_at <= excluded.acquired_at
+                    RETURNING *
+                    """, [team, mailbox, holder, String(now), String(now + duration)]
+                ).rows.first
+            else {
+                let current = try connection.execute(
+                    "SELECT * FROM sd_leases WHERE team = $1 AND mailbox = $2", [team, mailbox]
+                ).rows[0]
+                return .heldBy(lease(current))
+            }
             if !isRenewal {
+                if let previous = rows.first {
+                    // Taken over from a holder whose lease lapsed: its history ends when the lease did.
+                    try closeHistory(
+                        mailbox: mailbox, holder: previous.string("holder"),
+                        at: previous.double("expires_at") ?? now, connection)
+                }
                 try connection.execute(
                     """
                     INSERT INTO sd_lease_history (team, mailbox, holder, acquired_at) VALUES ($1, $2, $3, $4)
@@ -237,13 +258,19 @@ public final class PostgresLedger: LedgerStore {
                 "DELETE FROM sd_leases WHERE team = $1 AND mailbox = $2 AND holder = $3",
                 [team, lease.mailbox, lease.holder])
             if released.affectedRows > 0 {
-                try connection.execute(
-                    """
-                    UPDATE sd_lease_history SET released_at = $4
-                    WHERE team = $1 AND mailbox = $2 AND holder = $3 AND released_at IS NULL
-                    """, [team, lease.mailbox, lease.holder, String(now)])
+                try closeHistory(mailbox: lease.mailbox, holder: lease.holder, at: now, connection)
             }
         }
+    }
+
+    /// Ends the holder's latest open history entry of `mailbox` at `at`.
+    private func closeHistory(mailbox: String, holder: String, at: Double, _ connection: PostgresConnection) throws {
+        try connection.execute(
+            """
+            UPDATE sd_lease_history SET released_at = $4
+            WHERE id = (SELECT MAX(id) FROM sd_lease_history
+                        WHERE team = $1 AND mailbox = $2 AND holder = $3 AND released_at IS NULL)
+            """, [team, mailbox, holder, String(at)])
     }
 
     /// ``LedgerStore``'s `leases()`, as its documentation says.
