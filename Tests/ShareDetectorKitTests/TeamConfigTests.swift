@@ -116,6 +116,17 @@ struct TeamConfigTests {
             "imap:\n  maxConnectionPerHost: 5\n", 2, "imap.maxConnectionPerHost", .unknownKey,
             "did you mean 'maxConnectionsPerHost'"
         ),
+        (
+            "team: x\nstate: postgresql://sd:fake-pg-secret@db.internal/sd\n", 2, "state", .invalidValue,
+            "statePassword: env:NAME"
+        ),
+        (
+            "state: postgres://db.internal/sd?sslmode=require&password=fake-pg-secret\n", 1, "state", .invalidValue,
+            "password parameter"
+        ),
+        ("team: x\nstatePassword: env:P\n", 2, "statePassword", .invalidValue, "for a PostgreSQL ledger"),
+        ("leaseSeconds: 0\n", 1, "leaseSeconds", .invalidValue, "above 0"),
+        ("statePasword: env:P\n", 1, "statePasword", .unknownKey, "did you mean 'statePassword'"),
     ])
     func errorsNameFileLineAndKey(text: String, line: Int, key: String, code: ConfigError.Code, fragment: String) {
         #expect {
@@ -126,6 +137,18 @@ struct TeamConfigTests {
             return error.code == code && error.key == key && lineMatches && error.file == "/teams/emea.yml"
                 && error.description.contains(fragment)
         }
+    }
+
+    @Test func aPostgreSQLStateIsAURLWithThePasswordElsewhere() throws {
+        let config = try parse(
+            "team: emea\nstate: postgresql://share_detector@db.internal:5432/sd?sslmode=verify-full\n"
+                + "statePassword: env:SD_PG_PASSWORD\nleaseSeconds: 90\n")
+        #expect(config.stateURL == "postgresql://share_detector@db.internal:5432/sd?sslmode=verify-full")
+        #expect(config.stateLocation == config.stateURL)
+        #expect(config.statePassword == SecretReference("env:SD_PG_PASSWORD", relativeTo: "/teams"))
+        #expect(config.leaseSeconds == 90)
+        let file = try parse("state: state/emea.sqlite\n")
+        #expect(file.stateURL == nil && file.statePath == "/teams/state/emea.sqlite" && file.leaseSeconds == 60)
     }
 
     @Test func gongAPIDefaultsToContentSharedAndReadsDigitalInteraction() throws {
@@ -318,7 +341,7 @@ struct TeamConfigTests {
             "requestTimeoutSeconds", "mailboxes", "name", "mbox", "eml", "imap", "url", "username", "password",
             "oauth2Token", "caFile", "folders", "allowInsecure", "since", "lastDays", "sharers", "crmAccounts",
             "alertAfterHours", "maxWaitSeconds", "secretCommandTimeoutSeconds", "concurrency", "maxConnectionsPerHost",
-            "fetch",
+            "fetch", "statePassword", "leaseSeconds",
         ]
         for key in documented {
             #expect(text.contains("\(key):") || text.contains("\(key) "), "config.example.yml documents \(key)")
