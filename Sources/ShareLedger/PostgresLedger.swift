@@ -63,9 +63,6 @@ public final class PostgresLedger: LedgerStore {
         events: [LedgerEvent], checkpoint: Checkpoint?, for sourceKey: String, lease: MailboxLease?, now: Date
     ) throws -> CommitResult {
         let checkpointJSON = try checkpoint.map { try ShareLedger.encode($0) }
-        for event in events where event.eventId.isEmpty {
-            throw LedgerError(code: .invalidArgument, path: location, message: "an event id must not be empty")
-        }
         return try database.transaction { connection in
             if let lease { try checkLease(lease, connection) }
             var result = CommitResult()

@@ -35,9 +35,9 @@ struct LedgerStorageTests {
         }
     }
 
-    @Test("inserting a known event id is a no-op that reports already known")
-    func dedup() throws {
-        let temp = TemporaryLedger()
+    @Test("inserting a known event id is a no-op that reports already known", arguments: LedgerBackend.available)
+    func dedup(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         let first = try ledger.commit(events: [sampleEvent("a"), sampleEvent("b")], checkpoint: nil, for: "s", now: t0)
         #expect(first == CommitResult(inserted: ["a", "b"], alreadyKnown: []))
@@ -52,9 +52,9 @@ struct LedgerStorageTests {
         #expect(try ledger.status().counts[.pending] == 4)
     }
 
-    @Test("the exact body bytes are kept")
-    func bodyBytes() throws {
-        let temp = TemporaryLedger()
+    @Test("the exact body bytes are kept", arguments: LedgerBackend.available)
+    func bodyBytes(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         var event = sampleEvent("x")
         event.body = Data([0x7B, 0x22, 0xC3, 0xA9, 0x22, 0x3A, 0x20, 0x31, 0x7D, 0x0A])  // {"é": 1}\n
@@ -63,9 +63,9 @@ struct LedgerStorageTests {
         #expect(try ledger.body(of: "missing") == nil)
     }
 
-    @Test("events and the checkpoint land together, or not at all")
-    func atomicCommit() throws {
-        let temp = TemporaryLedger()
+    @Test("events and the checkpoint land together, or not at all", arguments: LedgerBackend.available)
+    func atomicCommit(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         let before = Checkpoint.mbox(MboxCheckpoint(device: 1, inode: 2, size: 100, offset: 50, nextIndex: 1))
         try ledger.commit(events: [sampleEvent("a")], checkpoint: before, for: "mbox:/mail/Sent", now: t0)
@@ -87,22 +87,22 @@ struct LedgerStorageTests {
         #expect(try ledger.checkpoint(for: "mbox:/mail/Sent") == after)
     }
 
-    @Test("an invalid event is an invalidArgument error naming the ledger")
-    func invalidEvent() throws {
-        let temp = TemporaryLedger()
+    @Test("an invalid event is an invalidArgument error naming the ledger", arguments: LedgerBackend.available)
+    func invalidEvent(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         do {
             try ledger.insert(sampleEvent(""))
             Issue.record("expected an error")
         } catch let error as LedgerError {
             #expect(error.code == .invalidArgument)
-            #expect(error.description.contains(temp.path))
+            #expect(error.description.contains(ledger.location))
         }
     }
 
-    @Test("checkpoints: nil when unknown, per source key, resettable")
-    func checkpoints() throws {
-        let temp = TemporaryLedger()
+    @Test("checkpoints: nil when unknown, per source key, resettable", arguments: LedgerBackend.available)
+    func checkpoints(backend: LedgerBackend) throws {
+        let temp = try TestLedger(backend)
         let ledger = try temp.open()
         #expect(try ledger.checkpoint(for: "imap:ae@acme/Sent") == nil)
         let imap = Checkpoint.imap(IMAPCheckpoint(uidValidity: 3_000_000_000, lastUID: 4_000_000_000))
