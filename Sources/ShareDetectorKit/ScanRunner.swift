@@ -114,7 +114,8 @@ public final class ScanRunner: @unchecked Sendable {
         try ConfigChecks.requireScannable(config, diagnostics: diagnostics)
         if options.dryRun { return dryRun() }
         let startedAt = Date()
-        let session = try DeliverySession.open(config: config, lockTimeout: options.lockTimeout, create: true)
+        let session = try DeliverySession.open(
+            config: config, lockTimeout: options.lockTimeout, create: true, diagnostics: diagnostics)
         defer { session.close() }
         // Credentials are checked before any mailbox is read: a config error stops the run before it does work.
         let gong = try session.connectGong()
@@ -124,13 +125,9 @@ public final class ScanRunner: @unchecked Sendable {
             session: session, gong: gong, diagnostics: diagnostics, onDelivered: { board?.deliveredOne() })
         let feed = sender.feed
         let ledger = session.ledger
-        let leases =
-            ledger.isShared
-            ? MailboxLeaseKeeper(ledger: ledger, duration: config.leaseSeconds, diagnostics: diagnostics) : nil
-        var (summary, sinks) = scanMailboxes(leases: leases) { _, lease in
+        var (summary, sinks) = scanMailboxes(leases: session.leases) { _, lease in
             LedgerScanSink(ledger: ledger, feed: feed, lease: lease)
         }
-        leases?.stop()
         let report: Deliverer.Report
         do throws(RunFailure) { report = try sender.finish() } catch {
             progress?.close()

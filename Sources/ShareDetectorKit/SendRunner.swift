@@ -25,7 +25,8 @@ public struct SendRunner {
     /// summary, whose `exitCode` is the command's exit status (128 + the signal when interrupted).
     public func run() throws(RunFailure) -> DeliverySummary {
         let startedAt = Date()
-        let session = try DeliverySession.open(config: config, lockTimeout: lockTimeout, create: false)
+        let session = try DeliverySession.open(
+            config: config, lockTimeout: lockTimeout, create: false, diagnostics: diagnostics)
         defer { session.close() }
         let report = try session.deliver(using: try session.connectGong(), diagnostics: diagnostics)
         var summary = try session.summary(report: report)

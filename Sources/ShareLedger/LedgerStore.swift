@@ -74,7 +74,9 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Claims `mailbox` for `holder` for `duration` seconds, unless another holder's lease is unexpired (then
     /// `.heldBy` that lease). A holder asking again for its own lease renews it.
     func acquireLease(mailbox: String, holder: String, duration: TimeInterval) throws -> LeaseOutcome
-    /// Extends every unexpired lease of `holder` by `duration` from now; returns the mailboxes still held.
+    /// The process's heartbeat: extends every unexpired lease of `holder` by `duration` from now (and, on a shared
+    /// ledger, notes the holder alive for as long, so its outbox claims stay its own); returns the mailboxes still
+    /// held.
     func renewLeases(holder: String, duration: TimeInterval) throws -> Set<String>
     /// Gives `lease` up (no-op when it expired and another holder took the mailbox).
     func releaseLease(_ lease: MailboxLease) throws

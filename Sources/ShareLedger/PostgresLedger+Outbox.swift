@@ -2,24 +2,30 @@ import Foundation
 
 extension PostgresLedger {
     /// ``LedgerStore``'s `claimDue(now:limit:staleAfter:)`, as its documentation says.
+    ///
+    /// A row another sender claimed is taken back when its holder's heartbeat has lapsed (the process died), or
+    /// after `staleAfter` seconds whatever the heartbeat says.
     public func claimDue(now: Date, limit: Int, staleAfter: TimeInterval) throws -> [ClaimedEvent] {
         guard limit > 0 else { return [] }
         let token = UUID().uuidString
         return try database.transaction { connection in
+            try noteAlive(holder: holder, until: try Self.serverNow(connection) + holderLifetime, connection)
             // SKIP LOCKED: senders on other machines claiming at the same moment take the next rows instead of
             // waiting, and never the same one.
-            try connection.execute(
+            return try connection.execute(
                 """
                 WITH due AS (
                     SELECT o.event_id FROM sd_outbox o
                     WHERE o.team = $1 AND (o.state = 'pending'
                         OR (o.state = 'retry' AND o.next_attempt_at <= $2)
-                        OR (o.state = 'sending' AND o.updated_at <= $3))
+                        OR (o.state = 'sending' AND (o.updated_at <= $3 OR NOT EXISTS (
+                            SELECT 1 FROM sd_holders h WHERE h.holder = o.claim_holder
+                                AND h.expires_at > extract(epoch FROM clock_timestamp())))))
                     ORDER BY COALESCE(o.next_attempt_at, o.created_at), o.seq
                     LIMIT $4
                     FOR UPDATE SKIP LOCKED
                 ), claimed AS (
-                    UPDATE sd_outbox o SET state = 'sending', claim_token = $5, updated_at = $2
+                    UPDATE sd_outbox o SET state = 'sending', claim_token = $5, claim_holder = $6, updated_at = $2
                     FROM due WHERE o.team = $1 AND o.event_id = due.event_id
                     RETURNING o.event_id, o.attempts, o.created_at, o.next_attempt_at, o.seq
                 )
@@ -28,7 +34,7 @@ extension PostgresLedger {
                 FROM claimed JOIN sd_events e ON e.team = $1 AND e.event_id = claimed.event_id
                 ORDER BY COALESCE(claimed.next_attempt_at, claimed.created_at), claimed.seq
                 """.replacingOccurrences(of: "sd_events.", with: "e."),
-                [team, seconds(now), seconds(now.addingTimeInterval(-staleAfter)), String(limit), token]
+                [team, seconds(now), seconds(now.addingTimeInterval(-staleAfter)), String(limit), token, holder]
             ).rows.map { row in
                 ClaimedEvent(
                     eventId: row.string("event_id"), body: row.data("body") ?? Data(),

@@ -6,17 +6,26 @@ import Foundation
 public final class PostgresLedger: LedgerStore {
     /// The team whose rows this instance reads and writes.
     public let team: String
+    /// The process's holder name: its claims carry it, and its heartbeat (``renewLeases(holder:duration:)``) keeps
+    /// them its own; a claim whose holder stopped beating is taken back at once by another sender.
+    public let holder: String
+    /// How long the holder counts as alive after a claim or a heartbeat (the scan's lease time).
+    public let holderLifetime: TimeInterval
     let database: PostgresDatabase
 
     /// Connects to `url` (a `postgresql://` URL or libpq `key=value` string; TLS, `.pgpass` and `PG*` variables as
     /// libpq documents them) and, when `migrate`, creates or upgrades the schema; else checks it is this binary's.
-    /// A transaction cut by a lost connection runs again on a new one for up to `reconnectWindow` seconds.
+    /// A transaction cut by a lost connection runs again on a new one for up to `reconnectWindow` seconds. This
+    /// process's (`holder`'s) claims stay its own for `holderLifetime` seconds after each claim or heartbeat.
     ///
     /// - Throws: `LedgerError` naming the URL without its password.
     public init(
-        url: String, password: String?, team: String, migrate: Bool = true, reconnectWindow: TimeInterval = 60
+        url: String, password: String?, team: String, migrate: Bool = true, reconnectWindow: TimeInterval = 60,
+        holderLifetime: TimeInterval = 60, holder: String = LeaseHolder.current
     ) throws {
         self.team = team
+        self.holder = holder
+        self.holderLifetime = holderLifetime
         database = try PostgresDatabase(
             url: url, password: password, reconnectWindow: reconnectWindow, migrate: migrate)
     }
@@ -24,6 +33,8 @@ public final class PostgresLedger: LedgerStore {
     /// The same database for another team (one connection pool).
     public init(sharing other: PostgresLedger, team: String) {
         self.team = team
+        holder = other.holder
+        holderLifetime = other.holderLifetime
         database = other.database
     }
 
@@ -236,6 +247,9 @@ public final class PostgresLedger: LedgerStore {
     public func renewLeases(holder: String, duration: TimeInterval) throws -> Set<String> {
         try database.transaction { connection in
             let now = try Self.serverNow(connection)
+            // The holder is alive until then: its outbox claims stay its own.
+            try noteAlive(holder: holder, until: now + duration, connection)
+            try connection.execute("DELETE FROM sd_holders WHERE expires_at < $1", [String(now - 86_400)])
             return Set(
                 try connection.execute(
                     """
@@ -258,6 +272,15 @@ public final class PostgresLedger: LedgerStore {
                 try closeHistory(mailbox: lease.mailbox, holder: lease.holder, at: now, connection)
             }
         }
+    }
+
+    /// Notes `holder` alive until `until` (a later time already noted is kept).
+    func noteAlive(holder: String, until: Double, _ connection: PostgresConnection) throws {
+        try connection.execute(
+            """
+            INSERT INTO sd_holders (holder, expires_at) VALUES ($1, $2)
+            ON CONFLICT (holder) DO UPDATE SET expires_at = GREATEST(sd_holders.expires_at, excluded.expires_at)
+            """, [holder, String(until)])
     }
 
     /// Ends the holder's latest open history entry of `mailbox` at `at`.

@@ -42,6 +42,7 @@ package enum PostgresSchema {
             last_status integer,
             gong_request_id text,
             claim_token text,
+            claim_holder text,
             created_at double precision NOT NULL,
             updated_at double precision NOT NULL,
             PRIMARY KEY (team, event_id),
@@ -88,6 +89,10 @@ package enum PostgresSchema {
             renewed_at double precision NOT NULL,
             expires_at double precision NOT NULL,
             PRIMARY KEY (team, mailbox)
+        );
+        CREATE TABLE sd_holders (
+            holder text PRIMARY KEY,
+            expires_at double precision NOT NULL
         );
         CREATE TABLE sd_lease_history (
             id bigserial PRIMARY KEY,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ShareDetectorKit
@@ -240,6 +241,40 @@ struct TeamConfigTests {
         #expect(try config.resolve(config.gong.bearerToken!) == "from-a-relative-file")
         let pwd = try config.resolve(.command("pwd -P"))
         #expect(pwd == URL(fileURLWithPath: folder.path).resolvingSymlinksInPath().path)
+    }
+
+    /// Secret commands started at the same moment from several threads: no child may inherit another command's pipe
+    /// (it would hold that pipe open, and its reader would wait for a stranger to exit). A quick command among slow
+    /// ones must come back at once, every time.
+    @Test func concurrentCommandsNeverInheritEachOthersPipes() throws {
+        let config = {
+            var config = TeamConfig()
+            config.directory = FileManager.default.temporaryDirectory.path
+            return config
+        }()
+        for round in 0..<6 {
+            // Eight real threads (not the cooperative pool, which has as many threads as cores), released at once.
+            let start = DispatchSemaphore(value: 0)
+            let done = DispatchGroup()
+            let results = Mutex<[(quick: Bool, value: String, elapsed: TimeInterval)]>([])
+            for index in 0..<8 {
+                let isQuick = index == round % 8
+                done.enter()
+                Thread.detachNewThread {
+                    start.wait()
+                    let begun = Date()
+                    let value = (try? config.resolve(.command(isQuick ? "echo quick" : "sleep 1.5; echo slow"))) ?? ""
+                    results.withLock { $0.append((isQuick, value, Date().timeIntervalSince(begun))) }
+                    done.leave()
+                }
+            }
+            for _ in 0..<8 { start.signal() }
+            done.wait()
+            let all = results.withLock { $0 }
+            #expect(all.allSatisfy { $0.value == ($0.quick ? "quick" : "slow") })
+            let quick = all.first { $0.quick }?.elapsed ?? -1
+            #expect(quick >= 0 && quick < 1.0, "round \(round): the quick command took \(quick) s")
+        }
     }
 
     @Test func aCommandThatNeverEndsIsKilledWithItsProcessGroup() throws {

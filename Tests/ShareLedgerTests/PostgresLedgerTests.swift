@@ -179,3 +179,41 @@ struct PostgresLedgerTests {
         #expect(try accounts[1].callsToday(now: Date()) == slots.count, "each call counted once in the daily quota")
     }
 }
+
+@Suite("PostgreSQL ledger: claims of live and dead senders", .enabled(if: PostgresHarness.isAvailable))
+struct PostgresClaimHolderTests {
+    @Test("a live sender's claims stay its own however old; a dead sender's come back once its heartbeat lapses")
+    func claimsFollowTheHeartbeat() throws {
+        let harness = try PostgresHarness.shared()
+        let url = harness.url(database: try harness.createDatabase())
+        let alive = try PostgresLedger(
+            url: url, password: PostgresHarness.password, team: "t", holderLifetime: 1, holder: "host-a:1:aa")
+        let other = try PostgresLedger(
+            url: url, password: PostgresHarness.password, team: "t", holderLifetime: 30, holder: "host-b:2:bb")
+        try alive.commit(events: (0..<6).map { sampleEvent("e\($0)") }, checkpoint: nil, for: "s", now: t0)
+        let claimed = try alive.claimDue(now: t0, limit: 4, staleAfter: 900)
+        #expect(claimed.count == 4)
+        // Another sender, ten minutes later by its clock, gets only the unclaimed rows while the holder beats.
+        #expect(
+            try other.claimDue(now: t0.addingTimeInterval(600), limit: 10, staleAfter: 900).map(\.eventId) == [
+                "e4", "e5",
+            ])
+        for _ in 0..<3 {
+            _ = try alive.renewLeases(holder: alive.holder, duration: 1)  // the heartbeat
+            #expect(try other.claimDue(now: t0.addingTimeInterval(600), limit: 10, staleAfter: 900).isEmpty)
+            Thread.sleep(forTimeInterval: 0.4)
+        }
+        #expect(try other.status().counts[.sending] == 6)
+        // The first holder stops beating (killed): its four claims come back to the other sender.
+        Thread.sleep(forTimeInterval: 1.2)
+        let taken = try other.claimDue(now: t0.addingTimeInterval(601), limit: 10, staleAfter: 900)
+        #expect(Set(taken.map(\.eventId)) == Set(claimed.map(\.eventId)))
+        // The dead holder's late outcome does not overwrite the new claim's.
+        let late = try alive.record(
+            claimed[0],
+            OutboxUpdate(
+                state: .retry, attempts: 1, nextAttemptAt: t0, lastStatus: 503, lastError: "HTTP 503",
+                attempt: AttemptEntry(at: t0, status: 503, gongRequestId: nil, error: "HTTP 503")), now: t0)
+        #expect(late == .superseded(current: .sending))
+    }
+}

@@ -170,7 +170,11 @@ public final class Deliverer {
             }
             // Read before claiming, so that a commit between the claim and the wait is not slept through.
             let scan = feed?.state
-            let claims = try ledger.claimDue(now: clock.now(), limit: options.batchSize, staleAfter: 0)
+            // Alone on a SQLite ledger (the run lock), any row left `sending` is a crashed run's: take it back at
+            // once. On a shared ledger other senders are live: their claims are theirs while their heartbeat beats
+            // (a dead one's come back within leaseSeconds), and 15 minutes whatever it says.
+            let claims = try ledger.claimDue(
+                now: clock.now(), limit: options.batchSize, staleAfter: ledger.isShared ? 900 : 0)
             if claims.isEmpty, let feed, let scan, scan.isOpen {
                 // The scan goes on: wait for its next commit, or a retry falling due (checked twice a second, so
                 // that a signal is noticed too).

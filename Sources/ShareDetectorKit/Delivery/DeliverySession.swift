@@ -12,20 +12,27 @@ public final class DeliverySession: Sendable {
     /// The ledger, open.
     public let ledger: any LedgerStore
     private let lock: RunLock?
+    /// On a shared ledger: this process's heartbeat (its outbox claims and mailbox leases stay its own while it
+    /// beats) and the scan's mailbox leases.
+    let leases: MailboxLeaseKeeper?
 
-    private init(config: TeamConfig, ledger: any LedgerStore, lock: RunLock?) {
+    private init(config: TeamConfig, ledger: any LedgerStore, lock: RunLock?, leases: MailboxLeaseKeeper?) {
         self.config = config
         self.ledger = ledger
         self.lock = lock
+        self.leases = leases
     }
 
-    deinit { lock?.release() }
+    deinit {
+        lock?.release()
+        leases?.stop()
+    }
 
     /// Opens the ledger (creating it when `create`, else failing with exit 1 when it does not exist yet) and, for a
     /// SQLite ledger, takes its run lock, waiting up to `lockTimeout` seconds.
-    public static func open(config: TeamConfig, lockTimeout: TimeInterval, create: Bool) throws(RunFailure)
-        -> DeliverySession
-    {
+    public static func open(
+        config: TeamConfig, lockTimeout: TimeInterval, create: Bool, diagnostics: OutputSink? = nil
+    ) throws(RunFailure) -> DeliverySession {
         guard let ledger = try LedgerAccess.open(config, mode: create ? .create : .existing) else {
             throw RunFailure(exitCode: 1, message: "no ledger at \(config.stateLocation) yet: run scan first")
         }
@@ -35,11 +42,17 @@ public final class DeliverySession: Sendable {
                 throw RunFailure(exitCode: 1, message: "\(error)")
             }
         }
-        return DeliverySession(config: config, ledger: ledger, lock: lock)
+        let leases =
+            ledger.isShared
+            ? MailboxLeaseKeeper(ledger: ledger, duration: config.leaseSeconds, diagnostics: diagnostics) : nil
+        return DeliverySession(config: config, ledger: ledger, lock: lock, leases: leases)
     }
 
     /// Releases the run lock (also done when the session is deinitialised).
-    public func close() { lock?.release() }
+    public func close() {
+        lock?.release()
+        leases?.stop()
+    }
 
     /// Resolves the Gong credentials (running a `command:` secret once) and creates the client: call before any
     /// work, so a config error stops the run before it reads a mailbox.

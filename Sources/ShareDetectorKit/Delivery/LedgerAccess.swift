@@ -23,7 +23,9 @@ package enum LedgerAccess {
                 }
             } catch { throw RunFailure(exitCode: 2, message: "\(config.file): statePassword: \(error)") }
             do {
-                return try PostgresLedger(url: url, password: password, team: config.team, migrate: mode != .readOnly)
+                return try PostgresLedger(
+                    url: url, password: password, team: config.team, migrate: mode != .readOnly,
+                    holderLifetime: config.leaseSeconds)
             } catch let error as LedgerError where error.code == .noLedger && mode == .readOnly {
                 return nil
             } catch {

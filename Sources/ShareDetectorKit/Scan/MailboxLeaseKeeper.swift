@@ -2,10 +2,11 @@ import Foundation
 import ShareLedger
 import Synchronization
 
-/// The mailbox leases of one scan on a shared ledger: taken before a mailbox is read, renewed by a heartbeat while
-/// the scan runs (every third of the lease), given up when the mailbox is done. A scanner that dies stops renewing;
-/// its leases lapse after `duration` and another scanner takes the mailboxes over from their checkpoints. Every
-/// commit checks its lease in the same transaction (a lapsed lease writes nothing).
+/// A process's heartbeat on a shared ledger, and the mailbox leases of its scan: leases are taken before a mailbox
+/// is read, renewed with the heartbeat (every third of `duration`), given up when the mailbox is done; the heartbeat
+/// also keeps the process's outbox claims its own. A process that dies stops beating: its leases lapse after
+/// `duration` and another scanner takes the mailboxes over from their checkpoints, and another sender its claims.
+/// Every commit checks its lease in the same transaction (a lapsed lease writes nothing).
 final class MailboxLeaseKeeper: Sendable {
     let ledger: any LedgerStore
     let holder: String
@@ -14,6 +15,7 @@ final class MailboxLeaseKeeper: Sendable {
     private let stopped = Mutex(false)
     private let diagnostics: OutputSink?
 
+    /// Starts the heartbeat, with a first beat before returning (so the first claim is already covered).
     init(
         ledger: any LedgerStore, duration: TimeInterval, holder: String = LeaseHolder.current, diagnostics: OutputSink?
     ) {
@@ -21,6 +23,7 @@ final class MailboxLeaseKeeper: Sendable {
         self.duration = duration
         self.holder = holder
         self.diagnostics = diagnostics
+        _ = try? ledger.renewLeases(holder: holder, duration: duration)
         let thread = Thread { [self] in beat() }
         thread.name = "share-detector lease heartbeat"
         thread.start()
@@ -60,17 +63,18 @@ final class MailboxLeaseKeeper: Sendable {
             guard Date() >= next else { continue }
             next = Date().addingTimeInterval(interval)
             let expected = held.withLock { $0 }
-            guard !expected.isEmpty else { continue }
             do {
                 let renewed = try ledger.renewLeases(holder: holder, duration: duration)
-                for lost in expected.subtracting(renewed) where held.withLock({ $0.contains(lost) }) {
+                // Said once per lease: the mailbox's next commit fails and says so again.
+                for lost in expected.subtracting(renewed) where held.withLock({ $0.remove(lost) != nil }) {
                     diagnostics?.line(
                         "share-detector: \(lost): the lease lapsed (another scanner may take the mailbox over); "
                             + "this scan's next commit will fail", level: .warning)
                 }
             } catch {
                 diagnostics?.line(
-                    "share-detector: cannot renew the mailbox leases (\(error)); retrying", level: .warning)
+                    "share-detector: cannot renew the heartbeat and mailbox leases (\(error)); retrying",
+                    level: .warning)
             }
         }
     }
