@@ -12,8 +12,10 @@ package final class PostgresConnection: @unchecked Sendable {
     ///
     /// - Throws: `PostgresError` with libpq's message (it never holds the password).
     package init(url: String, password: String?, connectTimeout: Int = 10) throws(PostgresError) {
-        var keys = ["dbname", "application_name", "connect_timeout"]
-        var values = [url, "share-detector", String(connectTimeout)]
+        // Later keywords win over what the URL expands to, earlier ones are its defaults: the URL's own
+        // application_name and connect_timeout are kept; a password given here wins.
+        var keys = ["application_name", "connect_timeout", "dbname"]
+        var values = ["share-detector", String(connectTimeout), url]
         if let password {
             keys.append("password")
             values.append(password)

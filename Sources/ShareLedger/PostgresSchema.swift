@@ -132,7 +132,14 @@ package enum PostgresSchema {
 
     /// Creates or upgrades the schema, under a transaction-wide advisory lock so that scanners starting together
     /// apply each migration once. Refuses a database whose schema is newer than this binary's.
+    /// A database already at this version is only read: a role without the CREATE privilege can scan it.
     package static func migrate(_ database: PostgresDatabase) throws {
+        let present = try database.withConnection { connection in
+            let exists = try connection.execute("SELECT to_regclass('sd_schema') IS NOT NULL AS present")
+            return exists.rows.first?.bool("present") == true ? try Self.version(connection) : 0
+        }
+        try refuseNewer(present, database: database)
+        if present == currentVersion { return }
         try database.transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock(7461000001)")
             try connection.execute(

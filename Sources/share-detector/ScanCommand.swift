@@ -38,8 +38,10 @@ struct ScanCommand: ParsableCommand {
             checkpoint moves only after the events of the messages before it are recorded. Mailboxes are read \
             `concurrency` at once (default 4), and a sender delivers from the first committed event while the scan \
             goes on. Safe to run every few \
-            minutes: one run per ledger at a time (a second run waits --lock-timeout seconds, then exits with 1), \
-            and a crash at any point loses and duplicates nothing.
+            minutes: on a SQLite ledger one run at a time (a second run waits --lock-timeout seconds, then exits \
+            with 1); on a shared PostgreSQL ledger (state: postgresql://…) any number of scanners on any machines \
+            split the mailboxes by lease (one being scanned elsewhere is left to that scanner) and share the Gong \
+            account's pace (docs/postgresql.md). A crash at any point loses and duplicates nothing.
 
             mailboxSources (a CSV file of reps, Gong's users list) are read first: each person becomes an IMAP \
             mailbox with mailboxDefaults.imap. With imap.oauth2 the run gets its own access tokens (a Google \

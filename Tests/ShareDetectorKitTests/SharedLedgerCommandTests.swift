@@ -116,6 +116,36 @@ struct SharedLedgerCommandTests {
         #expect(try setup.team.sandbox.storedEventIDs().sorted() == setup.team.predictedEventIDs())
     }
 
+    @Test("a role that may only read and write the tables scans a migrated database; an unreachable server is exit 3")
+    func restrictedRoleAndUnreachableServer() throws {
+        let setup = try Setup()
+        let migrate = try setup.run(["ledger", "migrate", "--config", setup.postgresConfig])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        try setup.harness.psql(
+            """
+            DROP ROLE IF EXISTS sd_writer_only;
+            CREATE ROLE sd_writer_only LOGIN;
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO sd_writer_only;
+            GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO sd_writer_only;
+            """, database: setup.database)
+        let restricted = setup.team.folder.appendingPathComponent("restricted.yml").path
+        let text = try String(contentsOfFile: setup.postgresConfig, encoding: .utf8)
+            .replacingOccurrences(of: "share_detector@", with: "sd_writer_only@")
+            .replacingOccurrences(of: "statePassword: env:\(SharedLedgerScanTests.pgPasswordVariable)", with: "")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: restricted))
+        let scan = try setup.run(["scan", "--config", restricted])
+        #expect(scan.status == 0, "\(scan.stderr)")
+        #expect(try setup.team.sandbox.storedEventIDs().sorted() == setup.team.predictedEventIDs())
+
+        let nowhere = setup.team.folder.appendingPathComponent("nowhere.yml").path
+        try Data(
+            text.replacingOccurrences(of: "127.0.0.1:\(setup.harness.port)", with: "127.0.0.1:1").utf8
+        ).write(to: URL(fileURLWithPath: nowhere))
+        let down = try setup.run(["scan", "--config", nowhere])
+        #expect(down.status == 3, "\(down.stderr)")
+        #expect(down.stderr.contains("cannot connect to PostgreSQL") && down.stderr.contains("127.0.0.1:1"))
+    }
+
     @Test("scan --dry-run on an empty database reads only: every event new, no schema created")
     func dryRunReadsOnly() throws {
         let setup = try Setup()

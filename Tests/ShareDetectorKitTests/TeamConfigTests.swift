@@ -148,6 +148,9 @@ struct TeamConfigTests {
         #expect(config.stateLocation == config.stateURL)
         #expect(config.statePassword == SecretReference("env:SD_PG_PASSWORD", relativeTo: "/teams"))
         #expect(config.leaseSeconds == 90)
+        #expect(ConfigWarnings.check(config).isEmpty)
+        let unnamed = try parse("state: postgresql://db.internal/sd\n")
+        #expect(ConfigWarnings.check(unnamed).contains { $0.contains("no team: on a shared PostgreSQL ledger") })
         let file = try parse("state: state/emea.sqlite\n")
         #expect(file.stateURL == nil && file.statePath == "/teams/state/emea.sqlite" && file.leaseSeconds == 60)
     }

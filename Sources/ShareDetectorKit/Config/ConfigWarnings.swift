@@ -17,6 +17,11 @@ public enum ConfigWarnings {
                         + "(active) Gong user is read, not only the reps'")
             }
         }
+        if config.stateURL != nil, config.keyLines["team"] == nil {
+            warnings.append(
+                "\(config.file): no team: on a shared PostgreSQL ledger this config's rows are team 'default', "
+                    + "shared with every other config without a team: name it (team: emea)")
+        }
         return warnings + literalSecretWarnings(config)
     }
 

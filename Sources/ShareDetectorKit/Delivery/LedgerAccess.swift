@@ -28,6 +28,9 @@ package enum LedgerAccess {
                     holderLifetime: config.leaseSeconds)
             } catch let error as LedgerError where error.code == .noLedger && mode == .readOnly {
                 return nil
+            } catch let error as LedgerError where error.code == .unreadable {
+                // The database server could not be reached or refused the login: exit 3, as for Gong or IMAP.
+                throw RunFailure(exitCode: 3, message: "cannot open the ledger: \(error)")
             } catch {
                 throw RunFailure(exitCode: 2, message: "cannot open the ledger: \(error)")
             }

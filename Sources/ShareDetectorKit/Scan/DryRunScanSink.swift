@@ -13,7 +13,11 @@ struct DryRunScanSink: ScanSink {
     /// The mailbox's config index.
     let mailbox: Int
 
-    func checkpoint(for key: String) -> Checkpoint? { try? ledger?.checkpoint(for: key) }
+    func checkpoint(for key: String) throws(RunFailure) -> Checkpoint? {
+        do { return try ledger?.checkpoint(for: key) } catch {
+            throw RunFailure(exitCode: 1, message: "cannot read the checkpoint of \(key): \(error)")
+        }
+    }
     var commitsEachMessage: Bool { true }
     var keepsDetectionRecords: Bool { false }
 

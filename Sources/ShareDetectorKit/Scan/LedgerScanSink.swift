@@ -11,7 +11,11 @@ struct LedgerScanSink: ScanSink {
     /// The event ids the ledger did not have, in order.
     private(set) var inserted: [String] = []
 
-    func checkpoint(for key: String) -> Checkpoint? { try? ledger.checkpoint(for: key) }
+    func checkpoint(for key: String) throws(RunFailure) -> Checkpoint? {
+        do { return try ledger.checkpoint(for: key) } catch {
+            throw RunFailure(exitCode: 1, message: "cannot read the checkpoint of \(key): \(error)")
+        }
+    }
     var commitsEachMessage: Bool { false }
     var keepsDetectionRecords: Bool { true }
 

@@ -50,7 +50,8 @@ extension ScanRunner {
                 counts.interrupted = true
                 break
             }
-            let known = options.backfill ? nil : stream.checkpointKey.flatMap { sink.checkpoint(for: $0) }
+            var known: Checkpoint?
+            if !options.backfill, let key = stream.checkpointKey { known = try sink.checkpoint(for: key) }
             var batch = ScanBatch()
             do {
                 for note in try stream.open(at: known) where !options.quiet {

@@ -42,7 +42,7 @@ extension ScanRunner {
                     case .heldBy(let other):
                         counts.scannedElsewhere = "\(other.holder) since \(StatusReport.iso(other.acquiredAt))"
                         diagnostics.line(
-                            "\(mailbox.name): being scanned by \(other.holder); left to it", level: .info,
+                            "\(mailbox.name): being scanned by \(other.holder); left to it", level: .debug,
                             metadata: ["mailbox": "\(mailbox.name)"])
                         results.store(index, counts: counts, sink: nil, failure: nil)
                         return
