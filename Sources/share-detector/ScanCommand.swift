@@ -250,7 +250,8 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             Each pending, retrying or dead event is named with its Message-ID, mailbox, subject, contentId, Gong's \
             last answer and requestId, and its age. Exit status: 0; 1 when an event has waited longer than \
-            gong.alertAfterHours or dead letters wait for `share-detector requeue`; 2 config or ledger error.
+            gong.alertAfterHours or dead letters wait for `share-detector requeue`; 2 config or ledger error; 3 a \
+            PostgreSQL ledger that cannot be reached or refuses the login.
             """
     )
 
