@@ -20,6 +20,9 @@ package final class PostgresDatabase: Sendable {
     private let url: String
     private let password: String?
     private let idle = Mutex<[PostgresConnection]>([])
+    /// When a transaction last gave up on an unreachable server (cleared by the next success): later ones then try
+    /// for a second only, so a run with many operations fails fast instead of waiting the window each time.
+    private let gaveUpAt = Mutex<Date?>(nil)
     /// How long a transaction keeps retrying while the server is unreachable.
     package let reconnectWindow: TimeInterval
 
@@ -107,16 +110,22 @@ package final class PostgresDatabase: Sendable {
     }
 
     private func withRetries<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        let deadline = Date().addingTimeInterval(reconnectWindow)
+        let recentlyGaveUp = gaveUpAt.withLock { $0.map { -$0.timeIntervalSinceNow < reconnectWindow } ?? false }
+        let deadline = Date().addingTimeInterval(recentlyGaveUp ? min(1, reconnectWindow) : reconnectWindow)
         var pause: TimeInterval = 0.05
         while true {
             do {
                 let connection = try checkOut()
                 defer { checkIn(connection) }
-                return try body(connection)
+                let result = try body(connection)
+                if recentlyGaveUp { gaveUpAt.withLock { $0 = nil } }
+                return result
             } catch let error as PostgresError where error.isTransient {
                 dropIdle()
-                guard Date() < deadline else { throw mapError(error, retried: true) }
+                guard Date() < deadline else {
+                    gaveUpAt.withLock { $0 = Date() }
+                    throw mapError(error, retried: true)
+                }
                 usleep(useconds_t(pause * 1_000_000))
                 pause = min(pause * 2, 1)
             } catch let error as PostgresError {
@@ -130,7 +139,9 @@ package final class PostgresDatabase: Sendable {
         if retried {
             return LedgerError(
                 code: .unreadable, path: displayURL,
-                message: "PostgreSQL stayed unreachable for \(Int(reconnectWindow)) s: \(error)")
+                message:
+                    "PostgreSQL is unreachable (retried on new connections for up to \(Int(reconnectWindow)) s): \(error)"
+            )
         }
         switch error.sqlState {
         case "23505", "23503", "23514", "22P02":
