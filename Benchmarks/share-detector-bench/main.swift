@@ -6,6 +6,9 @@
 //                                          event mapping of every message (ShareDetectorKit's DetectionPipeline)
 //
 // Each prints one `key=value` line; scripts/bench-parse.sh runs them and builds the table.
+//
+//   share-detector-bench ledger-claims|ledger-leases|ledger-contract|ledger-size --url URL …
+//                                          the shared-ledger benchmark (LedgerBench.swift, scripts/bench-ledger.sh)
 import CGMime
 import Foundation
 import MailFetching
@@ -272,8 +275,14 @@ if arguments.count == 4, arguments[1] == "digest", let cap = Int(arguments[3]) {
     runDigest(arguments[2], maxMessageBytes: cap)
     exit(0)
 }
+if let mode = arguments.dropFirst().first, mode.hasPrefix("ledger-") {
+    LedgerBench.run(Array(arguments.dropFirst()))
+    exit(0)
+}
 guard arguments.count == 3 else {
-    fail("usage: share-detector-bench parse|detect|gmime-bare|digest MBOX [MAX-MESSAGE-BYTES] | digest-list CAP")
+    fail(
+        "usage: share-detector-bench parse|detect|gmime-bare|digest MBOX [MAX-MESSAGE-BYTES] | digest-list CAP "
+            + "| ledger-claims|ledger-leases|ledger-contract|ledger-size --url URL …")
 }
 switch arguments[1] {
 case "parse":

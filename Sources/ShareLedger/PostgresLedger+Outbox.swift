@@ -5,36 +5,67 @@ extension PostgresLedger {
     ///
     /// A row another sender claimed is taken back when its holder's heartbeat has lapsed (the process died), or
     /// after `staleAfter` seconds whatever the heartbeat says.
+    ///
+    /// Why three statements: under `FOR UPDATE SKIP LOCKED`, PostgreSQL re-checks a row that another claim changed
+    /// meanwhile on its new version, but evaluates a subquery in that re-check with the statement's older snapshot,
+    /// which cannot see a heartbeat committed by that same claim: one statement that both takes due rows and judges
+    /// senders alive would take a live sender's fresh claim as abandoned (measured: 66 of 5,470 events claimed twice
+    /// by 16 processes). So the abandoned rows are locked first and judged by a statement of their own, whose
+    /// snapshot is taken after those locks; and the due rows are chosen by their state alone.
     public func claimDue(now: Date, limit: Int, staleAfter: TimeInterval) throws -> [ClaimedEvent] {
         guard limit > 0 else { return [] }
         let token = UUID().uuidString
+        let alive = """
+            EXISTS (SELECT 1 FROM sd_holders h WHERE h.holder = o.claim_holder
+                    AND h.expires_at > extract(epoch FROM clock_timestamp()))
+            """
+        let stale = seconds(now.addingTimeInterval(-staleAfter))
         return try database.transaction { connection in
             try noteAlive(holder: holder, until: try Self.serverNow(connection) + holderLifetime, connection)
-            // SKIP LOCKED: senders on other machines claiming at the same moment take the next rows instead of
-            // waiting, and never the same one.
+            // 1. Lock rows whose sender looks gone (a superset: this snapshot may miss a heartbeat).
+            let suspects = try connection.execute(
+                """
+                SELECT o.event_id FROM sd_outbox o
+                WHERE o.team = $1 AND o.state = 'sending' AND (o.updated_at <= $2 OR NOT \(alive))
+                ORDER BY o.updated_at, o.seq LIMIT $3
+                FOR UPDATE SKIP LOCKED
+                """, [team, stale, String(limit)]
+            ).rows.map { $0.string("event_id") }
+            // 2. Judge them with a snapshot taken after the locks: every heartbeat committed before is seen.
+            var claimed = 0
+            if !suspects.isEmpty {
+                claimed = try connection.execute(
+                    """
+                    UPDATE sd_outbox o SET claim_token = $3, claim_holder = $4, updated_at = $5
+                    WHERE o.team = $1 AND o.event_id = ANY($2::text[]) AND o.state = 'sending'
+                        AND (o.updated_at <= $6 OR NOT \(alive))
+                    """, [team, Self.textArray(suspects), token, holder, seconds(now), stale]
+                ).affectedRows
+            }
+            // 3. Due rows, by their state alone: a row another claim took meanwhile is re-checked on its new
+            //    version (now `sending`) and skipped. SKIP LOCKED: senders on other machines take the next rows.
+            if claimed < limit {
+                try connection.execute(
+                    """
+                    WITH due AS (
+                        SELECT o.event_id FROM sd_outbox o
+                        WHERE o.team = $1 AND (o.state = 'pending' OR (o.state = 'retry' AND o.next_attempt_at <= $2))
+                        ORDER BY COALESCE(o.next_attempt_at, o.created_at), o.seq
+                        LIMIT $3
+                        FOR UPDATE SKIP LOCKED
+                    )
+                    UPDATE sd_outbox o SET state = 'sending', claim_token = $4, claim_holder = $5, updated_at = $2
+                    FROM due WHERE o.team = $1 AND o.event_id = due.event_id
+                    """, [team, seconds(now), String(limit - claimed), token, holder])
+            }
             return try connection.execute(
                 """
-                WITH due AS (
-                    SELECT o.event_id FROM sd_outbox o
-                    WHERE o.team = $1 AND (o.state = 'pending'
-                        OR (o.state = 'retry' AND o.next_attempt_at <= $2)
-                        OR (o.state = 'sending' AND (o.updated_at <= $3 OR NOT EXISTS (
-                            SELECT 1 FROM sd_holders h WHERE h.holder = o.claim_holder
-                                AND h.expires_at > extract(epoch FROM clock_timestamp())))))
-                    ORDER BY COALESCE(o.next_attempt_at, o.created_at), o.seq
-                    LIMIT $4
-                    FOR UPDATE SKIP LOCKED
-                ), claimed AS (
-                    UPDATE sd_outbox o SET state = 'sending', claim_token = $5, claim_holder = $6, updated_at = $2
-                    FROM due WHERE o.team = $1 AND o.event_id = due.event_id
-                    RETURNING o.event_id, o.attempts, o.created_at, o.next_attempt_at, o.seq
-                )
-                SELECT claimed.event_id, claimed.attempts, claimed.created_at, e.body, e.api, e.detection,
-                    e.message_key, \(Self.boundSQL) AS bound
-                FROM claimed JOIN sd_events e ON e.team = $1 AND e.event_id = claimed.event_id
-                ORDER BY COALESCE(claimed.next_attempt_at, claimed.created_at), claimed.seq
-                """.replacingOccurrences(of: "sd_events.", with: "e."),
-                [team, seconds(now), seconds(now.addingTimeInterval(-staleAfter)), String(limit), token, holder]
+                SELECT o.event_id, o.attempts, o.created_at, e.body, e.api, e.detection, e.message_key,
+                    (e.api_bound OR e.api_inflight IS NOT NULL) AS bound
+                FROM sd_outbox o JOIN sd_events e ON e.team = o.team AND e.event_id = o.event_id
+                WHERE o.team = $1 AND o.claim_token = $2
+                ORDER BY COALESCE(o.next_attempt_at, o.created_at), o.seq
+                """, [team, token]
             ).rows.map { row in
                 ClaimedEvent(
                     eventId: row.string("event_id"), body: row.data("body") ?? Data(),

@@ -192,10 +192,12 @@ public final class PostgresLedger: LedgerStore {
     /// ``LedgerStore``'s `acquireLease(mailbox:holder:duration:)`, as its documentation says.
     public func acquireLease(mailbox: String, holder: String, duration: TimeInterval) throws -> LeaseOutcome {
         try database.transaction { connection in
+            // One lease operation on a mailbox at a time (the row may not exist yet, so a row lock is not enough):
+            // the times read after this lock order the history as the grants really happened.
+            try lockMailbox(mailbox, connection)
             let rows = try connection.execute(
                 "SELECT * FROM sd_leases WHERE team = $1 AND mailbox = $2 FOR UPDATE", [team, mailbox]
             ).rows
-            // After the row lock: a release or takeover this waited for happened before this instant.
             let now = try Self.serverNow(connection)
             if let row = rows.first {
                 let current = lease(row)
@@ -264,6 +266,7 @@ public final class PostgresLedger: LedgerStore {
     /// ``LedgerStore``'s `releaseLease(_:)`, as its documentation says.
     public func releaseLease(_ lease: MailboxLease) throws {
         try database.transaction { connection in
+            try lockMailbox(lease.mailbox, connection)
             let now = try Self.serverNow(connection)
             let released = try connection.execute(
                 "DELETE FROM sd_leases WHERE team = $1 AND mailbox = $2 AND holder = $3",
@@ -272,6 +275,12 @@ public final class PostgresLedger: LedgerStore {
                 try closeHistory(mailbox: lease.mailbox, holder: lease.holder, at: now, connection)
             }
         }
+    }
+
+    /// Takes the transaction-wide advisory lock of this team's `mailbox`.
+    private func lockMailbox(_ mailbox: String, _ connection: PostgresConnection) throws {
+        try connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["sd-lease/\(team)/\(mailbox)"])
     }
 
     /// Notes `holder` alive until `until` (a later time already noted is kept).

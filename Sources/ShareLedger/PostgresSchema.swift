@@ -49,6 +49,9 @@ package enum PostgresSchema {
             FOREIGN KEY (team, event_id) REFERENCES sd_events (team, event_id)
         );
         CREATE INDEX sd_outbox_due ON sd_outbox (team, state, next_attempt_at) WHERE state != 'delivered';
+        CREATE INDEX sd_outbox_claim_order ON sd_outbox (team, (COALESCE(next_attempt_at, created_at)), seq)
+            WHERE state != 'delivered';
+        CREATE INDEX sd_outbox_claim_token ON sd_outbox (claim_token) WHERE claim_token IS NOT NULL;
         CREATE TABLE sd_attempts (
             id bigserial PRIMARY KEY,
             team text NOT NULL,

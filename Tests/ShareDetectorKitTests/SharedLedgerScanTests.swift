@@ -208,7 +208,9 @@ struct SharedLedgerScanTests {
         for (previous, next) in zip(history, history.dropFirst()) where previous[0...1] == next[0...1] {
             let released = Double(previous[4])!
             if released < 0 || Double(next[3])! < released {
-                overlaps.append("\(next[0]) \(next[1]): \(next[2]) took it from \(previous[2])")
+                overlaps.append(
+                    "\(next[0]) \(next[1]): \(next[2]) took it at \(next[3]) from \(previous[2]) "
+                        + "(held from \(previous[3]), released \(previous[4]))")
             }
         }
         #expect(overlaps.isEmpty, "mailboxes held by two scanners at once: \(overlaps)")

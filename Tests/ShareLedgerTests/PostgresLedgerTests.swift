@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ShareLedger
+import Synchronization
 import Testing
 
 /// What only the shared PostgreSQL ledger does: teams side by side, a server restart mid-run, schema versions,
@@ -219,5 +220,50 @@ struct PostgresClaimHolderTests {
                 state: .retry, attempts: 1, nextAttemptAt: t0, lastStatus: 503, lastError: "HTTP 503",
                 attempt: AttemptEntry(at: t0, status: 503, gongRequestId: nil, error: "HTTP 503")), now: t0)
         #expect(late == .superseded(current: .sending))
+    }
+}
+
+@Suite("PostgreSQL ledger: senders starting together", .enabled(if: PostgresHarness.isAvailable))
+struct PostgresClaimRaceTests {
+    /// Sixteen senders (own connections, own holder names, each starting with no heartbeat yet) claim the same
+    /// backlog at once: no event may go to two of them. A claim that judged liveness in the statement that takes
+    /// due rows handed some events out twice here.
+    @Test("16 senders starting at once never claim the same event")
+    func sendersStartingTogether() throws {
+        let harness = try PostgresHarness.shared()
+        let url = harness.url(database: try harness.createDatabase())
+        let setup = try PostgresLedger(url: url, password: PostgresHarness.password, team: "t")
+        for round in 0..<3 {
+            let ids = (0..<600).map { "r\(round)-e\($0)" }
+            try setup.commit(events: ids.map { sampleEvent($0) }, checkpoint: nil, for: "s", now: t0)
+            let senders = try (0..<16).map { index in
+                try PostgresLedger(
+                    url: url, password: PostgresHarness.password, team: "t", holder: "host-\(round)-\(index):1:ff")
+            }
+            let start = DispatchSemaphore(value: 0)
+            let done = DispatchGroup()
+            let claimed = Mutex<[String]>([])
+            let failures = Mutex<[String]>([])
+            for sender in senders {
+                done.enter()
+                Thread.detachNewThread {
+                    defer { done.leave() }
+                    start.wait()
+                    do {
+                        while true {
+                            let batch = try sender.claimDue(now: t0, limit: 10, staleAfter: 900)
+                            if batch.isEmpty { return }
+                            claimed.withLock { $0 += batch.map(\.eventId) }
+                        }
+                    } catch { failures.withLock { $0.append("\(error)") } }
+                }
+            }
+            for _ in senders { start.signal() }
+            done.wait()
+            #expect(failures.withLock { $0 }.isEmpty)
+            let all = claimed.withLock { $0 }
+            #expect(
+                all.count == ids.count && Set(all) == Set(ids), "round \(round): \(all.count - Set(all).count) twice")
+        }
     }
 }
