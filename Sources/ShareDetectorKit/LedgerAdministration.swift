@@ -18,8 +18,12 @@ public enum LedgerAdministration {
                 throw RunFailure(exitCode: 2, message: "cannot read the ledger's schema: \(error)")
             }
         }
-        let applied = (try? (ledger as? ShareLedger)?.appliedMigrations()) ?? []
-        return "ledger \(ledger.location): schema \(applied.last ?? "none") (SQLite)"
+        do {
+            let applied = try (ledger as? ShareLedger)?.appliedMigrations() ?? []
+            return "ledger \(ledger.location): schema \(applied.last ?? "none") (SQLite)"
+        } catch {
+            throw RunFailure(exitCode: 2, message: "cannot read the ledger's schema: \(error)")
+        }
     }
 
     /// Moves the SQLite ledger at `sqlitePath` into the config's PostgreSQL ledger under the config's team, in one

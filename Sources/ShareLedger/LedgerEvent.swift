@@ -53,6 +53,16 @@ public enum SourcePosition: Sendable, Hashable {
         case .file: "file"
         }
     }
+
+    /// The stored columns: source name, mbox message index and byte offset, IMAP UIDVALIDITY and UID (each `nil`
+    /// where the kind has none). The one mapping both ledgers store.
+    var columns: (name: String, index: Int?, offset: Int64?, uidValidity: Int64?, uid: Int64?) {
+        switch self {
+        case .mbox(let file, let index, let offset): (file, index, offset, nil, nil)
+        case .imap(let folder, let uidValidity, let uid): (folder, nil, nil, Int64(uidValidity), Int64(uid))
+        case .file(let path): (path, nil, nil, nil, nil)
+        }
+    }
 }
 
 /// What `ShareLedger.commit(events:checkpoint:for:now:)` did.

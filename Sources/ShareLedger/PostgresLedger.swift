@@ -96,19 +96,7 @@ public final class PostgresLedger: LedgerStore {
     }
 
     private func insert(_ event: LedgerEvent, now: Date, _ connection: PostgresConnection) throws -> Bool {
-        var name = ""
-        var index: String?
-        var offset: String?
-        var uidValidity: String?
-        var uid: String?
-        switch event.position {
-        case .mbox(let file, let messageIndex, let byteOffset):
-            (name, index, offset) = (file, String(messageIndex), String(byteOffset))
-        case .imap(let folder, let validity, let messageUID):
-            (name, uidValidity, uid) = (folder, String(validity), String(messageUID))
-        case .file(let filePath):
-            name = filePath
-        }
+        let columns = event.position.columns
         let inserted = try connection.execute(
             """
             INSERT INTO sd_events (team, event_id, content_id, message_key, mailbox, source_kind, source_name,
@@ -118,8 +106,9 @@ public final class PostgresLedger: LedgerStore {
             RETURNING seq
             """,
             [
-                team, event.eventId, event.contentId, event.messageKey, event.mailbox, event.position.kind, name,
-                index, offset, uidValidity, uid, PostgresValue.bytea(event.body),
+                team, event.eventId, event.contentId, event.messageKey, event.mailbox, event.position.kind,
+                columns.name, columns.index.map(String.init), columns.offset.map(String.init),
+                columns.uidValidity.map(String.init), columns.uid.map(String.init), PostgresValue.bytea(event.body),
                 event.detection.map(PostgresValue.bytea), event.api, seconds(now),
             ])
         guard let seq = inserted.rows.first?["seq"] else { return false }

@@ -89,19 +89,7 @@ extension ShareLedger {
         guard !event.eventId.isEmpty else {
             throw LedgerError(code: .invalidArgument, path: path, message: "an event id must not be empty")
         }
-        var name = ""
-        var index: Int?
-        var offset: Int64?
-        var uidValidity: Int64?
-        var uid: Int64?
-        switch event.position {
-        case .mbox(let file, let messageIndex, let byteOffset):
-            (name, index, offset) = (file, messageIndex, byteOffset)
-        case .imap(let folder, let validity, let messageUID):
-            (name, uidValidity, uid) = (folder, Int64(validity), Int64(messageUID))
-        case .file(let filePath):
-            name = filePath
-        }
+        let (name, index, offset, uidValidity, uid) = event.position.columns
         try db.execute(
             sql: """
                 INSERT INTO events (event_id, content_id, message_key, mailbox, source_kind, source_name,
