@@ -4,7 +4,8 @@
 #               (medians of 3, same events), and a real scan into the sandbox: first event at Gong vs last mailbox done;
 #   attachments 1,000 messages, every other one with a 2 MB PDF: bytes Dovecot sent with fetch: parts vs whole.
 #
-#   folder      20,000 messages in one folder: the real scan against mbsync (FSync no and yes), medians of 3.
+#   folder      20,000 messages in one folder: the real scan against mbsync (FSync no and yes), medians of 3
+#               (ROUNDS=n: of n; BASELINE=path/to/an/older/share-detector: its scan too, in the same rounds).
 #
 #   scripts/bench-scan.sh [mailboxes|attachments|folder|all]
 set -euo pipefail

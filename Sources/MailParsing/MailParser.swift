@@ -137,25 +137,26 @@ final class GMimeSession: @unchecked Sendable {
     }
 }
 
-/// Holds at most one idle ``GMimeSession`` for a ``MailParser`` and its copies.
+/// Holds the idle ``GMimeSession``s of a ``MailParser`` and its copies: one per thread that parses at once (the scan's
+/// detection workers share one parser), up to ``maxIdle``.
 final class GMimeSessionCache: @unchecked Sendable {
+    /// The most idle sessions kept; a thread finding none makes one.
+    static let maxIdle = 16
     private let lock = NSLock()
-    private var idle: GMimeSession?
+    private var idle: [GMimeSession] = []
 
-    /// The idle session, or `nil` when there is none (first use, or another thread has it).
+    /// An idle session, or `nil` when there is none (first use, or other threads have them all).
     func take() -> GMimeSession? {
         lock.lock()
         defer { lock.unlock() }
-        let session = idle
-        idle = nil
-        return session
+        return idle.popLast()
     }
 
     /// Returns a session for the next parse.
     func put(_ session: GMimeSession) {
         lock.lock()
         defer { lock.unlock() }
-        if idle == nil { idle = session }
+        if idle.count < Self.maxIdle { idle.append(session) }
     }
 }
 

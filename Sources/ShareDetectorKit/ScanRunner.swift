@@ -36,6 +36,9 @@ public final class ScanRunner: @unchecked Sendable {
         /// terminal, the run is not `--quiet`, and (for a dry run) the events do not go to that terminal too. The
         /// executable sets it for text diagnostics (not for `--log-format json`).
         public var allowsProgress = false
+        /// Threads that parse and detect: `nil` for one per core (none on one core), 0 for none (the loop parses
+        /// each message itself). The output is the same either way; tests compare them.
+        package var detectionThreads: Int?
 
         /// Defaults.
         public init() {}
@@ -88,6 +91,8 @@ public final class ScanRunner: @unchecked Sendable {
     let progress: ScanProgress?
     /// Messages per ledger transaction.
     let batchSize = 200
+    /// The threads that parse and detect for every stream of the run (`nil`: the loop does it).
+    let detectionWorkers: DetectionWorkers?
     /// OAuth 2 access to the IMAP mailboxes: one token cache for the run.
     let access: MailboxAccess
 
@@ -103,6 +108,10 @@ public final class ScanRunner: @unchecked Sendable {
         self.options = options
         self.output = output
         self.diagnostics = diagnostics
+        switch options.detectionThreads {
+        case nil: detectionWorkers = DetectionWorkers.forThisMachine()
+        case let count?: detectionWorkers = count > 0 ? DetectionWorkers(threads: count) : nil
+        }
         let terminal = isatty(STDERR_FILENO) == 1 && (!options.dryRun || isatty(STDOUT_FILENO) == 0)
         progress =
             options.allowsProgress && !options.quiet && terminal

@@ -38,13 +38,24 @@ extension ScanRunner {
     /// Reads one mailbox, every stream from its cursor (from the start with `--backfill`), into the sink: the one
     /// loop of `scan` and `scan --dry-run`, for every source kind.
     ///
-    /// A cursor is handed to the sink only with the events of the messages before it (a real scan commits both in one
-    /// transaction). A stream that fails keeps what it read; an account failure (login refused, server unreachable)
-    /// stops the mailbox with exit status 3, any other failure is reported and the next stream is read (exit 1).
+    /// Messages are parsed and detected on the run's ``DetectionWorkers`` while the loop reads on; their outcomes are
+    /// applied in reading order, so the events, counts and output are those of a one-thread read. A cursor is handed
+    /// to the sink only with the events of the messages before it (a real scan commits both in one transaction). A
+    /// stream that fails keeps what it read; an account failure (login refused, server unreachable) stops the mailbox
+    /// with exit status 3, any other failure is reported and the next stream is read (exit 1).
     func scan(_ mailbox: MailboxConfig, into sink: inout some ScanSink, counts: inout MailboxSummary) throws(RunFailure)
     {
+        try read(try streams(of: mailbox), mailbox: mailbox.name, into: &sink, counts: &counts)
+    }
+
+    /// The loop of ``scan(_:into:counts:)`` over the given streams of the mailbox named `name`.
+    func read(
+        _ streams: [any ScanStream], mailbox name: String, into sink: inout some ScanSink,
+        counts: inout MailboxSummary
+    ) throws(RunFailure) {
         var failures: [String] = []
-        for var stream in try streams(of: mailbox) {
+        let records = sink.keepsDetectionRecords
+        for var stream in streams {
             // Interrupted means: something of this mailbox was left unread (not merely: a signal came afterwards).
             if RunInterruption.isRequested {
                 counts.interrupted = true
@@ -53,30 +64,71 @@ extension ScanRunner {
             var known: Checkpoint?
             if !options.backfill, let key = stream.checkpointKey { known = try sink.checkpoint(for: key) }
             var batch = ScanBatch()
-            do {
-                for note in try stream.open(at: known) where !options.quiet {
-                    diagnostics.line("\(mailbox.name): \(note)")
+            // Messages go to the workers in small groups (one hand-over, one wake-up each), results come back as
+            // groups in reading order, each message's outcome with the cursor right after it.
+            let outcomes = InOrderResults<[(MessageOutcome, Checkpoint?)]>(workers: detectionWorkers)
+            var group: [(SourceItem, SourcePosition, Checkpoint?)] = []
+            var groupBytes = 0
+            /// The cursor that goes with the outcomes applied so far.
+            var cursor: Checkpoint?
+            let key = stream.checkpointKey
+            func submitGroup() {
+                guard !group.isEmpty else { return }
+                let items = group
+                outcomes.submit(weight: groupBytes) { [self] in
+                    items.map { item, position, after in
+                        (detect(item, mailbox: name, at: position, records: records), after)
+                    }
                 }
+                group.removeAll(keepingCapacity: true)
+                groupBytes = 0
+            }
+            func apply(_ results: [(MessageOutcome, Checkpoint?)]) throws(RunFailure) {
+                for (outcome, after) in results {
+                    self.apply(outcome, to: &batch, counts: &counts)
+                    cursor = after
+                    progress?.update(counts)
+                    if batch.messages >= batchSize || sink.commitsEachMessage {
+                        try sink.commit(&batch, cursor: cursor, key: key, counts: &counts)
+                    }
+                }
+            }
+            /// Applies every outcome still out (what was read is kept, whatever stops the stream).
+            func drain() throws(RunFailure) {
+                submitGroup()
+                while let results = outcomes.takeNext() { try apply(results) }
+            }
+            do throws(any Error) {
+                for note in try stream.open(at: known) where !options.quiet {
+                    diagnostics.line("\(name): \(note)")
+                }
+                cursor = stream.cursor
                 while true {
                     if RunInterruption.isRequested {
                         counts.interrupted = true
                         break
                     }
                     guard let item = try stream.next() else { break }
-                    handle(
-                        item, mailbox: mailbox.name, stream: stream, records: sink.keepsDetectionRecords,
-                        batch: &batch, counts: &counts)
-                    progress?.update(counts)
-                    if batch.messages >= batchSize || sink.commitsEachMessage {
-                        try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
+                    // The cursor after this item goes with its outcome: committed only once the item is applied.
+                    group.append((item, stream.ledgerPosition(of: item.position), stream.cursor))
+                    groupBytes += item.byteCount
+                    if group.count >= Self.detectionGroupSize || groupBytes >= Self.detectionGroupBytes {
+                        submitGroup()
                     }
+                    while outcomes.isFull, let results = outcomes.takeNext() { try apply(results) }
+                    while let results = outcomes.takeReady() { try apply(results) }
                 }
-                if !counts.interrupted { stream.finish() }
-                try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
+                try drain()
+                if !counts.interrupted {
+                    stream.finish()
+                    cursor = stream.cursor
+                }
+                try sink.commit(&batch, cursor: cursor, key: key, counts: &counts)
             } catch let error as ScanStreamError {
                 // Keep what was read before the failure.
+                try drain()
                 stream.close()
-                try sink.commit(&batch, cursor: stream.cursor, key: stream.checkpointKey, counts: &counts)
+                try sink.commit(&batch, cursor: cursor, key: key, counts: &counts)
                 if error.stopsMailbox { throw RunFailure(exitCode: 3, message: error.message) }
                 // Said once, with the mailbox's other failures, when the mailbox ends (see noteFailure).
                 failures.append(error.message)
@@ -93,48 +145,85 @@ extension ScanRunner {
         if !failures.isEmpty { throw RunFailure(exitCode: 1, message: failures.joined(separator: "; ")) }
     }
 
-    /// Parses, detects and validates one message into the batch; a bad message is skipped with its reason. With
-    /// `records`, each event carries its encoded detection record (what the ledger keeps).
-    func handle(
-        _ item: SourceItem, mailbox: String, stream: some ScanStream, records: Bool, batch: inout ScanBatch,
-        counts: inout MailboxSummary
-    ) {
-        counts.fetched += 1
-        batch.messages += 1
+    /// Messages handed to a detection worker at once (fewer hand-overs and wake-ups than one at a time).
+    static let detectionGroupSize = 8
+    /// A group is handed over early once its messages reach this size.
+    static let detectionGroupBytes = 1 << 20
+
+    /// Parses, detects and validates one message, and encodes its events (with `records`, each with its detection
+    /// record, what the ledger keeps). Touches nothing shared: it runs on any thread.
+    func detect(_ item: SourceItem, mailbox: String, at ledgerPosition: SourcePosition, records: Bool)
+        -> MessageOutcome
+    {
         let raw: RawMessage
         switch item {
         case .unreadable(let position, let reason):
-            skip(position, reason, &counts)
-            return
+            return MessageOutcome(position: position, verdict: .unparsed(reason))
         case .message(let message):
             raw = message
         }
         let outcome: DetectionPipeline.Outcome
         do { outcome = try pipeline.process(raw, mailbox: mailbox) } catch {
-            skip(raw.position, error.description, &counts)
-            return
+            return MessageOutcome(position: raw.position, verdict: .unparsed(error.description))
         }
-        counts.parsed += 1
-        counts.shares += outcome.detection.shares.count
+        let shares = outcome.detection.shares.count
         if let reason = outcome.invalidReason {
-            skip(raw.position, reason, &counts)
-            return
+            return MessageOutcome(position: raw.position, verdict: .rejected(shares: shares, reason: reason))
         }
         var events: [LedgerEvent] = []
         for (event, record) in zip(outcome.gongEvents, outcome.records) {
             guard let body = try? Self.encoder.encode(event) else {
-                skip(raw.position, "the event for \(record.content.contentId) cannot be encoded", &counts)
-                return
+                return MessageOutcome(
+                    position: raw.position,
+                    verdict: .rejected(
+                        shares: shares, reason: "the event for \(record.content.contentId) cannot be encoded"))
             }
             events.append(
                 LedgerEvent(
                     eventId: event.eventId, contentId: record.content.contentId,
                     messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
-                    position: stream.ledgerPosition(of: raw.position), body: body,
+                    position: ledgerPosition, body: body,
                     detection: records ? try? Self.encoder.encode(record) : nil, api: event.api.rawValue))
         }
-        batch.events += events
-        batch.gongEvents += outcome.gongEvents
-        batch.sources += Array(repeating: raw.position, count: events.count)
+        return MessageOutcome(position: raw.position, verdict: .events(shares: shares, events, outcome.gongEvents))
+    }
+
+    /// Adds one message's outcome to the batch and the counts; a message that cannot be posted is skipped with its
+    /// reason.
+    func apply(_ outcome: MessageOutcome, to batch: inout ScanBatch, counts: inout MailboxSummary) {
+        counts.fetched += 1
+        batch.messages += 1
+        switch outcome.verdict {
+        case .unparsed(let reason):
+            skip(outcome.position, reason, &counts)
+        case .rejected(let shares, let reason):
+            counts.parsed += 1
+            counts.shares += shares
+            skip(outcome.position, reason, &counts)
+        case .events(let shares, let events, let gongEvents):
+            counts.parsed += 1
+            counts.shares += shares
+            batch.events += events
+            batch.gongEvents += gongEvents
+            batch.sources += Array(repeating: outcome.position, count: events.count)
+        }
+    }
+}
+
+extension SourceItem {
+    /// The bytes of the message (0 for an unreadable one): the weight of its detection job.
+    fileprivate var byteCount: Int {
+        switch self {
+        case .message(let raw): raw.bytes.count
+        case .unreadable: 0
+        }
+    }
+
+    /// Where the message is.
+    fileprivate var position: MessagePosition {
+        switch self {
+        case .message(let raw): raw.position
+        case .unreadable(let position, _): position
+        }
     }
 }

@@ -4,7 +4,7 @@
 //       `scan --dry-run --backfill --json` with --concurrency 1 and 8 (medians of 3), the same events; then a real
 //       scan at concurrency 8 into the sandbox: when the first event reached Gong against when the last mailbox ended.
 //   scan-bench folder BINARY [MESSAGES] [BASELINE_BINARY]              (default 20,000)
-//       the real scan of one folder against mbsync's pull of it, FSync no and yes, medians of 3.
+//       the real scan of one folder against mbsync's pull of it, FSync no and yes, medians of 3 (ROUNDS=n for n).
 //   scan-bench attachments BINARY [MESSAGES]                           (default 1,000, half with a 2 MB PDF)
 //       `fetch: parts` against `fetch: whole`: the bytes Dovecot sent (its `Logged out … out=` lines), the same events.
 import Foundation
@@ -325,7 +325,9 @@ do {
         var scans: [Double] = []
         var baselineScans: [Double] = []
         var mbsync: [String: [Double]] = [:]
-        for run in 1...3 {
+        // ROUNDS=n runs every program n times (default 3); the medians are over the rounds.
+        let rounds = max(1, Int(ProcessInfo.processInfo.environment["ROUNDS"] ?? "") ?? 3)
+        for run in 1...rounds {
             for (label, program) in [("share-detector", binary)] + (baseline.map { [("baseline", $0)] } ?? []) {
                 // The real scan, into a fresh ledger; Gong is a closed port paced at 1 call/s, so sending stays idle.
                 let folder = work.appendingPathComponent("run\(run)-\(label)")
