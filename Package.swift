@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "GongHTTP", dependencies: ["GongEngagement", "CurlSupport", "CCurl"], swiftSettings: strict),
         .target(
             name: "ShareLedger",
-            dependencies: ["CLibPQ", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GongEngagement", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(

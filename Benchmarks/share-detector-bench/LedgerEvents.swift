@@ -35,7 +35,7 @@ struct LedgerEventFactory {
             eventId: event.eventId, contentId: record.content.contentId,
             messageKey: EventBuilder.messageKey(outcome.message), mailbox: Self.mailbox,
             position: .imap(folder: "Sent", uidValidity: 1_700_000_000, uid: UInt32(truncatingIfNeeded: index + 1)),
-            body: body, detection: detection, api: event.api.rawValue)
+            body: body, detection: detection, api: event.api)
     }
 
     /// `count` events starting at `first`, for one commit.

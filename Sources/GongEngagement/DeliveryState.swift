@@ -19,14 +19,28 @@ public enum DeliveryState: Sendable, Hashable {
     /// Will never be sent again without an operator's action.
     case dead(DeadLetter)
 
-    /// The state's name as stored in the ledger: `pending`, `sending`, `delivered`, `retry` or `dead`.
-    public var name: String {
+    /// The name of a state: what the ledger stores and `status` counts (the state without its values).
+    public enum Name: String, Sendable, Hashable, CaseIterable, Codable {
+        /// ``DeliveryState/pending``.
+        case pending
+        /// ``DeliveryState/sending(attempt:)``: a run has claimed the event.
+        case sending
+        /// ``DeliveryState/delivered(requestId:)``.
+        case delivered
+        /// ``DeliveryState/retry(at:attempt:)``: due again at its time.
+        case retry
+        /// ``DeliveryState/dead(_:)``.
+        case dead
+    }
+
+    /// The state's name as stored in the ledger.
+    public var name: Name {
         switch self {
-        case .pending: "pending"
-        case .sending: "sending"
-        case .delivered: "delivered"
-        case .retry: "retry"
-        case .dead: "dead"
+        case .pending: .pending
+        case .sending: .sending
+        case .delivered: .delivered
+        case .retry: .retry
+        case .dead: .dead
         }
     }
 

@@ -19,14 +19,14 @@ extension EventBuilder {
     /// The `eventId` never changes: it comes from the message and the recorded content id. `messageKey` gives a
     /// digital interaction mapped from a stored body its session.
     public func rebuild(
-        detection: Data?, body: Data, recordedAPI: String, messageKey: String? = nil, for api: GongAPI,
+        detection: Data?, body: Data, recordedAPI: GongAPI, messageKey: String? = nil, for api: GongAPI,
         content: DetectionRecord.Content? = nil
     ) -> Result<Data, EventRebuildError> {
         let event: GongEvent
         if let detection, let record = try? JSONDecoder().decode(DetectionRecord.self, from: detection) {
             event = gongEvent(from: record, content: content, api: api)
         } else {
-            switch (GongAPI(rawValue: recordedAPI), api) {
+            switch (recordedAPI, api) {
             case (.contentShared, _):
                 guard var shared = try? JSONDecoder().decode(ContentSharedEvent.self, from: body) else {
                     return .failure(EventRebuildError("its stored body cannot be read"))

@@ -112,7 +112,7 @@ public struct RequeueRunner {
                 // configured one.
                 let api =
                     candidate.apiBound && !moveBound
-                    ? GongAPI(rawValue: candidate.api) ?? config.gong.api : config.gong.api
+                    ? candidate.api : config.gong.api
                 item.api = api.rawValue
                 let body: Data
                 switch rebuild(candidate, for: api, builder: builder) {
@@ -129,7 +129,7 @@ public struct RequeueRunner {
                     item.outcome = "would requeue"
                 } else {
                     let done = try session.ledger.requeue(
-                        eventId: candidate.eventId, body: body, rebuilt: item.rebuilt, api: api.rawValue,
+                        eventId: candidate.eventId, body: body, rebuilt: item.rebuilt, api: api,
                         moveBound: moveBound)
                     item.outcome = done ? "requeued" : "already delivered"
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 import ShareLedger
 
 #if canImport(Glibc)
@@ -29,7 +30,7 @@ public struct RunMetrics: Sendable {
     /// Calls made in this run.
     public var calls: Int
     /// Events in the ledger by state, after the run.
-    public var events: [OutboxState: Int]
+    public var events: [DeliveryState.Name: Int]
     /// Age of the oldest event waiting for delivery, in seconds (0 when none waits).
     public var oldestWaitingSeconds: Double
 
@@ -37,7 +38,7 @@ public struct RunMetrics: Sendable {
     public init(
         command: String, team: String, finishedAt: Date, durationSeconds: Double, exitCode: Int32,
         messages: (fetched: Int, parsed: Int, skipped: Int, shares: Int, newEvents: Int)?, answers: [String: Int],
-        calls: Int, events: [OutboxState: Int], oldestWaitingSeconds: Double
+        calls: Int, events: [DeliveryState.Name: Int], oldestWaitingSeconds: Double
     ) {
         self.command = command
         self.team = team
@@ -87,7 +88,7 @@ public struct RunMetrics: Sendable {
             answers.sorted { $0.key < $1.key }.map { ("status=\"\(Self.escape($0.key))\"", Double($0.value)) })
         gauge(
             "events", "Events in the ledger after the last run, by delivery state.",
-            OutboxState.allCases.map { ("state=\"\($0.rawValue)\"", Double(events[$0] ?? 0)) })
+            DeliveryState.Name.allCases.map { ("state=\"\($0.rawValue)\"", Double(events[$0] ?? 0)) })
         gauge(
             "oldest_waiting_seconds", "Age of the oldest event waiting for delivery (0 when none waits).",
             [("", oldestWaitingSeconds)])

@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 import ShareLedger
 
 extension StatusReport {
@@ -8,7 +9,7 @@ extension StatusReport {
         /// The leases of the config's team, or of every team.
         var leases: [MailboxLease]
         /// Every team's event counts by state (`--all-teams` only).
-        var teams: [(team: String, counts: [OutboxState: Int], oldestWaiting: Date?)]
+        var teams: [(team: String, counts: [DeliveryState.Name: Int], oldestWaiting: Date?)]
 
         static func read(_ ledger: PostgresLedger, allTeams: Bool) throws -> SharedView {
             guard allTeams else { return SharedView(leases: try ledger.leases(), teams: []) }
@@ -51,7 +52,7 @@ extension StatusReport {
             }
             guard !teams.isEmpty else { return }
             lines.append("teams in this database:")
-            let order: [OutboxState] = [.pending, .sending, .retry, .delivered, .dead]
+            let order: [DeliveryState.Name] = [.pending, .sending, .retry, .delivered, .dead]
             for entry in teams {
                 lines.append(
                     "  \(entry.team): "

@@ -146,7 +146,7 @@ public enum StatusReport {
                 "mailbox": event.mailbox, "subject": event.subject as Any, "contentId": event.contentId,
                 "attempts": event.attempts, "lastStatus": event.lastStatus as Any, "lastError": event.lastError as Any,
                 "lastRequestId": event.lastRequestId as Any, "nextAttemptAt": event.nextAttemptAt.map(iso) as Any,
-                "createdAt": iso(event.createdAt), "ageHours": ageHours(event, now: now), "api": event.api,
+                "createdAt": iso(event.createdAt), "ageHours": ageHours(event, now: now), "api": event.api.rawValue,
             ]
         }
         object["undeliveredNotListed"] = max(
@@ -181,7 +181,7 @@ public enum StatusReport {
         now: Date
     ) -> String {
         var lines = ["\(config.team): ledger \(config.stateLocation)"]
-        let order: [OutboxState] = [.pending, .sending, .retry, .delivered, .dead]
+        let order: [DeliveryState.Name] = [.pending, .sending, .retry, .delivered, .dead]
         lines.append("events: " + order.map { "\($0.rawValue) \(status.counts[$0] ?? 0)" }.joined(separator: ", "))
         let byAPI = status.deliveredByAPI.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append(
@@ -224,7 +224,7 @@ public enum StatusReport {
                     + "message-id \(event.messageId ?? "(none)"), subject \"\(event.subject ?? "")\", "
                     + "content \(event.contentId), \(event.attempts) attempts, Gong's last answer: \(answer)"
                     + (event.nextAttemptAt.map { ", next try \(iso($0))" } ?? "")
-                    + (event.api == config.gong.api.rawValue ? "" : ", recorded for Gong's \(event.api) API"))
+                    + (event.api == config.gong.api ? "" : ", recorded for Gong's \(event.api.rawValue) API"))
         }
         if undeliveredTotal > status.undelivered.count {
             lines.append(

@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 
 /// One event as the ledger keeps it: its ids, where it came from, and the exact Gong request body.
 public struct LedgerEvent: Sendable, Hashable {
@@ -17,13 +18,13 @@ public struct LedgerEvent: Sendable, Hashable {
     /// The detection record (JSON) the body was built from, so `requeue` can rebuild the body with the current
     /// config; `nil` for events recorded before the ledger kept it.
     public var detection: Data?
-    /// The Gong API `body` is for: `content-shared` or `digital-interaction` (GongEngagement's `GongAPI`).
-    public var api: String
+    /// The Gong API `body` is for.
+    public var api: GongAPI
 
     /// Creates an event record.
     public init(
         eventId: String, contentId: String, messageKey: String, mailbox: String, position: SourcePosition, body: Data,
-        detection: Data? = nil, api: String = "content-shared"
+        detection: Data? = nil, api: GongAPI = .contentShared
     ) {
         self.api = api
         self.eventId = eventId

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+import GongEngagement
 
 /// A summary of a ledger for the operator: outbox counts, every event not delivered with its details, recent
 /// failures and checkpoints.
 public struct LedgerStatus: Sendable, Hashable {
     /// Number of outbox rows per state (every state present, zero when none).
-    public var counts: [OutboxState: Int]
+    public var counts: [DeliveryState.Name: Int]
     /// The most recent failures of rows not delivered (newest first).
     public var lastErrors: [FailureSummary]
     /// Every checkpoint by source key.
@@ -28,7 +29,7 @@ public struct LedgerStatus: Sendable, Hashable {
         /// The event id.
         public var eventId: String
         /// Its state (`retry`, `dead`, `pending`).
-        public var state: OutboxState
+        public var state: DeliveryState.Name
         /// The last HTTP status, `nil` for a transport error.
         public var status: Int?
         /// The last error text.
@@ -42,7 +43,7 @@ public struct LedgerStatus: Sendable, Hashable {
         /// The event id.
         public var eventId: String
         /// Its state.
-        public var state: OutboxState
+        public var state: DeliveryState.Name
         /// The message's Message-ID, when it has one.
         public var messageId: String?
         /// The mailbox it came from.
@@ -64,7 +65,7 @@ public struct LedgerStatus: Sendable, Hashable {
         /// When the event entered the ledger (its age is measured from here).
         public var createdAt: Date
         /// The Gong API its body is for.
-        public var api: String = "content-shared"
+        public var api: GongAPI = .contentShared
     }
 
     /// One source's checkpoint.
@@ -82,10 +83,10 @@ extension ShareLedger {
     /// The ledger's summary, with up to `errorLimit` recent failures and `undeliveredLimit` undelivered events.
     public func status(errorLimit: Int, undeliveredLimit: Int) throws -> LedgerStatus {
         try read { db in
-            var counts: [OutboxState: Int] = [:]
-            for state in OutboxState.allCases { counts[state] = 0 }
+            var counts: [DeliveryState.Name: Int] = [:]
+            for state in DeliveryState.Name.allCases { counts[state] = 0 }
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
-                if let state = OutboxState(rawValue: row["state"]) { counts[state] = row["n"] }
+                if let state = DeliveryState.Name(rawValue: row["state"]) { counts[state] = row["n"] }
             }
             let errors = try Row.fetchAll(
                 db,
@@ -97,7 +98,7 @@ extension ShareLedger {
                 arguments: [errorLimit]
             ).map { row in
                 LedgerStatus.FailureSummary(
-                    eventId: row["event_id"], state: OutboxState(rawValue: row["state"]) ?? .pending,
+                    eventId: row["event_id"], state: DeliveryState.Name(rawValue: row["state"]) ?? .pending,
                     status: row["last_status"], error: row["last_error"], updatedAt: unixDate(row["updated_at"]))
             }
             let undelivered = try Row.fetchAll(
@@ -117,12 +118,12 @@ extension ShareLedger {
             ).map { row in
                 let key: String = row["message_key"]
                 return LedgerStatus.UndeliveredEvent(
-                    eventId: row["event_id"], state: OutboxState(rawValue: row["state"]) ?? .pending,
+                    eventId: row["event_id"], state: DeliveryState.Name(rawValue: row["state"]) ?? .pending,
                     messageId: key.hasPrefix("mid:") ? String(key.dropFirst(4)) : nil, mailbox: row["mailbox"],
                     subject: row["subject"], contentId: row["content_id"], attempts: row["attempts"],
                     lastStatus: row["last_status"], lastError: row["last_error"], lastRequestId: row["request_id"],
                     nextAttemptAt: (row["next_attempt_at"] as Double?).map(unixDate),
-                    createdAt: unixDate(row["created_at"]), api: row["api"])
+                    createdAt: unixDate(row["created_at"]), api: GongAPI(stored: row["api"]))
             }
             var deliveredByAPI: [String: Int] = [:]
             for row in try Row.fetchAll(

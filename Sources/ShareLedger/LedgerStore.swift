@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 
 /// The ledger contract: what every scan, sender and `requeue` needs from the team's delivery state, whatever holds
 /// it. Two implementations: ``ShareLedger`` (one SQLite file, the embedded default) and ``PostgresLedger`` (one
@@ -29,7 +30,7 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Whether the ledger has `eventId`.
     func contains(eventId: String) throws -> Bool
     /// The Gong API `eventId`'s body is for and whether the event is bound to it; `nil` when unknown.
-    func api(of eventId: String) throws -> (api: String, bound: Bool)?
+    func api(of eventId: String) throws -> (api: GongAPI, bound: Bool)?
     /// The stored Gong request body of `eventId`.
     func body(of eventId: String) throws -> Data?
 
@@ -43,7 +44,7 @@ public protocol LedgerStore: AnyObject, Sendable {
     @discardableResult
     func record(eventId: String, claimToken: String?, _ update: OutboxUpdate, now: Date) throws -> RecordResult
     /// Replaces a claimed, unbound event's body with one for another Gong API.
-    func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date) throws -> RebindResult
+    func rebind(_ claim: ClaimedEvent, api: GongAPI, body: Data, now: Date) throws -> RebindResult
     /// Notes that a call for the claimed event is about to go to `claim.api` (binding it there until recorded).
     func markInFlight(_ claim: ClaimedEvent) throws
     /// Puts claimed rows that were not sent back to `pending`.
@@ -60,10 +61,10 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// The events `selection` names that are not delivered, oldest first.
     func requeueCandidates(_ selection: RequeueSelection) throws -> [RecordedEvent]
     /// The states of `eventIds` (unknown ids are absent).
-    func states(of eventIds: [String]) throws -> [String: OutboxState]
+    func states(of eventIds: [String]) throws -> [String: DeliveryState.Name]
     /// Puts `eventId` back as `pending` with `body`, writing what it was to the requeue log; `false` when delivered.
     @discardableResult
-    func requeue(eventId: String, body: Data, rebuilt: Bool, api: String?, moveBound: Bool, now: Date) throws -> Bool
+    func requeue(eventId: String, body: Data, rebuilt: Bool, api: GongAPI?, moveBound: Bool, now: Date) throws -> Bool
     /// The requeue log of `eventId`, oldest first.
     func requeueHistory(for eventId: String) throws -> [RequeueEntry]
     /// The operator's summary.
@@ -158,7 +159,7 @@ extension LedgerStore {
     }
 
     /// Rebinds at the current time.
-    public func rebind(_ claim: ClaimedEvent, api: String, body: Data) throws -> RebindResult {
+    public func rebind(_ claim: ClaimedEvent, api: GongAPI, body: Data) throws -> RebindResult {
         try rebind(claim, api: api, body: body, now: Date())
     }
 
@@ -170,7 +171,7 @@ extension LedgerStore {
     /// Requeues with the defaults (no API change, at the current time).
     @discardableResult
     public func requeue(
-        eventId: String, body: Data, rebuilt: Bool, api: String? = nil, moveBound: Bool = false
+        eventId: String, body: Data, rebuilt: Bool, api: GongAPI? = nil, moveBound: Bool = false
     ) throws -> Bool {
         try requeue(eventId: eventId, body: body, rebuilt: rebuilt, api: api, moveBound: moveBound, now: Date())
     }

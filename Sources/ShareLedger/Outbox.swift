@@ -1,18 +1,5 @@
 import Foundation
-
-/// The delivery state of an outbox row, as stored (the names of GongEngagement's `DeliveryState` cases).
-public enum OutboxState: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Waiting for its first (or next, after a stopped run) send.
-    case pending
-    /// Claimed by a run that is sending it.
-    case sending
-    /// Gong has it.
-    case delivered
-    /// Failed transiently; due again at `next_attempt_at`.
-    case retry
-    /// Given up on.
-    case dead
-}
+import GongEngagement
 
 /// An event claimed for sending by `ShareLedger.claimDue(now:limit:)`.
 public struct ClaimedEvent: Sendable, Hashable {
@@ -27,7 +14,7 @@ public struct ClaimedEvent: Sendable, Hashable {
     /// Identifies this claim; `record` ignores state changes from a claim that was superseded.
     public var claimToken: String
     /// The Gong API `body` is for.
-    public var api: String
+    public var api: GongAPI
     /// Whether the event is bound to `api`: an attempt may have reached Gong there, so it is never sent to another
     /// API (Gong's deduplication is only known to work within one API).
     public var apiBound: Bool
@@ -39,7 +26,7 @@ public struct ClaimedEvent: Sendable, Hashable {
     /// Creates a claimed event.
     public init(
         eventId: String, body: Data, attempt: Int, enqueuedAt: Date, claimToken: String,
-        api: String = "content-shared", apiBound: Bool = false, detection: Data? = nil, messageKey: String = ""
+        api: GongAPI = .contentShared, apiBound: Bool = false, detection: Data? = nil, messageKey: String = ""
     ) {
         self.messageKey = messageKey
         self.api = api
@@ -53,14 +40,11 @@ public struct ClaimedEvent: Sendable, Hashable {
     }
 }
 
-/// The persisted form of a delivery state machine outcome (`DeliveryTransition`), written by `ShareLedger.record`.
-///
-/// Map `DeliveryTransition` to it: `state` = the state's name; `attempts` = `attemptsUsed`; `nextAttemptAt` = the
-/// `retry(at:)` date; `gongRequestId` = the delivered request id; `lastStatus`/`lastError` and `attempt` = the
-/// `recordAttempt` action; `deadErrors` = the dead letter's errors.
+/// What `record` writes to an outbox row: a delivery state machine's transition (``init(_:)``), or an outcome the
+/// sender decides without a call (a bound event held back, an event that cannot be rebuilt for the config's API).
 public struct OutboxUpdate: Sendable, Hashable {
     /// The new state.
-    public var state: OutboxState
+    public var state: DeliveryState.Name
     /// Counted attempts used so far.
     public var attempts: Int
     /// When a `retry` row is due.
@@ -76,7 +60,7 @@ public struct OutboxUpdate: Sendable, Hashable {
 
     /// Creates an update.
     public init(
-        state: OutboxState, attempts: Int, nextAttemptAt: Date? = nil, gongRequestId: String? = nil,
+        state: DeliveryState.Name, attempts: Int, nextAttemptAt: Date? = nil, gongRequestId: String? = nil,
         lastStatus: Int? = nil, lastError: String? = nil, attempt: AttemptEntry? = nil
     ) {
         self.state = state
@@ -86,6 +70,37 @@ public struct OutboxUpdate: Sendable, Hashable {
         self.lastStatus = lastStatus
         self.lastError = lastError
         self.attempt = attempt
+    }
+}
+
+extension OutboxUpdate {
+    /// The row a transition leaves: its state's name, `attemptsUsed`, the `retry` date, the delivered or dead
+    /// letter's request id, and the `recordAttempt` action as the attempt (a dead letter's reason and errors as the
+    /// last error). A transition back to `pending` or `sending` is stored as `pending`.
+    public init(_ transition: DeliveryTransition) {
+        let record = transition.attempt
+        let attempt = record.map {
+            AttemptEntry(at: $0.at, status: $0.status, gongRequestId: $0.requestId, error: $0.error)
+        }
+        switch transition.state {
+        case .delivered(let requestId):
+            self.init(
+                state: .delivered, attempts: transition.attemptsUsed, gongRequestId: requestId,
+                lastStatus: record?.status, attempt: attempt)
+        case .retry(let at, _):
+            self.init(
+                state: .retry, attempts: transition.attemptsUsed, nextAttemptAt: at, lastStatus: record?.status,
+                lastError: record?.error, attempt: attempt)
+        case .dead(let letter):
+            self.init(
+                state: .dead, attempts: transition.attemptsUsed, gongRequestId: letter.requestId,
+                lastStatus: letter.status,
+                lastError: ([letter.reason.rawValue] + letter.errors).joined(separator: "; "), attempt: attempt)
+        case .pending, .sending:
+            self.init(
+                state: .pending, attempts: transition.attemptsUsed, lastStatus: record?.status,
+                lastError: record?.error, attempt: attempt)
+        }
     }
 }
 
@@ -100,14 +115,14 @@ public struct AttemptEntry: Sendable, Hashable {
     /// One line describing a failure; `nil` on success.
     public var error: String?
     /// The Gong API the call went to (`nil` in entries read from before the ledger kept it).
-    public var api: String?
+    public var api: GongAPI?
     /// Whether the request may have reached Gong and been stored: anything but a refused connection, a DNS or TLS
     /// failure, or a 4xx other than 408 and 409. Recording such an attempt binds the event to `api`.
     public var mayHaveReachedGong: Bool
 
     /// Creates an entry.
     public init(
-        at: Date, status: Int?, gongRequestId: String?, error: String?, api: String? = nil,
+        at: Date, status: Int?, gongRequestId: String?, error: String?, api: GongAPI? = nil,
         mayHaveReachedGong: Bool = true
     ) {
         self.api = api
@@ -135,7 +150,7 @@ public enum RecordResult: Sendable, Hashable {
     case applied
     /// The claim had been superseded (the row was reclaimed after looking stale, or finished by another run);
     /// the attempt was logged but the state was left alone.
-    case superseded(current: OutboxState)
+    case superseded(current: DeliveryState.Name)
 }
 
 /// The answer of the pacing gate `GongAccountState.reserveCallSlot(now:callsPerSecond:callsPerDay:safetyMargin:)`.

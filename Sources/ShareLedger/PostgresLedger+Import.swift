@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GongEngagement
 
 /// What `ledger import` moved.
 public struct LedgerImportSummary: Sendable, Hashable {
@@ -85,7 +86,7 @@ extension PostgresLedger {
                     continue
                 }
                 summary.events += 1
-                if (outbox["state"] as String) == OutboxState.delivered.rawValue { summary.delivered += 1 }
+                if (outbox["state"] as String) == DeliveryState.Name.delivered.rawValue { summary.delivered += 1 }
                 try connection.execute(
                     """
                     INSERT INTO sd_outbox (team, event_id, seq, state, attempts, next_attempt_at, last_error,

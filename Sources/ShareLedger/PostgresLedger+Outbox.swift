@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 
 extension PostgresLedger {
     /// ``LedgerStore``'s `claimDue(now:limit:staleAfter:)`, as its documentation says.
@@ -70,7 +71,7 @@ extension PostgresLedger {
                 ClaimedEvent(
                     eventId: row.string("event_id"), body: row.data("body") ?? Data(),
                     attempt: (row.int("attempts") ?? 0) + 1, enqueuedAt: date(row, "created_at") ?? now,
-                    claimToken: token, api: row.string("api"), apiBound: row.bool("bound"),
+                    claimToken: token, api: GongAPI(stored: row.string("api")), apiBound: row.bool("bound"),
                     detection: row.data("detection"), messageKey: row.string("message_key"))
             }
         }
@@ -87,7 +88,7 @@ extension PostgresLedger {
                     """,
                     [
                         team, eventId, seconds(attempt.at), attempt.status.map(String.init), attempt.gongRequestId,
-                        attempt.error.map(SecretScrubber.scrub), attempt.api,
+                        attempt.error.map(SecretScrubber.scrub), attempt.api?.rawValue,
                     ])
                 try connection.execute(
                     """
@@ -103,7 +104,7 @@ extension PostgresLedger {
             else {
                 throw LedgerError(code: .invalidArgument, path: location, message: "no outbox row for event \(eventId)")
             }
-            let state = OutboxState(rawValue: current.string("state")) ?? .pending
+            let state = DeliveryState.Name(rawValue: current.string("state")) ?? .pending
             let ownsClaim = state == .sending && current["claim_token"] == claimToken
             let deliveredWins = update.state == .delivered && state != .delivered && state != .dead
             guard ownsClaim || deliveredWins else { return .superseded(current: state) }
@@ -125,7 +126,7 @@ extension PostgresLedger {
     }
 
     /// ``LedgerStore``'s `rebind(_:api:body:now:)`, as its documentation says.
-    public func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date) throws -> RebindResult {
+    public func rebind(_ claim: ClaimedEvent, api: GongAPI, body: Data, now: Date) throws -> RebindResult {
         try database.transaction { connection in
             let owned = try connection.execute(
                 """
@@ -135,7 +136,7 @@ extension PostgresLedger {
             guard !owned.rows.isEmpty else { return .notClaimed }
             let changed = try connection.execute(
                 "UPDATE sd_events SET api = $3, body = $4 WHERE team = $1 AND event_id = $2 AND NOT \(Self.boundSQL)",
-                [team, claim.eventId, api, PostgresValue.bytea(body)])
+                [team, claim.eventId, api.rawValue, PostgresValue.bytea(body)])
             return changed.affectedRows == 1 ? .rebound : .bound
         }
     }
@@ -147,7 +148,7 @@ extension PostgresLedger {
                 """
                 UPDATE sd_events SET api_bound = api_bound OR api_inflight IS NOT NULL, api_inflight = $3
                 WHERE team = $1 AND event_id = $2
-                """, [team, claim.eventId, claim.api])
+                """, [team, claim.eventId, claim.api.rawValue])
         }
     }
 
@@ -180,7 +181,8 @@ extension PostgresLedger {
             try connection.execute("SELECT * FROM sd_outbox WHERE team = $1 AND event_id = $2", [team, eventId])
                 .rows.first.map { row in
                     OutboxEntry(
-                        eventId: row.string("event_id"), state: OutboxState(rawValue: row.string("state")) ?? .pending,
+                        eventId: row.string("event_id"),
+                        state: DeliveryState.Name(rawValue: row.string("state")) ?? .pending,
                         attempts: row.int("attempts") ?? 0, nextAttemptAt: date(row, "next_attempt_at"),
                         lastError: row["last_error"], lastStatus: row.int("last_status"),
                         gongRequestId: row["gong_request_id"], createdAt: date(row, "created_at") ?? Date(),
@@ -197,7 +199,8 @@ extension PostgresLedger {
             ).rows.map { row in
                 AttemptEntry(
                     at: date(row, "at") ?? Date(), status: row.int("http_status"),
-                    gongRequestId: row["gong_request_id"], error: row["error"], api: row["api"])
+                    gongRequestId: row["gong_request_id"], error: row["error"],
+                    api: (row["api"] as String?).map { GongAPI(stored: $0) })
             }
         }
     }

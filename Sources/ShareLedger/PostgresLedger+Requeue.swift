@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 
 extension PostgresLedger {
     /// ``LedgerStore``'s `requeueCandidates(_:)`, as its documentation says.
@@ -26,23 +27,25 @@ extension PostgresLedger {
             ).rows.map { row in
                 RecordedEvent(
                     eventId: row.string("event_id"), mailbox: row.string("mailbox"), body: row.data("body") ?? Data(),
-                    detection: row.data("detection"), state: OutboxState(rawValue: row.string("state")) ?? .pending,
-                    createdAt: date(row, "created_at") ?? Date(), api: row.string("api"), apiBound: row.bool("bound"),
+                    detection: row.data("detection"),
+                    state: DeliveryState.Name(rawValue: row.string("state")) ?? .pending,
+                    createdAt: date(row, "created_at") ?? Date(), api: GongAPI(stored: row.string("api")),
+                    apiBound: row.bool("bound"),
                     messageKey: row.string("message_key"))
             }
         }
     }
 
     /// ``LedgerStore``'s `states(of:)`, as its documentation says.
-    public func states(of eventIds: [String]) throws -> [String: OutboxState] {
+    public func states(of eventIds: [String]) throws -> [String: DeliveryState.Name] {
         guard !eventIds.isEmpty else { return [:] }
         return try database.withConnection { connection in
-            var result: [String: OutboxState] = [:]
+            var result: [String: DeliveryState.Name] = [:]
             for row in try connection.execute(
                 "SELECT event_id, state FROM sd_outbox WHERE team = $1 AND event_id = ANY($2::text[])",
                 [team, Self.textArray(eventIds)]
             ).rows {
-                result[row.string("event_id")] = OutboxState(rawValue: row.string("state")) ?? .pending
+                result[row.string("event_id")] = DeliveryState.Name(rawValue: row.string("state")) ?? .pending
             }
             return result
         }
@@ -50,7 +53,7 @@ extension PostgresLedger {
 
     /// ``LedgerStore``'s `requeue(eventId:body:rebuilt:api:moveBound:now:)`, as its documentation says.
     public func requeue(
-        eventId: String, body: Data, rebuilt: Bool, api: String?, moveBound: Bool, now: Date
+        eventId: String, body: Data, rebuilt: Bool, api: GongAPI?, moveBound: Bool, now: Date
     ) throws -> Bool {
         try database.transaction { connection in
             guard
@@ -67,8 +70,8 @@ extension PostgresLedger {
                 throw LedgerError(code: .invalidArgument, path: location, message: "no event \(eventId) in the ledger")
             }
             let state = row.string("state")
-            guard state != OutboxState.delivered.rawValue else { return false }
-            if let api, !moveBound, row.bool("bound"), row.string("api") != api {
+            guard state != DeliveryState.Name.delivered.rawValue else { return false }
+            if let api, !moveBound, row.bool("bound"), row.string("api") != api.rawValue {
                 throw LedgerError(
                     code: .invalidArgument, path: location,
                     message: "event \(eventId) may have reached Gong's \(row.string("api")) API; it stays there")
@@ -83,14 +86,14 @@ extension PostgresLedger {
                     team, eventId, seconds(now), state, row["last_status"], row["last_error"],
                     row["attempts"] ?? "0", PostgresValue.bool(rebuilt),
                 ])
-            let moving = moveBound && api != nil && api != row.string("api")
+            let moving = moveBound && api != nil && api?.rawValue != row.string("api")
             try connection.execute(
                 """
                 UPDATE sd_events SET body = $3, api = COALESCE($4, api),
                     api_bound = CASE WHEN $5 THEN false ELSE api_bound END,
                     api_inflight = CASE WHEN $5 THEN NULL ELSE api_inflight END
                 WHERE team = $1 AND event_id = $2
-                """, [team, eventId, PostgresValue.bytea(body), api, PostgresValue.bool(moving)])
+                """, [team, eventId, PostgresValue.bytea(body), api?.rawValue, PostgresValue.bool(moving)])
             try connection.execute(
                 """
                 UPDATE sd_outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, claim_token = NULL,
@@ -109,7 +112,7 @@ extension PostgresLedger {
             ).rows.map { row in
                 RequeueEntry(
                     at: date(row, "at") ?? Date(),
-                    previousState: OutboxState(rawValue: row.string("previous_state")) ?? .pending,
+                    previousState: DeliveryState.Name(rawValue: row.string("previous_state")) ?? .pending,
                     previousStatus: row.int("previous_status"), previousError: row["previous_error"],
                     attempts: row.int("attempts") ?? 0, rebuilt: row.bool("rebuilt"))
             }

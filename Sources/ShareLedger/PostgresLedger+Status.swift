@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 
 extension PostgresLedger {
     /// ``LedgerStore``'s `status(errorLimit:undeliveredLimit:)`, as its documentation says.
@@ -6,12 +7,12 @@ extension PostgresLedger {
         try database.transaction { connection in
             // One snapshot for every count and list.
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            var counts: [OutboxState: Int] = [:]
-            for state in OutboxState.allCases { counts[state] = 0 }
+            var counts: [DeliveryState.Name: Int] = [:]
+            for state in DeliveryState.Name.allCases { counts[state] = 0 }
             for row in try connection.execute(
                 "SELECT state, COUNT(*) AS n FROM sd_outbox WHERE team = $1 GROUP BY state", [team]
             ).rows {
-                if let state = OutboxState(rawValue: row.string("state")) { counts[state] = row.int("n") ?? 0 }
+                if let state = DeliveryState.Name(rawValue: row.string("state")) { counts[state] = row.int("n") ?? 0 }
             }
             let errors = try connection.execute(
                 """
@@ -21,7 +22,8 @@ extension PostgresLedger {
                 """, [team, String(errorLimit)]
             ).rows.map { row in
                 LedgerStatus.FailureSummary(
-                    eventId: row.string("event_id"), state: OutboxState(rawValue: row.string("state")) ?? .pending,
+                    eventId: row.string("event_id"),
+                    state: DeliveryState.Name(rawValue: row.string("state")) ?? .pending,
                     status: row.int("last_status"), error: row.string("last_error"),
                     updatedAt: date(row, "updated_at") ?? Date())
             }
@@ -38,13 +40,14 @@ extension PostgresLedger {
             ).rows.map { row in
                 let key = row.string("message_key")
                 return LedgerStatus.UndeliveredEvent(
-                    eventId: row.string("event_id"), state: OutboxState(rawValue: row.string("state")) ?? .pending,
+                    eventId: row.string("event_id"),
+                    state: DeliveryState.Name(rawValue: row.string("state")) ?? .pending,
                     messageId: key.hasPrefix("mid:") ? String(key.dropFirst(4)) : nil, mailbox: row.string("mailbox"),
                     subject: LedgerStatus.subject(detection: row.data("detection"), body: row.data("body")),
                     contentId: row.string("content_id"), attempts: row.int("attempts") ?? 0,
                     lastStatus: row.int("last_status"), lastError: row["last_error"], lastRequestId: row["request_id"],
                     nextAttemptAt: date(row, "next_attempt_at"), createdAt: date(row, "created_at") ?? Date(),
-                    api: row.string("api"))
+                    api: GongAPI(stored: row.string("api")))
             }
             var deliveredByAPI: [String: Int] = [:]
             for row in try connection.execute(

@@ -1,4 +1,5 @@
 import Foundation
+import GongEngagement
 
 /// One team's ledger in a PostgreSQL database that every team, scanner and sender of the company may share: the
 /// same contract as the SQLite ``ShareLedger``, with rows keyed by team, claims taken with `FOR UPDATE SKIP LOCKED`,
@@ -109,7 +110,7 @@ public final class PostgresLedger: LedgerStore {
                 team, event.eventId, event.contentId, event.messageKey, event.mailbox, event.position.kind,
                 columns.name, columns.index.map(String.init), columns.offset.map(String.init),
                 columns.uidValidity.map(String.init), columns.uid.map(String.init), PostgresValue.bytea(event.body),
-                event.detection.map(PostgresValue.bytea), event.api, seconds(now),
+                event.detection.map(PostgresValue.bytea), event.api.rawValue, seconds(now),
             ])
         guard let seq = inserted.rows.first?["seq"] else { return false }
         try connection.execute(
@@ -155,12 +156,12 @@ public final class PostgresLedger: LedgerStore {
     }
 
     /// ``LedgerStore``'s `api(of:)`, as its documentation says.
-    public func api(of eventId: String) throws -> (api: String, bound: Bool)? {
+    public func api(of eventId: String) throws -> (api: GongAPI, bound: Bool)? {
         try database.withConnection { connection in
             try connection.execute(
                 "SELECT api, \(Self.boundSQL) AS bound FROM sd_events WHERE team = $1 AND event_id = $2",
                 [team, eventId]
-            ).rows.first.map { ($0.string("api"), $0.bool("bound")) }
+            ).rows.first.map { (GongAPI(stored: $0.string("api")), $0.bool("bound")) }
         }
     }
 

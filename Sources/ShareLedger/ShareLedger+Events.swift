@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GongEngagement
 
 extension ShareLedger {
     /// Inserts a batch of events (each with a pending outbox row) and advances `sourceKey`'s checkpoint, in ONE
@@ -46,11 +47,11 @@ extension ShareLedger {
 
     /// The Gong API `eventId`'s stored body is for (`content-shared` or `digital-interaction`), and whether the event
     /// is bound to it (an attempt may have reached Gong there); `nil` when unknown.
-    public func api(of eventId: String) throws -> (api: String, bound: Bool)? {
+    public func api(of eventId: String) throws -> (api: GongAPI, bound: Bool)? {
         try read { db in
             try Row.fetchOne(
                 db, sql: "SELECT api, \(Self.boundSQL) AS bound FROM events WHERE event_id = ?", arguments: [eventId]
-            ).map { ($0["api"], $0["bound"]) }
+            ).map { (GongAPI(stored: $0["api"]), $0["bound"]) }
         }
     }
 
@@ -99,7 +100,7 @@ extension ShareLedger {
                 """,
             arguments: [
                 event.eventId, event.contentId, event.messageKey, event.mailbox, event.position.kind, name,
-                index, offset, uidValidity, uid, event.body, event.detection, event.api, unixSeconds(now),
+                index, offset, uidValidity, uid, event.body, event.detection, event.api.rawValue, unixSeconds(now),
             ])
         guard db.changesCount == 1 else { return false }
         try db.execute(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GongEngagement
 
 extension ShareLedger {
     /// How long a row may stay `sending` before a claim treats its run as crashed and takes it back (2 minutes).
@@ -47,7 +48,7 @@ extension ShareLedger {
                 claimed.append(
                     ClaimedEvent(
                         eventId: eventId, body: row["body"], attempt: attempts + 1,
-                        enqueuedAt: unixDate(row["created_at"]), claimToken: token, api: row["api"],
+                        enqueuedAt: unixDate(row["created_at"]), claimToken: token, api: GongAPI(stored: row["api"]),
                         apiBound: row["bound"], detection: row["detection"], messageKey: row["message_key"]))
             }
             return claimed
@@ -73,7 +74,7 @@ extension ShareLedger {
                         """,
                     arguments: [
                         eventId, unixSeconds(attempt.at), attempt.status, attempt.gongRequestId,
-                        attempt.error.map(SecretScrubber.scrub), attempt.api,
+                        attempt.error.map(SecretScrubber.scrub), attempt.api?.rawValue,
                     ])
                 try db.execute(
                     sql: """
@@ -87,7 +88,7 @@ extension ShareLedger {
             guard let current else {
                 throw LedgerError(code: .invalidArgument, path: path, message: "no outbox row for event \(eventId)")
             }
-            let state = OutboxState(rawValue: current["state"]) ?? .pending
+            let state = DeliveryState.Name(rawValue: current["state"]) ?? .pending
             let token: String? = current["claim_token"]
             let ownsClaim = state == .sending && token == claimToken
             let deliveredWins = update.state == .delivered && state != .delivered && state != .dead
@@ -110,7 +111,7 @@ extension ShareLedger {
 
     /// Replaces the body of a claimed event with one built for another Gong API, while the event is not bound to
     /// its API (no attempt that may have reached Gong, no call in flight) and the claim is still this run's.
-    public func rebind(_ claim: ClaimedEvent, api: String, body: Data, now: Date) throws -> RebindResult {
+    public func rebind(_ claim: ClaimedEvent, api: GongAPI, body: Data, now: Date) throws -> RebindResult {
         try writeImmediate { db in
             let owned =
                 try Bool.fetchOne(
@@ -123,7 +124,7 @@ extension ShareLedger {
             guard owned else { return .notClaimed }
             try db.execute(
                 sql: "UPDATE events SET api = ?, body = ? WHERE event_id = ? AND NOT \(Self.boundSQL)",
-                arguments: [api, body, claim.eventId])
+                arguments: [api.rawValue, body, claim.eventId])
             return db.changesCount == 1 ? .rebound : .bound
         }
     }
@@ -139,7 +140,7 @@ extension ShareLedger {
                         api_inflight = ?
                     WHERE event_id = ?
                     """,
-                arguments: [claim.api, claim.eventId])
+                arguments: [claim.api.rawValue, claim.eventId])
         }
     }
 
@@ -181,7 +182,7 @@ extension ShareLedger {
             ).map { row in
                 AttemptEntry(
                     at: unixDate(row["at"]), status: row["http_status"], gongRequestId: row["gong_request_id"],
-                    error: row["error"], api: row["api"])
+                    error: row["error"], api: (row["api"] as String?).map { GongAPI(stored: $0) })
             }
         }
     }
@@ -192,7 +193,7 @@ public struct OutboxEntry: Sendable, Hashable {
     /// The event id.
     public var eventId: String
     /// The delivery state.
-    public var state: OutboxState
+    public var state: DeliveryState.Name
     /// Counted attempts used.
     public var attempts: Int
     /// When a `retry` row is due.
@@ -209,7 +210,7 @@ public struct OutboxEntry: Sendable, Hashable {
     public var updatedAt: Date
 
     init(
-        eventId: String, state: OutboxState, attempts: Int, nextAttemptAt: Date?, lastError: String?,
+        eventId: String, state: DeliveryState.Name, attempts: Int, nextAttemptAt: Date?, lastError: String?,
         lastStatus: Int?, gongRequestId: String?, createdAt: Date, updatedAt: Date
     ) {
         self.eventId = eventId
@@ -225,7 +226,7 @@ public struct OutboxEntry: Sendable, Hashable {
 
     init(row: Row) {
         eventId = row["event_id"]
-        state = OutboxState(rawValue: row["state"]) ?? .pending
+        state = DeliveryState.Name(rawValue: row["state"]) ?? .pending
         attempts = row["attempts"]
         nextAttemptAt = (row["next_attempt_at"] as Double?).map(unixDate)
         lastError = row["last_error"]

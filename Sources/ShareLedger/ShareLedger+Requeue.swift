@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GongEngagement
 
 /// An event as `requeue` reads it: enough to rebuild its body and to say what it was.
 public struct RecordedEvent: Sendable, Hashable {
@@ -12,11 +13,11 @@ public struct RecordedEvent: Sendable, Hashable {
     /// The detection record, when the ledger has one.
     public var detection: Data?
     /// The delivery state.
-    public var state: OutboxState
+    public var state: DeliveryState.Name
     /// When the event entered the ledger.
     public var createdAt: Date
     /// The Gong API `body` is for.
-    public var api: String = "content-shared"
+    public var api: GongAPI = .contentShared
     /// Whether the event is bound to `api` (an attempt may have reached Gong there).
     public var apiBound = false
     /// The message's stable key.
@@ -67,23 +68,24 @@ extension ShareLedger {
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                 RecordedEvent(
                     eventId: row["event_id"], mailbox: row["mailbox"], body: row["body"], detection: row["detection"],
-                    state: OutboxState(rawValue: row["state"]) ?? .pending, createdAt: unixDate(row["created_at"]),
-                    api: row["api"], apiBound: row["bound"], messageKey: row["message_key"])
+                    state: DeliveryState.Name(rawValue: row["state"]) ?? .pending,
+                    createdAt: unixDate(row["created_at"]),
+                    api: GongAPI(stored: row["api"]), apiBound: row["bound"], messageKey: row["message_key"])
             }
         }
     }
 
     /// The states of `eventIds` (unknown ids are absent).
-    public func states(of eventIds: [String]) throws -> [String: OutboxState] {
+    public func states(of eventIds: [String]) throws -> [String: DeliveryState.Name] {
         guard !eventIds.isEmpty else { return [:] }
         return try read { db in
-            var result: [String: OutboxState] = [:]
+            var result: [String: DeliveryState.Name] = [:]
             let marks = Array(repeating: "?", count: eventIds.count).joined(separator: ",")
             for row in try Row.fetchAll(
                 db, sql: "SELECT event_id, state FROM outbox WHERE event_id IN (\(marks))",
                 arguments: StatementArguments(eventIds))
             {
-                result[row["event_id"]] = OutboxState(rawValue: row["state"]) ?? .pending
+                result[row["event_id"]] = DeliveryState.Name(rawValue: row["state"]) ?? .pending
             }
             return result
         }
@@ -98,7 +100,7 @@ extension ShareLedger {
     /// Gong); the move unbinds it. Call while holding the run lock.
     @discardableResult
     public func requeue(
-        eventId: String, body: Data, rebuilt: Bool, api: String?, moveBound: Bool, now: Date
+        eventId: String, body: Data, rebuilt: Bool, api: GongAPI?, moveBound: Bool, now: Date
     ) throws -> Bool {
         try writeImmediate { db in
             guard
@@ -109,11 +111,11 @@ extension ShareLedger {
                 throw LedgerError(code: .invalidArgument, path: path, message: "no event \(eventId) in the ledger")
             }
             let state: String = row["state"]
-            guard state != OutboxState.delivered.rawValue else { return false }
+            guard state != DeliveryState.Name.delivered.rawValue else { return false }
             if let api, !moveBound,
                 let bound = try Row.fetchOne(
                     db, sql: "SELECT api FROM events WHERE event_id = ? AND \(Self.boundSQL)", arguments: [eventId]),
-                bound["api"] as String != api
+                bound["api"] as String != api.rawValue
             {
                 throw LedgerError(
                     code: .invalidArgument, path: path,
@@ -136,7 +138,7 @@ extension ShareLedger {
                         api_inflight = CASE WHEN ? AND COALESCE(?, api) != api THEN NULL ELSE api_inflight END
                     WHERE event_id = ?
                     """,
-                arguments: [body, api, moveBound, api, moveBound, api, eventId])
+                arguments: [body, api?.rawValue, moveBound, api?.rawValue, moveBound, api?.rawValue, eventId])
             try db.execute(
                 sql: """
                     UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, claim_token = NULL,
@@ -155,7 +157,8 @@ extension ShareLedger {
                 db, sql: "SELECT * FROM requeues WHERE event_id = ? ORDER BY id", arguments: [eventId]
             ).map { row in
                 RequeueEntry(
-                    at: unixDate(row["at"]), previousState: OutboxState(rawValue: row["previous_state"]) ?? .pending,
+                    at: unixDate(row["at"]),
+                    previousState: DeliveryState.Name(rawValue: row["previous_state"]) ?? .pending,
                     previousStatus: row["previous_status"], previousError: row["previous_error"],
                     attempts: row["attempts"], rebuilt: row["rebuilt"])
             }
@@ -168,7 +171,7 @@ public struct RequeueEntry: Sendable, Hashable {
     /// When the event was requeued.
     public var at: Date
     /// Its state before.
-    public var previousState: OutboxState
+    public var previousState: DeliveryState.Name
     /// Its last HTTP status before.
     public var previousStatus: Int?
     /// Its last error before (Gong's errors for a dead letter).

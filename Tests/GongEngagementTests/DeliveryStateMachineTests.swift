@@ -107,7 +107,7 @@ struct DeliveryStateMachineTests {
         ] {
             for (attempt, time) in [(5, thirtyHoursLater), (500, weeksLater), (Int.max / 2, weeksLater)] {
                 let transition = apply(input, attempt: attempt, at: time, jitter: 0.999)
-                #expect(transition.state.name == "retry", "\(input) at attempt \(attempt)")
+                #expect(transition.state.name == .retry, "\(input) at attempt \(attempt)")
                 #expect(!transition.state.isFinal)
                 guard case .retry(let at, _) = transition.state else { continue }
                 // Capped: never more than 30 minutes between tries (a 429's Retry-After aside).
@@ -222,7 +222,7 @@ struct DeliveryStateMachineTests {
             [
                 DeliveryState.pending, .sending(attempt: 1), .delivered(requestId: nil), .retry(at: now, attempt: 1),
                 .dead(DeadLetter(reason: .badRequest)),
-            ].map(\.name) == ["pending", "sending", "delivered", "retry", "dead"])
+            ].map(\.name.rawValue) == ["pending", "sending", "delivered", "retry", "dead"])
     }
 }
 

@@ -55,7 +55,7 @@ struct DeliveryAPISwitchTests {
             let api = try ledger.api(of: eventId)?.api
             let json = try #require(
                 try JSONSerialization.jsonObject(with: ledger.body(of: eventId) ?? Data()) as? [String: Any])
-            #expect((json["person"] != nil) == (api == "digital-interaction"), "the stored body is for its API")
+            #expect((json["person"] != nil) == (api == .digitalInteraction), "the stored body is for its API")
         }
 
         // Switching back sends nothing: every event is delivered, under one API or the other; a re-scan of the

@@ -10,7 +10,7 @@ struct DeliveryFeedTests {
     static func event(_ id: String) -> LedgerEvent {
         LedgerEvent(
             eventId: id, contentId: "c-\(id)", messageKey: "mid:\(id)", mailbox: "m",
-            position: .file(path: "/m/\(id).eml"), body: Data("{}".utf8), detection: nil, api: "content-shared")
+            position: .file(path: "/m/\(id).eml"), body: Data("{}".utf8), detection: nil, api: .contentShared)
     }
 
     /// Waits (up to 10 s) until `condition` holds.

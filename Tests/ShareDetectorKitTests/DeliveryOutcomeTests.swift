@@ -42,7 +42,7 @@ struct DeliveryAPISwitchLoopTests {
                 LedgerEvent(
                     eventId: id, contentId: "c-\(id)", messageKey: "mid:\(id)", mailbox: "ae",
                     position: .file(path: "/m/\(id).eml"), body: Data("{}".utf8), detection: nil,
-                    api: "content-shared"))
+                    api: .contentShared))
         }
         let claim = try #require(try ledger.claimDue(now: Date(), limit: 1).first)
         try ledger.record(
@@ -50,7 +50,7 @@ struct DeliveryAPISwitchLoopTests {
             OutboxUpdate(
                 state: .retry, attempts: 1, nextAttemptAt: Date(timeIntervalSince1970: 0),
                 attempt: AttemptEntry(
-                    at: Date(), status: 503, gongRequestId: nil, error: "503", api: "content-shared",
+                    at: Date(), status: 503, gongRequestId: nil, error: "503", api: .contentShared,
                     mayHaveReachedGong: true)))
         return ledger
     }
@@ -73,8 +73,8 @@ struct DeliveryAPISwitchLoopTests {
                 .success(Data("{\"rebuilt\":\"\(claim.eventId)\",\"api\":\"\(api.rawValue)\"}".utf8))
             },
             send: { claim in
-                sent.append((claim.eventId, claim.api))
-                return claim.api == "content-shared"
+                sent.append((claim.eventId, claim.api.rawValue))
+                return claim.api == .contentShared
                     ? .response(status: 403, requestId: nil, errors: ["no scope"], retryAfterSeconds: nil)
                     : .response(status: 200, requestId: "r-\(claim.eventId)", errors: [], retryAfterSeconds: nil)
             }
@@ -90,7 +90,7 @@ struct DeliveryAPISwitchLoopTests {
         #expect(bound.state == .retry)
         #expect((bound.nextAttemptAt ?? .distantPast) > Date().addingTimeInterval(3_000), "tried again in an hour")
         #expect(bound.lastError?.contains("Gong's content-shared API refused it") == true)
-        #expect(try ledger.api(of: "free1")?.api == "digital-interaction")
+        #expect(try ledger.api(of: "free1")?.api == .digitalInteraction)
         #expect(String(decoding: try ledger.body(of: "free1") ?? Data(), as: UTF8.self).contains("rebuilt"))
         #expect(try account.consecutiveFailures() == 0, "a refusal by the old API does not open the breaker")
 
@@ -114,7 +114,7 @@ struct DeliveryAPISwitchLoopTests {
             try ledger.insert(
                 LedgerEvent(
                     eventId: id, contentId: "c-\(id)", messageKey: "mid:\(id)", mailbox: "ae",
-                    position: .file(path: "/m/\(id).eml"), body: Data("{}".utf8), api: "content-shared"))
+                    position: .file(path: "/m/\(id).eml"), body: Data("{}".utf8), api: .contentShared))
         }
         for claim in try ledger.claimDue(now: Date(), limit: 3) {
             try ledger.record(
@@ -122,7 +122,7 @@ struct DeliveryAPISwitchLoopTests {
                 OutboxUpdate(
                     state: .retry, attempts: 1, nextAttemptAt: Date(timeIntervalSince1970: 0),
                     attempt: AttemptEntry(
-                        at: Date(), status: nil, gongRequestId: nil, error: "timeout", api: "content-shared",
+                        at: Date(), status: nil, gongRequestId: nil, error: "timeout", api: .contentShared,
                         mayHaveReachedGong: true)))
         }
         let account = try GongAccountState(

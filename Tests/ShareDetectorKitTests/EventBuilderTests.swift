@@ -136,7 +136,7 @@ struct EventBuilderTests {
         ]
         let body = try JSONEncoder().encode(shared)
         let rebuilt = try EventBuilder(config: config).rebuild(
-            detection: nil, body: body, recordedAPI: "content-shared", messageKey: "mid:deal-1",
+            detection: nil, body: body, recordedAPI: .contentShared, messageKey: "mid:deal-1",
             for: .digitalInteraction
         ).get()
         let event = try JSONDecoder().decode(DigitalInteractionEvent.self, from: rebuilt)
@@ -149,7 +149,7 @@ struct EventBuilderTests {
         // A digital interaction without a record cannot go back to content shared.
         guard
             case .failure(let error) = EventBuilder(config: config).rebuild(
-                detection: nil, body: rebuilt, recordedAPI: "digital-interaction", for: .contentShared)
+                detection: nil, body: rebuilt, recordedAPI: .digitalInteraction, for: .contentShared)
         else {
             Issue.record("expected a failure")
             return

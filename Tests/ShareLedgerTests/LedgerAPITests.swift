@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
+import GongEngagement
 import Testing
 
 @testable import ShareLedger
 
 @Suite("The ledger records each event's Gong API and binds it once an attempt may have reached Gong")
 struct LedgerAPITests {
-    func event(_ id: String, api: String) -> LedgerEvent {
+    func event(_ id: String, api: GongAPI) -> LedgerEvent {
         var event = sampleEvent(id)
         event.api = api
         event.detection = Data(#"{"messageKey":"mid:\#(id)"}"#.utf8)
@@ -19,12 +20,12 @@ struct LedgerAPITests {
     func claimCarriesAPI(backend: LedgerBackend) throws {
         let temp = try TestLedger(backend)
         let ledger = try temp.open()
-        try ledger.insert(event("a", api: "digital-interaction"), now: t0)
+        try ledger.insert(event("a", api: .digitalInteraction), now: t0)
         let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
-        #expect(claim.api == "digital-interaction")
+        #expect(claim.api == .digitalInteraction)
         #expect(claim.apiBound == false)
         #expect(claim.detection == Data(#"{"messageKey":"mid:a"}"#.utf8))
-        #expect(try ledger.api(of: "a")?.api == "digital-interaction")
+        #expect(try ledger.api(of: "a")?.api == .digitalInteraction)
     }
 
     @Test(
@@ -33,16 +34,16 @@ struct LedgerAPITests {
     func rebindOnlyUnboundAndOwned(backend: LedgerBackend) throws {
         let temp = try TestLedger(backend)
         let ledger = try temp.open()
-        try ledger.insert(event("a", api: "content-shared"), now: t0)
+        try ledger.insert(event("a", api: .contentShared), now: t0)
         let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
         var stale = claim
         stale.claimToken = "someone-else"
-        #expect(try ledger.rebind(stale, api: "digital-interaction", body: Data("{}".utf8), now: t0) == .notClaimed)
-        #expect(try ledger.api(of: "a")?.api == "content-shared")
+        #expect(try ledger.rebind(stale, api: .digitalInteraction, body: Data("{}".utf8), now: t0) == .notClaimed)
+        #expect(try ledger.api(of: "a")?.api == .contentShared)
 
         let body = Data(#"{"eventId":"a","timestamp":"x"}"#.utf8)
-        #expect(try ledger.rebind(claim, api: "digital-interaction", body: body, now: t0) == .rebound)
-        #expect(try ledger.api(of: "a")?.api == "digital-interaction")
+        #expect(try ledger.rebind(claim, api: .digitalInteraction, body: body, now: t0) == .rebound)
+        #expect(try ledger.api(of: "a")?.api == .digitalInteraction)
         #expect(try ledger.body(of: "a") == body)
     }
 
@@ -52,18 +53,18 @@ struct LedgerAPITests {
     func attemptsBind(backend: LedgerBackend) throws {
         let temp = try TestLedger(backend)
         let ledger = try temp.open()
-        try ledger.insert(event("a", api: "content-shared"), now: t0)
+        try ledger.insert(event("a", api: .contentShared), now: t0)
         var claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
         try ledger.record(
             claim,
             OutboxUpdate(
                 state: .retry, attempts: 1, nextAttemptAt: t0, lastStatus: 429,
                 attempt: AttemptEntry(
-                    at: t0, status: 429, gongRequestId: nil, error: "429", api: "content-shared",
+                    at: t0, status: 429, gongRequestId: nil, error: "429", api: .contentShared,
                     mayHaveReachedGong: false)),
             now: t0)
         #expect(try ledger.api(of: "a")?.bound == false)
-        #expect(try ledger.attempts(for: "a").map(\.api) == ["content-shared"])
+        #expect(try ledger.attempts(for: "a").map(\.api) == [GongAPI.contentShared])
 
         claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
         #expect(claim.apiBound == false)
@@ -72,14 +73,14 @@ struct LedgerAPITests {
             OutboxUpdate(
                 state: .retry, attempts: 2, nextAttemptAt: t0,
                 attempt: AttemptEntry(
-                    at: t0, status: nil, gongRequestId: nil, error: "timeout", api: "content-shared",
+                    at: t0, status: nil, gongRequestId: nil, error: "timeout", api: .contentShared,
                     mayHaveReachedGong: true)),
             now: t0)
         #expect(try ledger.api(of: "a")?.bound == true)
         claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
         #expect(claim.apiBound)
-        #expect(try ledger.rebind(claim, api: "digital-interaction", body: Data("{}".utf8), now: t0) == .bound)
-        #expect(try ledger.api(of: "a")?.api == "content-shared")
+        #expect(try ledger.rebind(claim, api: .digitalInteraction, body: Data("{}".utf8), now: t0) == .bound)
+        #expect(try ledger.api(of: "a")?.api == .contentShared)
     }
 
     @Test(
@@ -89,7 +90,7 @@ struct LedgerAPITests {
         let temp = try TestLedger(backend)
         do {
             let ledger = try temp.open()
-            try ledger.insert(event("a", api: "content-shared"), now: t0)
+            try ledger.insert(event("a", api: .contentShared), now: t0)
             let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
             try ledger.markInFlight(claim)
             // The process dies here, after the request left and before the answer was recorded.
@@ -97,9 +98,9 @@ struct LedgerAPITests {
         let ledger = try temp.open()
         let reclaimed = try #require(try ledger.claimDue(now: t0, limit: 10, staleAfter: 0).first)
         #expect(reclaimed.apiBound)
-        #expect(try ledger.rebind(reclaimed, api: "digital-interaction", body: Data("{}".utf8), now: t0) == .bound)
+        #expect(try ledger.rebind(reclaimed, api: .digitalInteraction, body: Data("{}".utf8), now: t0) == .bound)
         #expect(throws: LedgerError.self) {
-            try ledger.requeue(eventId: "a", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction")
+            try ledger.requeue(eventId: "a", body: Data("{}".utf8), rebuilt: true, api: .digitalInteraction)
         }
         // The next call turns the dead run's mark into a binding: whatever it gets, the first call may have
         // reached Gong.
@@ -109,14 +110,14 @@ struct LedgerAPITests {
             OutboxUpdate(
                 state: .retry, attempts: 1, nextAttemptAt: t0,
                 attempt: AttemptEntry(
-                    at: t0, status: 429, gongRequestId: nil, error: "429", api: "content-shared",
+                    at: t0, status: 429, gongRequestId: nil, error: "429", api: .contentShared,
                     mayHaveReachedGong: false)),
             now: t0)
         #expect(try ledger.api(of: "a")?.bound == true)
 
         // Without a dead run, an answer that proves Gong never stored the event (a 429) clears the mark and leaves
         // the event free to move.
-        try ledger.insert(event("b", api: "content-shared"), now: t0)
+        try ledger.insert(event("b", api: .contentShared), now: t0)
         let fresh = try #require(try ledger.claimDue(now: t0, limit: 10).first { $0.eventId == "b" })
         try ledger.markInFlight(fresh)
         #expect(try ledger.api(of: "b")?.bound == true, "bound while the call is in flight")
@@ -125,7 +126,7 @@ struct LedgerAPITests {
             OutboxUpdate(
                 state: .retry, attempts: 1, nextAttemptAt: t0,
                 attempt: AttemptEntry(
-                    at: t0, status: 429, gongRequestId: nil, error: "429", api: "content-shared",
+                    at: t0, status: 429, gongRequestId: nil, error: "429", api: .contentShared,
                     mayHaveReachedGong: false)),
             now: t0)
         #expect(try ledger.api(of: "b")?.bound == false)
@@ -135,7 +136,7 @@ struct LedgerAPITests {
     func moveBound(backend: LedgerBackend) throws {
         let temp = try TestLedger(backend)
         let ledger = try temp.open()
-        try ledger.insert(event("a", api: "content-shared"), now: t0)
+        try ledger.insert(event("a", api: .contentShared), now: t0)
         let claim = try #require(try ledger.claimDue(now: t0, limit: 10).first)
         try ledger.markInFlight(claim)
         try ledger.record(
@@ -143,14 +144,14 @@ struct LedgerAPITests {
             OutboxUpdate(
                 state: .retry, attempts: 1, nextAttemptAt: t0,
                 attempt: AttemptEntry(
-                    at: t0, status: 403, gongRequestId: nil, error: "403", api: "content-shared",
+                    at: t0, status: 403, gongRequestId: nil, error: "403", api: .contentShared,
                     mayHaveReachedGong: true)),
             now: t0)
         #expect(try ledger.api(of: "a")?.bound == true)
         #expect(
             try ledger.requeue(
-                eventId: "a", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction", moveBound: true))
-        #expect(try ledger.api(of: "a")?.api == "digital-interaction")
+                eventId: "a", body: Data("{}".utf8), rebuilt: true, api: .digitalInteraction, moveBound: true))
+        #expect(try ledger.api(of: "a")?.api == .digitalInteraction)
         #expect(try ledger.api(of: "a")?.bound == false)
     }
 
@@ -160,8 +161,8 @@ struct LedgerAPITests {
     func requeueRespectsBinding(backend: LedgerBackend) throws {
         let temp = try TestLedger(backend)
         let ledger = try temp.open()
-        try ledger.insert(event("free", api: "content-shared"), now: t0)
-        try ledger.insert(event("bound", api: "content-shared"), now: t0)
+        try ledger.insert(event("free", api: .contentShared), now: t0)
+        try ledger.insert(event("bound", api: .contentShared), now: t0)
         for claim in try ledger.claimDue(now: t0, limit: 10) {
             try ledger.record(
                 claim,
@@ -169,32 +170,32 @@ struct LedgerAPITests {
                     state: .dead, attempts: 1, lastStatus: claim.eventId == "bound" ? 500 : 400,
                     attempt: AttemptEntry(
                         at: t0, status: claim.eventId == "bound" ? 500 : 400, gongRequestId: nil, error: "x",
-                        api: "content-shared", mayHaveReachedGong: claim.eventId == "bound")),
+                        api: .contentShared, mayHaveReachedGong: claim.eventId == "bound")),
                 now: t0)
         }
         #expect(
-            try ledger.requeue(eventId: "free", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction"))
-        #expect(try ledger.api(of: "free")?.api == "digital-interaction")
+            try ledger.requeue(eventId: "free", body: Data("{}".utf8), rebuilt: true, api: .digitalInteraction))
+        #expect(try ledger.api(of: "free")?.api == .digitalInteraction)
         #expect(throws: LedgerError.self) {
-            try ledger.requeue(eventId: "bound", body: Data("{}".utf8), rebuilt: true, api: "digital-interaction")
+            try ledger.requeue(eventId: "bound", body: Data("{}".utf8), rebuilt: true, api: .digitalInteraction)
         }
-        #expect(try ledger.api(of: "bound")?.api == "content-shared")
-        #expect(try ledger.requeue(eventId: "bound", body: Data("{}".utf8), rebuilt: true, api: "content-shared"))
+        #expect(try ledger.api(of: "bound")?.api == .contentShared)
+        #expect(try ledger.requeue(eventId: "bound", body: Data("{}".utf8), rebuilt: true, api: .contentShared))
     }
 
     @Test("status counts delivered events per API", arguments: LedgerBackend.available)
     func statusByAPI(backend: LedgerBackend) throws {
         let temp = try TestLedger(backend)
         let ledger = try temp.open()
-        try ledger.insert(event("a", api: "content-shared"), now: t0)
-        try ledger.insert(event("b", api: "digital-interaction"), now: t0)
-        try ledger.insert(event("c", api: "digital-interaction"), now: t0)
+        try ledger.insert(event("a", api: .contentShared), now: t0)
+        try ledger.insert(event("b", api: .digitalInteraction), now: t0)
+        try ledger.insert(event("c", api: .digitalInteraction), now: t0)
         for claim in try ledger.claimDue(now: t0, limit: 2) {
             try ledger.record(claim, OutboxUpdate(state: .delivered, attempts: 1, gongRequestId: "r"), now: t0)
         }
         let status = try ledger.status()
         #expect(status.deliveredByAPI == ["content-shared": 1, "digital-interaction": 1])
-        #expect(status.undelivered.map(\.api) == ["digital-interaction"])
+        #expect(status.undelivered.map(\.api) == [.digitalInteraction])
     }
 
     @Test("a read-only open (scan --dry-run) changes nothing and refuses a schema that is not current")
@@ -259,11 +260,11 @@ struct LedgerAPITests {
         }
         let ledger = try temp.open()
         #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3", "v4"])
-        #expect(try ledger.api(of: "tried")?.api == "content-shared")
+        #expect(try ledger.api(of: "tried")?.api == .contentShared)
         #expect(try ledger.api(of: "tried")?.bound == true)
         #expect(try ledger.api(of: "fresh")?.bound == false)
         #expect(try ledger.api(of: "rejected")?.bound == false, "a 400 means Gong did not store it")
         #expect(try ledger.api(of: "midcall")?.bound == true, "left sending by a run killed mid-call")
-        #expect(try ledger.attempts(for: "tried").map(\.api) == ["content-shared"])
+        #expect(try ledger.attempts(for: "tried").map(\.api) == [.contentShared])
     }
 }

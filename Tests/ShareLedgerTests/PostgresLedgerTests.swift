@@ -124,7 +124,7 @@ struct PostgresLedgerTests {
         try sqlite.commit(
             events: (0..<4).map { sampleEvent("e\($0)") }, checkpoint: checkpoint, for: "ae/Sent", now: t0)
         let claims = try sqlite.claimDue(now: t0, limit: 2)
-        let attempt = AttemptEntry(at: t0, status: 200, gongRequestId: "req-1", error: nil, api: "content-shared")
+        let attempt = AttemptEntry(at: t0, status: 200, gongRequestId: "req-1", error: nil, api: .contentShared)
         try sqlite.record(
             claims[0],
             OutboxUpdate(state: .delivered, attempts: 1, gongRequestId: "req-1", lastStatus: 200, attempt: attempt),

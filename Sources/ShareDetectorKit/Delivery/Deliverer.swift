@@ -135,7 +135,7 @@ public final class Deliverer {
                 builder.rebuild(
                     detection: $0.detection, body: $0.body, recordedAPI: $0.api, messageKey: $0.messageKey, for: $1)
             },
-            send: { client.send([UInt8]($0.body), to: GongAPI(rawValue: $0.api) ?? .contentShared) })
+            send: { client.send([UInt8]($0.body), to: $0.api) })
     }
 
     /// Delivers every due event until none is due or sending must stop.
@@ -161,7 +161,7 @@ public final class Deliverer {
             threshold: options.breakerThreshold, consecutiveFailures: try account.consecutiveFailures())
         var waitUntil: Date?
         var consecutiveRateLimits = 0
-        var refusedAPIs: Set<String> = []
+        var refusedAPIs: Set<GongAPI> = []
         var pausedFor: TimeInterval = 0
         outer: while report.stop == nil {
             if RunInterruption.isRequested {
@@ -209,13 +209,13 @@ public final class Deliverer {
                         OutboxUpdate(
                             state: .retry, attempts: claim.attempt - 1,
                             nextAttemptAt: now.addingTimeInterval(Self.boundAPIRetrySeconds),
-                            lastError: "not sent: Gong's \(claim.api) API refused this run's first call"),
+                            lastError: "not sent: Gong's \(claim.api.rawValue) API refused this run's first call"),
                         now: now)
                     report.refusedByBoundAPI.insert(claim.eventId)
                     outstanding.removeFirst()
                     continue
                 }
-                if report.stop == nil, claim.api != options.api.rawValue {
+                if report.stop == nil, claim.api != options.api {
                     guard try switchAPI(&claim, into: &report) else {
                         outstanding.removeFirst()
                         continue
@@ -245,18 +245,18 @@ public final class Deliverer {
                 var input = DeliveryOutcome.input(for: result)
                 // An event kept on the API it may have reached, refused there (the account lost that API or its
                 // scope): retried later without stopping the run, so the configured API still gets the rest.
-                let refusedByBoundAPI = claim.api != options.api.rawValue && Self.apiUnavailable(input)
+                let refusedByBoundAPI = claim.api != options.api && Self.apiUnavailable(input)
                 if refusedByBoundAPI, case .response(let status, let requestId, _, _) = result {
                     input = .serverError(
                         status: status, requestId: requestId, retryAfterSeconds: Int(Self.boundAPIRetrySeconds))
                     refusedAPIs.insert(claim.api)
                     report.refusedByBoundAPI.insert(claim.eventId)
-                    report.boundAPIRefusal = "Gong's \(claim.api) API answered \(status)"
+                    report.boundAPIRefusal = "Gong's \(claim.api.rawValue) API answered \(status)"
                     if status == 401 || status == 403, !report.configuredAPIAnswered {
                         report.boundAPIRefusedLogin = true
                     }
                 }
-                if claim.api == options.api.rawValue, case .response(let status, _, _, _) = result,
+                if claim.api == options.api, case .response(let status, _, _, _) = result,
                     (200..<300).contains(status) || status == 409
                 {
                     report.configuredAPIAnswered = true
@@ -274,12 +274,12 @@ public final class Deliverer {
                     consecutiveRateLimits = 0
                 }
                 let transition = machine.apply(input, attempt: claim.attempt, now: now, unitRandom: unitRandom())
-                var update = DeliveryOutcome.update(for: transition)
+                var update = OutboxUpdate(transition)
                 update.attempt?.api = claim.api
                 update.attempt?.mayHaveReachedGong = DeliveryOutcome.mayHaveReachedGong(result)
                 if refusedByBoundAPI {
                     let line =
-                        "Gong's \(claim.api) API refused it (\(result)); kept on that API because an earlier attempt "
+                        "Gong's \(claim.api.rawValue) API refused it (\(result)); kept on that API because an earlier attempt "
                         + "may have reached it"
                     update.lastError = line
                     update.attempt?.error = line
@@ -337,10 +337,10 @@ public final class Deliverer {
         let now = clock.now()
         switch rebuild(claim, options.api) {
         case .success(let body):
-            switch try ledger.rebind(claim, api: options.api.rawValue, body: body, now: now) {
+            switch try ledger.rebind(claim, api: options.api, body: body, now: now) {
             case .rebound:
                 claim.body = body
-                claim.api = options.api.rawValue
+                claim.api = options.api
                 report.rebound += 1
             case .bound:
                 report.keptEventIDs.insert(claim.eventId)

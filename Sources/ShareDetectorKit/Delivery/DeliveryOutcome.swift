@@ -1,7 +1,8 @@
 import GongEngagement
 import ShareLedger
 
-/// Maps the HTTP client's answer onto the delivery state machine's input, and its transition onto the ledger.
+/// Maps the HTTP client's answer onto the delivery state machine's input (the ledger stores the transition as it is:
+/// `OutboxUpdate(transition)`).
 public enum DeliveryOutcome {
     /// Classifies one call's result per the product's response handling.
     public static func input(for result: GongCallResult) -> DeliveryInput {
@@ -42,33 +43,6 @@ public enum DeliveryOutcome {
         case .response(let status, _, _, _):
             // A 4xx other than 408 (timeout) and 409 (already stored) is Gong declining the request before storing it.
             return !(400...499).contains(status) || status == 408 || status == 409
-        }
-    }
-
-    /// The ledger update for a transition.
-    public static func update(for transition: DeliveryTransition) -> OutboxUpdate {
-        let record = transition.attempt
-        let attempt = record.map {
-            AttemptEntry(at: $0.at, status: $0.status, gongRequestId: $0.requestId, error: $0.error)
-        }
-        switch transition.state {
-        case .delivered(let requestId):
-            return OutboxUpdate(
-                state: .delivered, attempts: transition.attemptsUsed, gongRequestId: requestId,
-                lastStatus: record?.status, attempt: attempt)
-        case .retry(let at, _):
-            return OutboxUpdate(
-                state: .retry, attempts: transition.attemptsUsed, nextAttemptAt: at, lastStatus: record?.status,
-                lastError: record?.error, attempt: attempt)
-        case .dead(let letter):
-            return OutboxUpdate(
-                state: .dead, attempts: transition.attemptsUsed, gongRequestId: letter.requestId,
-                lastStatus: letter.status,
-                lastError: ([letter.reason.rawValue] + letter.errors).joined(separator: "; "), attempt: attempt)
-        case .pending, .sending:
-            return OutboxUpdate(
-                state: .pending, attempts: transition.attemptsUsed, lastStatus: record?.status,
-                lastError: record?.error, attempt: attempt)
         }
     }
 }

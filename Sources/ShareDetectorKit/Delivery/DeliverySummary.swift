@@ -106,8 +106,8 @@ public struct DeliverySummary: Sendable, Codable, Equatable {
         command: String, team: String, startedAt: Date, finishedAt: Date, exitCode: Int32,
         messages: (fetched: Int, parsed: Int, skipped: Int, shares: Int, newEvents: Int)? = nil
     ) -> RunMetrics {
-        var byState: [OutboxState: Int] = [:]
-        for (name, count) in events { if let state = OutboxState(rawValue: name) { byState[state] = count } }
+        var byState: [DeliveryState.Name: Int] = [:]
+        for (name, count) in events { if let state = DeliveryState.Name(rawValue: name) { byState[state] = count } }
         return RunMetrics(
             command: command, team: team, finishedAt: finishedAt,
             durationSeconds: max(0, finishedAt.timeIntervalSince(startedAt)), exitCode: exitCode, messages: messages,

@@ -183,7 +183,7 @@ extension ScanRunner {
                     eventId: event.eventId, contentId: record.content.contentId,
                     messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
                     position: ledgerPosition, body: body,
-                    detection: records ? try? Self.encoder.encode(record) : nil, api: event.api.rawValue))
+                    detection: records ? try? Self.encoder.encode(record) : nil, api: event.api))
         }
         return MessageOutcome(position: raw.position, verdict: .events(shares: shares, events, outcome.gongEvents))
     }
