@@ -17,12 +17,15 @@ final class DetectionWorkers: @unchecked Sendable {
         queue = JobQueue()
     }
 
-    /// The pool a scan uses by default: one thread per core, or none on one core (the loop then parses itself, no
-    /// hand-over cost).
+    /// The pool a scan uses by default: one thread per core, at most ``maxDefaultThreads``, or none on one core (the
+    /// loop then parses itself, no hand-over cost).
     static func forThisMachine() -> DetectionWorkers? {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        return cores > 1 ? DetectionWorkers(threads: cores) : nil
+        return cores > 1 ? DetectionWorkers(threads: min(cores, maxDefaultThreads)) : nil
     }
+
+    /// The most threads a scan starts by default (a container may see the host's cores, not its own share of them).
+    static let maxDefaultThreads = 16
 
     deinit { queue.close() }
 
