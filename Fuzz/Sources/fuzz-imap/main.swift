@@ -31,7 +31,8 @@ func responses(_ input: [UInt8], pieces: [Int]) -> (items: [IMAPResponse], faile
         let size = pieces.isEmpty ? input.count : max(1, pieces[piece % pieces.count])
         piece += 1
         let end = min(input.count, offset + size)
-        reader.feed(input[offset..<end])
+        // The raw-buffer entry point, as IMAPSession feeds what libcurl received (no copy per piece).
+        input.withUnsafeBytes { reader.feed(UnsafeRawBufferPointer(rebasing: $0[offset..<end])) }
         offset = end
         do {
             while let response = try reader.next() { items.append(response) }
