@@ -65,11 +65,16 @@ final class DetectionWorkers: @unchecked Sendable {
             condition.unlock()
         }
 
+        /// What a slot holds once its job was taken.
+        private static let taken: @Sendable () -> Void = {}
+
         private func work() {
             condition.lock()
             while true {
                 if head < jobs.count {
                     let job = jobs[head]
+                    // The slot lets go of the job (and the messages it holds) now, not at the next compaction.
+                    jobs[head] = Self.taken
                     head += 1
                     if head > 1_024, head * 2 > jobs.count {
                         jobs.removeFirst(head)

@@ -51,6 +51,8 @@ final class PrefetchingScanStream: ScanStream, @unchecked Sendable {
         condition.lock()
         while head == queue.count { condition.wait() }
         let entry = queue[head]
+        // The slot lets go of the message now, not at the next compaction (never read again: `head` is past it).
+        queue[head] = .end
         head += 1
         if head > 256, head * 2 > queue.count {
             queue.removeFirst(head)
