@@ -46,7 +46,9 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        .target(name: "MailParsing", dependencies: ["CGMime"], swiftSettings: strict),
+        // GMime tuning that needs C (GObject class structures): lazy header validation.
+        .target(name: "GMimeSupport", dependencies: ["CGMime"]),
+        .target(name: "MailParsing", dependencies: ["CGMime", "GMimeSupport"], swiftSettings: strict),
         // One libcurl layer: the easy handle and the meaning of its failures, for IMAP and for Gong.
         .target(name: "CurlSupport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "MailFetching", dependencies: ["MailParsing", "CurlSupport", "CCurl"], swiftSettings: strict),

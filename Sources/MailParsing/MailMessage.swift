@@ -1,7 +1,7 @@
 /// A parsed email message: the fields the tool needs, decoded, with the parser's defects.
 ///
 /// Text and HTML parts are kept as UTF-8 bytes; attachments are only described, their bytes are not kept.
-public struct MailMessage: Sendable {
+public struct MailMessage: Sendable, Equatable {
     /// `Message-ID` without angle brackets, or `nil` when absent.
     public var messageID: String?
     /// The `Date:` header as an instant with its original offset, or `nil` when absent or unreadable.
@@ -45,7 +45,7 @@ public struct MailMessage: Sendable {
 }
 
 /// A decoded text or HTML part of a message.
-public struct BodyPart: Sendable {
+public struct BodyPart: Sendable, Equatable {
     /// Whether the part is plain text or HTML.
     public enum Kind: String, Sendable, Codable {
         /// `text/plain` (and other non-HTML text types).

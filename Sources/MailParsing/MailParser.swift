@@ -1,5 +1,6 @@
 import CGMime
 import Foundation
+import GMimeSupport
 
 /// Parses raw RFC 5322 message bytes into a ``MailMessage`` with GMime.
 ///
@@ -12,8 +13,9 @@ public struct MailParser: Sendable {
     /// Whether to compute each attachment's decoded size (counted from the encoded bytes, or by the decoder).
     public var measuresAttachments: Bool
 
-    /// Whether to read content in place and measure encoded attachments by counting (the default); `false` streams
-    /// every part through GMime's decoder instead. Both give the same result; tests compare them.
+    /// Whether to read content in place, measure encoded attachments by counting and let GMime validate only the
+    /// headers its validation can fault (the default); `false` streams every part through GMime's decoder and lets
+    /// GMime decode every header as it is added. Both give the same result, defects included; tests compare them.
     var usesFastPaths = true
     private let cache = GMimeSessionCache()
 
@@ -82,7 +84,10 @@ public struct MailParser: Sendable {
         _ = g_mime_stream_reset(session.stream)
         g_mime_parser_init_with_stream(session.parser, session.stream)
         g_mime_parser_set_format(session.parser, GMIME_FORMAT_MESSAGE)
-        guard let gmessage = g_mime_parser_construct_message(session.parser, options) else {
+        gms_set_lazy_header_validation(usesFastPaths ? 1 : 0)
+        let constructed = g_mime_parser_construct_message(session.parser, options)
+        gms_set_lazy_header_validation(0)
+        guard let gmessage = constructed else {
             return .failure(MailParsingError(.notAMessage, "no RFC 5322 message could be read from the bytes"))
         }
         defer { cgm_unref(gmessage) }
@@ -160,16 +165,22 @@ final class GMimeSessionCache: @unchecked Sendable {
     }
 }
 
-/// One-time GMime initialisation.
+/// One-time GMime initialisation, with GMime's header validation made lazy where this GMime allows it (see
+/// `HeaderValidation.c` in GMimeSupport: GMime decodes every added header only to look for faulty encoded words).
 enum GMimeRuntime {
     private static let initialized: Bool = {
         g_mime_init()
-        return true
+        return gms_install_lazy_header_validation() != 0
     }()
 
+    /// Initialises GMime once per process.
     static func ensureInitialized() {
         _ = initialized
     }
+
+    /// Whether this GMime validates lazily on a thread that asks for it; `false` when GMime is not the version the
+    /// lazy validation was written against (GMime then decodes every header, as it always does).
+    static var validatesHeadersLazily: Bool { initialized }
 }
 
 /// Collects parser warnings through the C callback's user-data pointer.

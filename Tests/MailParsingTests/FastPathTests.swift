@@ -178,6 +178,26 @@ struct FastPathTests {
         }
     }
 
+    /// GMime validates a header's encoded words as the header is added; the fast path lets it do so only for values
+    /// with `=?` and for `Content-` headers, which must give the same defects in the same order.
+    @Test func headerValidationGivesGMimeDefects() throws {
+        let blocks = [
+            "X-Note: =?utf-8?q?caf=C3=A9 au lait?=",
+            "Subject: =?utf-8?q?two words?= and =?utf-8?b?w6k=?=",
+            "Received: from a (b <c>) by d; Mon, 7 Jan 2024 11:02:13 +0000\nX-Mixed: x=?y?z",
+            "Content-Description: =?utf-8?q?a b?=\nContent-Type: text/plain; charset=\"utf-8\"; charset=latin1",
+            "X-Eight: caf\u{E9}\nX-Broken: =?utf-8?q?unterminated",
+            "Comments: one\nComments: one\nSubject: a\nSubject: b",
+            "X-Folded: =?utf-8?q?first?=\n =?utf-8?q?sec ond?=",
+        ]
+        for block in blocks {
+            expectSame(Array("From: a@example.com\n\(block)\n\nbody\n".utf8))
+        }
+        let message = try Self.fast.parse(
+            Array("From: a@example.com\nDate: Mon, 7 Jan 2024 11:02:13 +0000\nX-Note: =?utf-8?q?a b?=\n\nbody\n".utf8))
+        #expect(message.defects.map(\.code) == ["invalid-rfc2047-header-value"])
+    }
+
     @Test func oneParserIsSafeFromManyThreads() async {
         let parser = MailParser()
         let raw = message(
