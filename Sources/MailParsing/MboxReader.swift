@@ -62,7 +62,17 @@ public struct MboxReader: Sequence, IteratorProtocol {
     private var nextIndex = 0
     private var pendingFromLine: (offset: UInt64, line: [UInt8])?
     private var started = false
-    private let chunkSize = 1 << 20
+    // The message being assembled: `buffer[runStart..<runEnd]` follows what `body` holds (nothing when equal); a
+    // blank line held back (it ends the message if a delimiter follows) in `buffer[heldStart..<heldEnd]`; the size so
+    // far, counted on past the cap.
+    private var runStart = 0
+    private var runEnd = 0
+    private var heldStart = 0
+    private var heldEnd = 0
+    private var messageSize: UInt64 = 0
+    private var oversized = false
+    /// The bytes read at a time (tests make it small to put chunk boundaries everywhere).
+    var chunkSize = 256 << 10
 
     /// Opens `path` and positions the reader at `startOffset`, which must be the offset of a `From ` line
     /// (0, or an ``MboxEntry/endOffset`` of an earlier read).
@@ -108,52 +118,181 @@ public struct MboxReader: Sequence, IteratorProtocol {
         pendingFromLine = nil
         if !isKnownUniquelyReferenced(&body) { body = ByteAccumulator() }
         body.removeAll()
-        var bodySize: UInt64 = 0
-        var oversized = false
+        resetAssembly()
         var previousLineBlank = false
-        // The blank line that may precede a delimiter is held back until we know what follows it.
-        var heldBlankLine: [UInt8] = []
-        // Lines are located by index into `buffer` and copied straight from its storage: no slice, retain or
-        // per-line allocation on this path, which runs once per line of the file.
-        while let line = nextLine() {
+        // Lines are located by index into `buffer`; consecutive lines that go into the message unchanged form one run
+        // of the buffer, copied once when the message is complete (or into `body` before the buffer moves on).
+        while true {
+            // Whole lines already in the buffer go through the loop below without a call per line.
+            if !midLine, takeWholeLines(previousLineBlank: &previousLineBlank) { break }
+            guard let line = nextLine() else { break }
             let isDelimiter = line.startsLine && previousLineBlank && isFromLine(at: line.start, end: line.end)
             if isDelimiter {
                 pendingFromLine = (line.offset, Array(buffer[line.start..<Swift.min(line.end, line.start + 1024)]))
-                heldBlankLine = []
+                // The blank line before a delimiter belongs to the delimiter.
+                heldStart = 0
+                heldEnd = 0
                 break
             }
-            if !heldBlankLine.isEmpty {
-                heldBlankLine.withUnsafeBufferPointer { append($0, size: &bodySize, oversized: &oversized) }
-                heldBlankLine.removeAll(keepingCapacity: true)
-            }
+            releaseHeldBlankLine()
             let blank = line.startsLine && line.endsLine && isBlank(at: line.start, end: line.end)
-            buffer.withUnsafeBufferPointer { whole in
-                let bytes = UnsafeBufferPointer(rebasing: whole[line.start..<line.end])
-                if blank {
-                    heldBlankLine.append(contentsOf: bytes)
-                } else {
-                    append(line.startsLine ? unquoted(bytes) : bytes, size: &bodySize, oversized: &oversized)
-                }
+            if blank {
+                // Held back until we know what follows it.
+                heldStart = line.start
+                heldEnd = line.end
+            } else {
+                let quoteDropped = line.startsLine && dropsQuote(at: line.start, end: line.end)
+                add(start: quoteDropped ? line.start + 1 : line.start, end: line.end)
             }
             previousLineBlank = blank
         }
         // At the end of the file a held blank line is the final separator, not message content.
         let endOffset = pendingFromLine?.offset ?? (fileOffsetOfBuffer + UInt64(bufferStart))
+        let bytes: [UInt8]
+        if oversized {
+            bytes = []
+        } else if body.count == 0 {
+            bytes = runStart < runEnd ? Array(buffer[runStart..<runEnd]) : []
+        } else {
+            flushRun()
+            bytes = body.takeArray()
+        }
         let entry = MboxEntry(
             index: nextIndex, offset: fromLine.offset, endOffset: endOffset,
-            envelopeDate: Self.envelopeDate(fromLine.line), bytes: oversized ? [] : body.takeArray(),
-            oversizedSize: oversized ? bodySize : nil)
+            envelopeDate: Self.envelopeDate(fromLine.line), bytes: bytes,
+            oversizedSize: oversized ? messageSize : nil)
+        resetAssembly()
         nextIndex += 1
         return entry
     }
 
+    /// What the loop of ``next()`` does with each line, for the whole lines in the buffer after `bufferStart`, with one
+    /// `memchr` per line and no other call. Returns `true` at a delimiter (`pendingFromLine` is then set and
+    /// `bufferStart` is past it); `false` when no whole line is left.
+    private mutating func takeWholeLines(previousLineBlank: inout Bool) -> Bool {
+        let storage = buffer
+        return storage.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            var start = bufferStart
+            defer { bufferStart = start }
+            while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
+                let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+                if previousLineBlank, isFromLine(at: start, end: end) {
+                    pendingFromLine = (
+                        fileOffsetOfBuffer + UInt64(start), Array(bytes[start..<Swift.min(end, start + 1024)])
+                    )
+                    heldStart = 0
+                    heldEnd = 0
+                    start = end
+                    return true
+                }
+                releaseHeldBlankLine()
+                let blank = end - start == 1 || (end - start == 2 && base[start] == UInt8(ascii: "\r"))
+                if blank {
+                    heldStart = start
+                    heldEnd = end
+                } else {
+                    add(start: dropsQuote(at: start, end: end) ? start + 1 : start, end: end)
+                }
+                previousLineBlank = blank
+                start = end
+            }
+            return false
+        }
+    }
+
+    // MARK: Message assembly
+
+    /// Adds `buffer[start..<end]` to the message: it extends the run when it follows it.
+    @inline(__always)
+    private mutating func add(start: Int, end: Int) {
+        guard count(end - start) else { return }
+        if runStart < runEnd, runEnd == start {
+            runEnd = end
+        } else {
+            flushRun()
+            runStart = start
+            runEnd = end
+        }
+    }
+
+    /// Counts `length` more bytes of message; `false` when the message is (now) over the cap and the bytes are dropped.
+    @inline(__always)
+    private mutating func count(_ length: Int) -> Bool {
+        messageSize += UInt64(length)
+        if oversized { return false }
+        if messageSize > UInt64(maxMessageBytes) {
+            oversized = true
+            body.removeAll()
+            runStart = 0
+            runEnd = 0
+            return false
+        }
+        return true
+    }
+
+    /// Copies the run into `body`.
+    private mutating func flushRun() {
+        guard runStart < runEnd else { return }
+        let (start, end) = (runStart, runEnd)
+        buffer.withUnsafeBufferPointer { body.append(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+        runStart = 0
+        runEnd = 0
+    }
+
+    /// The held blank line turned out to be content: adds it.
+    @inline(__always)
+    private mutating func releaseHeldBlankLine() {
+        guard heldStart < heldEnd else { return }
+        let (start, end) = (heldStart, heldEnd)
+        heldStart = 0
+        heldEnd = 0
+        add(start: start, end: end)
+    }
+
+    /// How many bytes at the front of the buffer can go before a refill: those before the unread ones, except the
+    /// message's run while it is short (a message is then copied once, when it is complete, even across refills)
+    /// and a held blank line. A long run goes into `body` first. The indices into the buffer are moved accordingly.
+    private mutating func releasableBytes() -> Int {
+        if runStart < runEnd, bufferStart - runStart > chunkSize / 2 { flushRun() }
+        var keep = bufferStart
+        if runStart < runEnd { keep = Swift.min(keep, runStart) }
+        if heldStart < heldEnd { keep = Swift.min(keep, heldStart) }
+        guard keep > 0 else { return 0 }
+        bufferStart -= keep
+        if runStart < runEnd {
+            runStart -= keep
+            runEnd -= keep
+        }
+        if heldStart < heldEnd {
+            heldStart -= keep
+            heldEnd -= keep
+        }
+        fileOffsetOfBuffer += UInt64(keep)
+        return keep
+    }
+
+    /// Forgets the message being assembled.
+    private mutating func resetAssembly() {
+        runStart = 0
+        runEnd = 0
+        heldStart = 0
+        heldEnd = 0
+        messageSize = 0
+        oversized = false
+    }
+
     // MARK: Lines
 
-    /// Whether `buffer[start..<end]` is a blank line: `\n` or `\r\n` (or any single byte / `\r` + byte: the
-    /// caller only asks for whole lines).
+    /// Whether `buffer[start..<end]` is a blank line: `\n` or `\r\n`. (A last line of one byte and no newline is not
+    /// blank: it was once taken for one, and dropped from the end of its message.)
+    @inline(__always)
     private func isBlank(at start: Int, end: Int) -> Bool {
-        let count = end - start
-        return count == 1 || (count == 2 && buffer[start] == UInt8(ascii: "\r")) || count == 0
+        switch end - start {
+        case 1: buffer[start] == UInt8(ascii: "\n")
+        case 2: buffer[start] == UInt8(ascii: "\r") && buffer[start + 1] == UInt8(ascii: "\n")
+        default: false
+        }
     }
 
     private static let fromPrefix: [UInt8] = Array("From ".utf8)
@@ -163,44 +302,27 @@ public struct MboxReader: Sequence, IteratorProtocol {
     }
 
     /// Whether `buffer[start..<end]` starts with `From `.
+    @inline(__always)
     private func isFromLine(at start: Int, end: Int) -> Bool {
         end - start >= 5 && buffer[start] == UInt8(ascii: "F") && buffer[start + 1] == UInt8(ascii: "r")
             && buffer[start + 2] == UInt8(ascii: "o") && buffer[start + 3] == UInt8(ascii: "m")
             && buffer[start + 4] == UInt8(ascii: " ")
     }
 
-    private static func isFromLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        line.count >= 5 && line[0] == UInt8(ascii: "F") && line[1] == UInt8(ascii: "r") && line[2] == UInt8(ascii: "o")
-            && line[3] == UInt8(ascii: "m") && line[4] == UInt8(ascii: " ")
-    }
-
-    private func unquoted(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard let first = line.first, first == UInt8(ascii: ">") else { return line }
+    /// Whether the line `buffer[start..<end]` loses its first `>` under the variant.
+    @inline(__always)
+    private func dropsQuote(at start: Int, end: Int) -> Bool {
+        guard start < end, buffer[start] == UInt8(ascii: ">") else { return false }
         switch variant {
         case .raw:
-            return line
+            return false
         case .mboxo:
-            let rest = UnsafeBufferPointer(rebasing: line[1...])
-            return Self.isFromLine(rest) ? rest : line
+            return isFromLine(at: start + 1, end: end)
         case .mboxrd:
-            var index = 1
-            while index < line.count, line[index] == UInt8(ascii: ">") { index += 1 }
-            let afterQuotes = UnsafeBufferPointer(rebasing: line[index...])
-            return Self.isFromLine(afterQuotes) ? UnsafeBufferPointer(rebasing: line[1...]) : line
+            var index = start + 1
+            while index < end, buffer[index] == UInt8(ascii: ">") { index += 1 }
+            return isFromLine(at: index, end: end)
         }
-    }
-
-    private func append(
-        _ bytes: UnsafeBufferPointer<UInt8>, size: inout UInt64, oversized: inout Bool
-    ) {
-        size += UInt64(bytes.count)
-        if oversized { return }
-        if size > UInt64(maxMessageBytes) {
-            oversized = true
-            body.removeAll()
-            return
-        }
-        body.append(bytes)
     }
 
     /// The envelope date of a `From ` line. The usual asctime shape (`From sender Www Mmm dd hh:mm:ss yyyy`) is read
@@ -301,7 +423,7 @@ public struct MboxReader: Sequence, IteratorProtocol {
 
     /// The longest piece of one line handed out at once; longer lines come in several pieces, so a file with a
     /// gigabyte-long line still reads in bounded memory.
-    private let maxSegmentBytes = 4 << 20
+    var maxSegmentBytes = 4 << 20
     private var midLine = false
 
     /// The next line including its `\n` (the last line of the file may lack it), as `buffer[start..<end]`, with its
@@ -334,26 +456,32 @@ public struct MboxReader: Sequence, IteratorProtocol {
         }
     }
 
-    /// Moves the unread tail to the front and appends the next chunk.
+    /// Drops what the buffer no longer needs from its front and appends the next chunk, read straight into it.
     private mutating func refill() {
-        if bufferStart > 0 {
-            fileOffsetOfBuffer += UInt64(bufferStart)
-            buffer.removeSubrange(0..<bufferStart)
-            bufferStart = 0
-        }
+        let drop = releasableBytes()
         if let memory {
             // Hand out the in-memory file in the same chunk sizes as a real file, so both paths behave alike.
+            buffer.removeSubrange(0..<drop)
             let consumed = Int(fileOffsetOfBuffer) + buffer.count
             let end = Swift.min(memory.count, consumed + chunkSize)
             if consumed < end { buffer.append(contentsOf: memory[consumed..<end]) } else { atEOF = true }
             return
         }
-        let chunk = (try? handle?.read(upToCount: chunkSize)) ?? nil
-        if let chunk, !chunk.isEmpty {
-            buffer.append(contentsOf: chunk)
-        } else {
+        guard let descriptor = handle?.fileDescriptor else {
             atEOF = true
+            return
         }
+        // A new array: the bytes kept, then the chunk read straight after them (no zero-filling, one copy of what is
+        // kept); the old buffer is freed whole.
+        let kept = buffer.count - drop
+        var got = 0
+        buffer = [UInt8](unsafeUninitializedCapacity: kept + chunkSize) { storage, initialized in
+            let base = storage.baseAddress!
+            if kept > 0 { buffer.withUnsafeBufferPointer { base.update(from: $0.baseAddress! + drop, count: kept) } }
+            repeat { got = read(descriptor, base + kept, chunkSize) } while got < 0 && errno == EINTR
+            initialized = kept + Swift.max(got, 0)
+        }
+        if got <= 0 { atEOF = true }
     }
 }
 

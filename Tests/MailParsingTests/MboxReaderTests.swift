@@ -126,7 +126,101 @@ struct MboxReaderTests {
         #expect(entries[0].bytes.suffix(5) == [0, 0, 0x0A, 0, 0x46])
     }
 
+    @Test func aLastLineOfOneByteIsContent() {
+        #expect(body(read("From a Thu May 10 12:50:00 2001\nS: 1\n\nx")[0]) == "S: 1\n\nx")
+        #expect(body(read("From a Thu May 10 12:50:00 2001\nS: 1\n\n\rb")[0]) == "S: 1\n\n\rb")
+    }
+
+    /// The mbox rules written as plainly as possible: the whole input split into lines, no buffers, no runs.
+    private func referenceEntries(_ input: [UInt8], variant: MboxVariant, cap: Int) -> [String] {
+        var lines: [(offset: Int, bytes: ArraySlice<UInt8>)] = []
+        var start = 0
+        for (index, byte) in input.enumerated() where byte == 0x0A {
+            lines.append((start, input[start...index]))
+            start = index + 1
+        }
+        if start < input.count { lines.append((start, input[start...])) }
+        func isFrom(_ line: ArraySlice<UInt8>) -> Bool { line.starts(with: Array("From ".utf8)) }
+        func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+            line.elementsEqual([0x0A]) || line.elementsEqual([0x0D, 0x0A])
+        }
+        func content(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            guard line.first == UInt8(ascii: ">") else { return line }
+            switch variant {
+            case .raw: return line
+            case .mboxo: return isFrom(line.dropFirst()) ? line.dropFirst() : line
+            case .mboxrd: return isFrom(line.drop { $0 == UInt8(ascii: ">") }) ? line.dropFirst() : line
+            }
+        }
+        guard var current = lines.firstIndex(where: { isFrom($0.bytes) }) else { return [] }
+        var entries: [String] = []
+        while current < lines.count {
+            let from = lines[current]
+            var next = current + 1
+            while next < lines.count, !(isFrom(lines[next].bytes) && isBlank(lines[next - 1].bytes)) { next += 1 }
+            var last = next - 1
+            // The blank line before the next delimiter, or the last one of the file, is a separator.
+            if last > current, isBlank(lines[last].bytes) { last -= 1 }
+            var bytes: [UInt8] = []
+            if last > current { for line in lines[(current + 1)...last] { bytes += content(line.bytes) } }
+            let end = next < lines.count ? lines[next].offset : input.count
+            let date = MboxReader.envelopeDate(Array(from.bytes.prefix(1024)))
+            entries.append(
+                bytes.count > cap
+                    ? "\(from.offset)-\(end) \(date as Any) oversized \(bytes.count)"
+                    : "\(from.offset)-\(end) \(date as Any) \(bytes)")
+            current = next
+        }
+        return entries
+    }
+
+    /// MboxReader against the plain rules on random files, with chunk boundaries and long-line pieces anywhere.
+    @Test func matchesThePlainRulesWhereverTheChunksEnd() {
+        var random = SplitMix(state: 7)
+        let vocabulary = [
+            "From a@b Thu May 10 12:50:00 2001\n", "From x\n", "From \r\n", "\n", "\r\n", "\n", ">From q\n",
+            ">>From q\r\n", ">Fromage\n", ">\n", "> From\n", "Subject: s\n", "body text line\r\n", "x\n", "\r",
+            "From\n",
+        ]
+        for round in 0..<400 {
+            var text = round % 5 == 0 ? "junk\n" : ""
+            for _ in 0..<Int.random(in: 0...120, using: &random) {
+                if Int.random(in: 0..<12, using: &random) == 0 {
+                    text += String(repeating: "a", count: Int.random(in: 0...3000, using: &random)) + "\n"
+                } else {
+                    text += vocabulary.randomElement(using: &random)!
+                }
+            }
+            if Bool.random(using: &random) { text += ["y", "\r", ">From z", "From w"].randomElement(using: &random)! }
+            let input = Array(text.utf8)
+            let variant = MboxVariant.allCases.randomElement(using: &random)!
+            let cap = Bool.random(using: &random) ? 1 << 20 : Int.random(in: 0...2000, using: &random)
+            var reader = MboxReader(bytes: input, variant: variant, maxMessageBytes: cap)
+            reader.chunkSize = Int.random(in: 1...600, using: &random)
+            reader.maxSegmentBytes = Int.random(in: 40...1200, using: &random)
+            let got = reader.map { entry in
+                "\(entry.offset)-\(entry.endOffset) \(entry.envelopeDate as Any) "
+                    + (entry.oversizedSize.map { "oversized \($0)" } ?? "\(entry.bytes)")
+            }
+            let expected = referenceEntries(input, variant: variant, cap: cap)
+            #expect(got == expected, "round \(round), \(variant), cap \(cap), chunk \(reader.chunkSize)")
+            if got != expected { break }
+        }
+    }
+
     @Test func missingFileIsAnError() {
         #expect(throws: MboxReadError.self) { try MboxReader(path: "/nonexistent/file.mbox") }
+    }
+}
+
+/// A seeded generator, so a failure reproduces.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
