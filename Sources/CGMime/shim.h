@@ -102,39 +102,6 @@ static inline gboolean cgm_part_encoded_content(GMimeObject *o, const unsigned c
     return TRUE;
 }
 
-/* 1 when c is in the base64 alphabet. */
-static inline unsigned char cgm_is_base64_alphabet(unsigned char c) {
-    return ((unsigned char)(c - 'A') < 26) | ((unsigned char)(c - 'a') < 26) | ((unsigned char)(c - '0') < 10) |
-           (c == '+') | (c == '/');
-}
-
-/* For base64 content: how many bytes are in the base64 alphabet, how many are '=', and how many alphabet bytes come
-   after the first '='. The counts run in blocks of byte-sized counters so that the compiler vectorises the loop
-   16 bytes at a time. */
-static inline void cgm_base64_census(const unsigned char *bytes, size_t length, size_t *alphabet, size_t *padding,
-                                     size_t *alphabetAfterPadding) {
-    size_t a = 0, p = 0;
-    for (size_t i = 0; i < length; i += 240) {
-        size_t block = length - i < 240 ? length - i : 240;
-        unsigned char blockAlphabet = 0, blockPadding = 0;
-        for (size_t j = 0; j < block; j++) {
-            unsigned char c = bytes[i + j];
-            blockAlphabet += cgm_is_base64_alphabet(c);
-            blockPadding += c == '=';
-        }
-        a += blockAlphabet;
-        p += blockPadding;
-    }
-    size_t after = 0;
-    if (p > 0) {
-        const unsigned char *first = memchr(bytes, '=', length);
-        for (const unsigned char *q = first + 1; q < bytes + length; q++) after += cgm_is_base64_alphabet(*q);
-    }
-    *alphabet = a;
-    *padding = p;
-    *alphabetAfterPadding = after;
-}
-
 /* A memory stream over a GByteArray that the stream does not own; cgm_byte_array_lend points the array at bytes the
    caller keeps alive (no copy), cgm_byte_array_lend(array, NULL, 0) detaches it again. */
 static inline GMimeStream *cgm_stream_mem_over(GByteArray *array) {

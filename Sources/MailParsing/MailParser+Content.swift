@@ -1,5 +1,6 @@
 import CGMime
 import Foundation
+import GMimeSupport
 
 /// Part content without GMime's stream machinery: the encoded bytes are read in place from the message buffer, and
 /// decoded (text) or measured (attachments) directly. Every shortcut gives exactly what
@@ -176,7 +177,7 @@ enum TransferEncoding {
         var alphabet = 0
         var padding = 0
         var alphabetAfterPadding = 0
-        cgm_base64_census(
+        gms_base64_census(
             base.assumingMemoryBound(to: UInt8.self), bytes.count, &alphabet, &padding, &alphabetAfterPadding)
         let total = alphabet + padding
         guard alphabetAfterPadding == 0, padding <= 2, total % 4 == 0 else { return nil }

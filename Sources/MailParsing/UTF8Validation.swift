@@ -10,6 +10,15 @@ public enum UTF8Validation {
         func isContinuation(_ offset: Int) -> Bool { byte(offset) & 0xC0 == 0x80 }
         var index = 0
         while index < count {
+            // Long ASCII runs 32 bytes at a time, then 8.
+            while index + 32 <= count,
+                (base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    | base.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+                    | base.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
+                    | base.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 32
+            }
             while index + 8 <= count,
                 base.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
             {
