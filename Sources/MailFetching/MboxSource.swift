@@ -21,9 +21,18 @@ public struct MboxSource: MessageSource {
         }
     }
 
-    /// The next message of the file.
+    private var readErrorReported = false
+
+    /// The next message of the file. When reading the file fails, the message it cut short comes out as unreadable,
+    /// naming the error, and the source ends (a scan's checkpoint then stays at that message).
     public mutating func next() -> SourceItem? {
-        guard let entry = reader.next() else { return nil }
+        guard let entry = reader.next() else {
+            guard !readErrorReported, let error = reader.readError, let cut = reader.unfinishedMessage else { return nil }
+            readErrorReported = true
+            return .unreadable(
+                MessagePosition(file: name, index: cut.index, byteOffset: cut.offset),
+                reason: "reading the file stopped: \(error.reason)")
+        }
         let position = MessagePosition(file: name, index: entry.index, byteOffset: entry.offset)
         if let size = entry.oversizedSize {
             return .unreadable(

@@ -71,6 +71,11 @@ public struct MboxReader: Sequence, IteratorProtocol {
     private var heldEnd = 0
     private var messageSize: UInt64 = 0
     private var oversized = false
+    /// Set when reading the file failed; the reader then ended without handing out the message it was reading,
+    /// whose index and `From ` line offset ``unfinishedMessage`` gives.
+    public private(set) var readError: MboxReadError?
+    /// The message a read error cut short (see ``readError``).
+    public private(set) var unfinishedMessage: (index: Int, offset: UInt64)?
     /// The bytes read at a time (tests make it small to put chunk boundaries everywhere).
     var chunkSize = 256 << 10
 
@@ -108,13 +113,18 @@ public struct MboxReader: Sequence, IteratorProtocol {
         self.fileOffsetOfBuffer = 0
     }
 
-    /// Reads the next message, or `nil` at the end of the file.
+    /// Reads the next message, or `nil` at the end of the file (or when reading failed: see ``readError``).
     public mutating func next() -> MboxEntry? {
         if !started {
             started = true
             skipToFirstFromLine()
         }
-        guard let fromLine = pendingFromLine else { return nil }
+        guard let fromLine = pendingFromLine else {
+            if readError != nil, unfinishedMessage == nil {
+                unfinishedMessage = (nextIndex, fileOffsetOfBuffer + UInt64(bufferStart))
+            }
+            return nil
+        }
         pendingFromLine = nil
         if !isKnownUniquelyReferenced(&body) { body = ByteAccumulator() }
         body.removeAll()
@@ -145,6 +155,11 @@ public struct MboxReader: Sequence, IteratorProtocol {
                 add(start: quoteDropped ? line.start + 1 : line.start, end: line.end)
             }
             previousLineBlank = blank
+        }
+        // A message cut short by a read error is not handed out: whoever reads on resumes at its `From ` line.
+        if readError != nil {
+            unfinishedMessage = (nextIndex, fromLine.offset)
+            return nil
         }
         // At the end of the file a held blank line is the final separator, not message content.
         let endOffset = pendingFromLine?.offset ?? (fileOffsetOfBuffer + UInt64(bufferStart))
@@ -481,6 +496,7 @@ public struct MboxReader: Sequence, IteratorProtocol {
             repeat { got = read(descriptor, base + kept, chunkSize) } while got < 0 && errno == EINTR
             initialized = kept + Swift.max(got, 0)
         }
+        if got < 0 { readError = MboxReadError(path: path, reason: String(cString: strerror(errno))) }
         if got <= 0 { atEOF = true }
     }
 }

@@ -83,8 +83,9 @@ struct MailInputsTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let path = root.appendingPathComponent("sub/box.mbox").path
         var source = try MboxSource(path: path)
-        guard case .message(let first) = source.next() else {
-            Issue.record("expected a message")
+        let item = source.next()
+        guard case .message(let first) = item else {
+            Issue.record("expected a message, got \(String(describing: item))")
             return
         }
         var resumed = try MboxSource(path: path, startOffset: first.resumeOffset, firstIndex: 1)
@@ -95,5 +96,21 @@ struct MailInputsTests {
         #expect(second.position.index == 1)
         #expect(String(decoding: second.bytes, as: UTF8.self).hasPrefix("Subject: m2"))
         #expect(resumed.next() == nil)
+    }
+
+    /// A file that cannot be read (here a folder opened as an mbox: `read` fails with EISDIR) ends the source with one
+    /// unreadable item naming the error, not silently as if the file were empty.
+    @Test func aReadErrorComesOutAsUnreadable() throws {
+        let root = try makeFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var source = try MboxSource(path: root.path)
+        guard case .unreadable(let position, let reason) = source.next() else {
+            Issue.record("expected an unreadable item")
+            return
+        }
+        #expect(reason.hasPrefix("reading the file stopped: "))
+        #expect(reason.lowercased().contains("directory"))
+        #expect(position.index == 0 && position.byteOffset == 0)
+        #expect(source.next() == nil)
     }
 }

@@ -208,6 +208,16 @@ struct MboxReaderTests {
         }
     }
 
+    @Test func aReadErrorEndsTheReaderAndSaysSo() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mbox-folder-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var reader = try MboxReader(path: folder.path)
+        #expect(reader.next() == nil)
+        #expect(reader.readError?.reason.lowercased().contains("directory") == true)
+        #expect(reader.unfinishedMessage?.index == 0)
+    }
+
     @Test func missingFileIsAnError() {
         #expect(throws: MboxReadError.self) { try MboxReader(path: "/nonexistent/file.mbox") }
     }
