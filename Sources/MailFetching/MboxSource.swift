@@ -27,7 +27,9 @@ public struct MboxSource: MessageSource {
     /// naming the error, and the source ends (a scan's checkpoint then stays at that message).
     public mutating func next() -> SourceItem? {
         guard let entry = reader.next() else {
-            guard !readErrorReported, let error = reader.readError, let cut = reader.unfinishedMessage else { return nil }
+            guard !readErrorReported, let error = reader.readError, let cut = reader.unfinishedMessage else {
+                return nil
+            }
             readErrorReported = true
             return .unreadable(
                 MessagePosition(file: name, index: cut.index, byteOffset: cut.offset),
