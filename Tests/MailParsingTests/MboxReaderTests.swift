@@ -176,7 +176,7 @@ struct MboxReaderTests {
 
     /// MboxReader against the plain rules on random files, with chunk boundaries and long-line pieces anywhere.
     @Test func matchesThePlainRulesWhereverTheChunksEnd() {
-        var random = SplitMix(state: 7)
+        var random = SeededGenerator(state: 7)
         let vocabulary = [
             "From a@b Thu May 10 12:50:00 2001\n", "From x\n", "From \r\n", "\n", "\r\n", "\n", ">From q\n",
             ">>From q\r\n", ">Fromage\n", ">\n", "> From\n", "Subject: s\n", "body text line\r\n", "x\n", "\r",
@@ -220,17 +220,5 @@ struct MboxReaderTests {
 
     @Test func missingFileIsAnError() {
         #expect(throws: MboxReadError.self) { try MboxReader(path: "/nonexistent/file.mbox") }
-    }
-}
-
-/// A seeded generator, so a failure reproduces.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
