@@ -172,7 +172,11 @@ extension ScanRunner {
         }
         var events: [LedgerEvent] = []
         for (event, record) in zip(outcome.gongEvents, outcome.records) {
-            guard let body = try? Self.encoder.encode(event) else {
+            // The detection record is what `requeue` rebuilds the event from: one that cannot be stored is as much a
+            // reason to skip the message, out loud, as an event that cannot be encoded.
+            guard let body = try? Self.encoder.encode(event),
+                let detection = records ? try? Self.encoder.encode(record) : Data()
+            else {
                 return MessageOutcome(
                     position: raw.position,
                     verdict: .rejected(
@@ -182,8 +186,7 @@ extension ScanRunner {
                 LedgerEvent(
                     eventId: event.eventId, contentId: record.content.contentId,
                     messageKey: EventBuilder.messageKey(outcome.message), mailbox: mailbox,
-                    position: ledgerPosition, body: body,
-                    detection: records ? try? Self.encoder.encode(record) : nil, api: event.api))
+                    position: ledgerPosition, body: body, detection: records ? detection : nil, api: event.api))
         }
         return MessageOutcome(position: raw.position, verdict: .events(shares: shares, events, outcome.gongEvents))
     }
