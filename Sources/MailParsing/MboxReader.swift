@@ -136,25 +136,12 @@ public struct MboxReader: Sequence, IteratorProtocol {
             // Whole lines already in the buffer go through the loop below without a call per line.
             if !midLine, takeWholeLines(previousLineBlank: &previousLineBlank) { break }
             guard let line = nextLine() else { break }
-            let isDelimiter = line.startsLine && previousLineBlank && isFromLine(at: line.start, end: line.end)
-            if isDelimiter {
-                pendingFromLine = (line.offset, Array(buffer[line.start..<Swift.min(line.end, line.start + 1024)]))
-                // The blank line before a delimiter belongs to the delimiter.
-                heldStart = 0
-                heldEnd = 0
+            if take(
+                start: line.start, end: line.end, offset: line.offset, startsLine: line.startsLine,
+                endsLine: line.endsLine, previousLineBlank: &previousLineBlank)
+            {
                 break
             }
-            releaseHeldBlankLine()
-            let blank = line.startsLine && line.endsLine && isBlank(at: line.start, end: line.end)
-            if blank {
-                // Held back until we know what follows it.
-                heldStart = line.start
-                heldEnd = line.end
-            } else {
-                let quoteDropped = line.startsLine && dropsQuote(at: line.start, end: line.end)
-                add(start: quoteDropped ? line.start + 1 : line.start, end: line.end)
-            }
-            previousLineBlank = blank
         }
         // A message cut short by a read error is not handed out: whoever reads on resumes at its `From ` line.
         if readError != nil {
@@ -181,9 +168,35 @@ public struct MboxReader: Sequence, IteratorProtocol {
         return entry
     }
 
-    /// What the loop of ``next()`` does with each line, for the whole lines in the buffer after `bufferStart`, with one
-    /// `memchr` per line and no other call. Returns `true` at a delimiter (`pendingFromLine` is then set and
-    /// `bufferStart` is past it); `false` when no whole line is left.
+    /// One line of the message being read, `buffer[start..<end]` (a piece of one, when not `startsLine` or not
+    /// `endsLine`): a delimiter ends the message (sets `pendingFromLine`, returns `true`); a blank line is held back
+    /// until we know what follows it; anything else joins the message, unquoted per the variant.
+    @inline(__always)
+    private mutating func take(
+        start: Int, end: Int, offset: UInt64, startsLine: Bool, endsLine: Bool, previousLineBlank: inout Bool
+    ) -> Bool {
+        if startsLine, previousLineBlank, isFromLine(at: start, end: end) {
+            pendingFromLine = (offset, Array(buffer[start..<Swift.min(end, start + 1024)]))
+            // The blank line before a delimiter belongs to the delimiter.
+            heldStart = 0
+            heldEnd = 0
+            return true
+        }
+        releaseHeldBlankLine()
+        let blank = startsLine && endsLine && isBlank(at: start, end: end)
+        if blank {
+            heldStart = start
+            heldEnd = end
+        } else {
+            add(start: startsLine && dropsQuote(at: start, end: end) ? start + 1 : start, end: end)
+        }
+        previousLineBlank = blank
+        return false
+    }
+
+    /// ``take(start:end:offset:startsLine:endsLine:previousLineBlank:)`` for each whole line in the buffer after
+    /// `bufferStart`, with one `memchr` per line and no other call. Returns `true` at a delimiter (`bufferStart` is
+    /// then past it); `false` when no whole line is left.
     private mutating func takeWholeLines(previousLineBlank: inout Bool) -> Bool {
         let storage = buffer
         return storage.withUnsafeBufferPointer { bytes in
@@ -192,25 +205,14 @@ public struct MboxReader: Sequence, IteratorProtocol {
             defer { bufferStart = start }
             while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
                 let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-                if previousLineBlank, isFromLine(at: start, end: end) {
-                    pendingFromLine = (
-                        fileOffsetOfBuffer + UInt64(start), Array(bytes[start..<Swift.min(end, start + 1024)])
-                    )
-                    heldStart = 0
-                    heldEnd = 0
-                    start = end
+                let line = start
+                start = end
+                if take(
+                    start: line, end: end, offset: fileOffsetOfBuffer + UInt64(line), startsLine: true,
+                    endsLine: true, previousLineBlank: &previousLineBlank)
+                {
                     return true
                 }
-                releaseHeldBlankLine()
-                let blank = end - start == 1 || (end - start == 2 && base[start] == UInt8(ascii: "\r"))
-                if blank {
-                    heldStart = start
-                    heldEnd = end
-                } else {
-                    add(start: dropsQuote(at: start, end: end) ? start + 1 : start, end: end)
-                }
-                previousLineBlank = blank
-                start = end
             }
             return false
         }
